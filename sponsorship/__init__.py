@@ -1,0 +1,72 @@
+"""Sponsorship: a treaty Sponsorship Programme, end to end."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, get_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the application; `config` is a Config class or overrides for the default."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(get_config())
+        if config:
+            app.config.update(config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    logging.getLogger(__name__).debug("app created with %s", app.config["SQLALCHEMY_DATABASE_URI"])
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from sponsorship import models  # noqa: F401 - every table known to Alembic
+    from sponsorship.database import init_database
+    from sponsorship.extensions import babel, csrf, db, login_manager, migrate
+    from sponsorship.web.i18n import select_locale, select_timezone
+    from sponsorship.web.security import init_security
+
+    init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    init_security(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from sponsorship.web import admin, applicant, auth, donor, main
+
+    for module in (main, auth, applicant, admin, donor):
+        app.register_blueprint(module.bp)
+    auth.init_rate_limits(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from sponsorship.web.errors import init_errors
+    from sponsorship.web.filters import init_filters
+
+    init_errors(app)
+    init_filters(app)
+
+
+def register_cli(app: Flask) -> None:
+    from sponsorship.cli import init_cli
+
+    init_cli(app)

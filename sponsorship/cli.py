@@ -1,0 +1,101 @@
+"""flask commands: states load, seed-demo, create-admin, demo-logins."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from sponsorship.extensions import db
+from sponsorship.models import Meeting, Role, State, User
+from sponsorship.services import DomainError, accounts, demo, states
+
+states_cli = AppGroup("states", help="Reference list of States.")
+
+
+@states_cli.command("load")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV in the format of sponsorship/data/apmbc_states.csv.",
+)
+def states_load(csv_path: Path | None) -> None:
+    """Create or update the States from the reference CSV (idempotent)."""
+    result = states.load_states(csv_path or states.DEFAULT_CSV)
+    click.echo(
+        f"States: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo programme (refused in production)."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("demo data is refused under the production configuration")
+    if db.session.scalar(select(func.count(State.id))) == 0:
+        states.load_states()
+    try:
+        result = demo.seed_demo()
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Demo loaded: {result.meetings} meetings, {result.applications} applications, "
+        f"{result.awards} delegates, {result.contributions} contributions."
+    )
+    _print_logins()
+
+
+@click.command("bootstrap")
+def bootstrap() -> None:
+    """What `make run` does after migrating: States and demo data on an empty database."""
+    if db.session.scalar(select(func.count(State.id))) == 0:
+        result = states.load_states()
+        click.echo(f"States: {result.created} loaded.")
+    empty = not db.session.scalar(select(func.count(Meeting.id))) and not db.session.scalar(
+        select(func.count(User.id))
+    )
+    if empty and current_app.config.get("DEMO_DATA_ALLOWED"):
+        demo.seed_demo()
+        click.echo("Demo data loaded.")
+    _print_logins()
+
+
+def _print_logins() -> None:
+    emails = [email for email, _role in demo.DEMO_ACCOUNTS]
+    found = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    if not found:
+        return
+    click.echo(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
+    for email, role in demo.DEMO_ACCOUNTS:
+        if email in found:
+            click.echo(f"  {role.value:<14} {email}")
+    click.echo("")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator")
+def create_admin(email: str, name: str) -> None:
+    """Create an administrator account, asking for its password."""
+    password = getpass.getpass("Password: ")
+    try:
+        accounts.create_user(
+            None, email=email, name=name, role=Role.ADMINISTRATOR, password=password
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Administrator {email} created.")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(states_cli)
+    for command in (seed_demo, bootstrap, create_admin):
+        app.cli.add_command(command)

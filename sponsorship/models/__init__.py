@@ -1,0 +1,53 @@
+"""Tables and enums, one module per part of the domain."""
+
+from sponsorship.models.applications import (
+    Application,
+    ApplicationStatus,
+    Delegate,
+    Gender,
+    application_sessions,
+)
+from sponsorship.models.audit import AuditEvent
+from sponsorship.models.awards import Award, AwardCostLine, AwardStatus, CostKind, CostStage
+from sponsorship.models.funds import (
+    Allocation,
+    AllocationStatus,
+    Contribution,
+    ContributionStatus,
+    Donor,
+)
+from sponsorship.models.letters import Letter, LetterStatus
+from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
+from sponsorship.models.states import ConventionStatus, RegionalGroup, State
+from sponsorship.models.users import Invitation, Role, User
+
+__all__ = [
+    "Allocation",
+    "AllocationStatus",
+    "Application",
+    "ApplicationStatus",
+    "AuditEvent",
+    "Award",
+    "AwardCostLine",
+    "AwardStatus",
+    "Contribution",
+    "ContributionStatus",
+    "ConventionStatus",
+    "CostKind",
+    "CostStage",
+    "Delegate",
+    "Donor",
+    "Gender",
+    "Invitation",
+    "Letter",
+    "LetterStatus",
+    "Meeting",
+    "MeetingKind",
+    "MeetingSession",
+    "RegionalGroup",
+    "Role",
+    "State",
+    "Theme",
+    "User",
+    "application_sessions",
+]

@@ -1,0 +1,1 @@
+"""Blueprints: the only code that knows request, session, flash and forms."""

@@ -1,0 +1,55 @@
+"""Translated labels for enum values shown to users."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    # applications
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "decided": _l("Decided"),
+    "withdrawn": _l("Withdrawn"),
+    # awards
+    "pending": _l("Awaiting decision"),
+    "offered": _l("Offered"),
+    "waitlisted": _l("Waiting list"),
+    "rejected": _l("Not selected"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Offer expired"),
+    "cancelled": _l("Cancelled"),
+    "attended": _l("Attended"),
+    "no_show": _l("Did not attend"),
+    # contributions
+    "pledged": _l("Pledged"),
+    "received": _l("Received"),
+    # roles
+    "applicant": _l("Applicant"),
+    "administrator": _l("Administrator"),
+    "donor": _l("Donor"),
+}
+
+THEME_LABELS = {
+    "mine_clearance": _l("Mine clearance"),
+    "victim_assistance": _l("Victim assistance"),
+    "stockpile_destruction": _l("Stockpile destruction"),
+    "universalization": _l("Universalization"),
+    "general": _l("General status and operation"),
+}
+
+REGION_LABELS = {
+    "african": _l("African Group"),
+    "asia_pacific": _l("Asia-Pacific Group"),
+    "eastern_european": _l("Eastern European Group"),
+    "latin_american_caribbean": _l("Latin American and Caribbean Group"),
+    "western_european_others": _l("Western European and Others Group"),
+    "none": _l("No regional group"),
+}
+
+MEETING_KIND_LABELS = {
+    "msp": _l("Meeting of the States Parties"),
+    "intersessional": _l("Intersessional meetings"),
+    "review_conference": _l("Review Conference"),
+}

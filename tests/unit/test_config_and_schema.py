@@ -1,0 +1,48 @@
+"""The factory, configuration choice, and migrations that match the models."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from config import DevelopmentConfig, ProductionConfig, TestingConfig, get_config
+from sponsorship import create_app
+from sponsorship.extensions import db as _db
+
+
+def test_config_default_is_development(monkeypatch):
+    monkeypatch.delenv("SPONSORSHIP_ENV", raising=False)
+    assert get_config() is DevelopmentConfig
+
+
+def test_config_testing_is_selected_by_environment(monkeypatch):
+    monkeypatch.setenv("SPONSORSHIP_ENV", "testing")
+    assert get_config() is TestingConfig
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
+def test_production_without_real_secret_key_refuses_to_start(monkeypatch, key):
+    monkeypatch.setenv("SPONSORSHIP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_with_secret_key_starts(monkeypatch):
+    monkeypatch.setenv("SPONSORSHIP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DEMO_DATA_ALLOWED"] is False
+    assert ProductionConfig.DEMO_DATA_ALLOWED is False
+
+
+def test_migrations_match_models(app):
+    """What `flask db check` asks: the migrated database and the models agree."""
+    with app.app_context(), _db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, _db.metadata) == []

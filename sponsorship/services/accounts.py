@@ -9,7 +9,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sponsorship.extensions import db
 from sponsorship.models import Donor, Invitation, Role, State, User
@@ -130,7 +130,15 @@ def accept_invitation(token: str, password: str) -> User:
     if invitation is None:
         raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
     check_password_rules(password)
-    invitation.used_at = utcnow()
+    # Conditional UPDATE: of two concurrent uses of one link, only one succeeds.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
     user = invitation.user
     user.password_hash = hash_password(password)
     record(user, "user.accept_invitation", user)

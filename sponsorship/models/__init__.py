@@ -18,10 +18,12 @@ from sponsorship.models.funds import (
 )
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
+from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, Role, User
 
 __all__ = [
+    "Airfare",
     "Allocation",
     "AllocationStatus",
     "Application",
@@ -35,6 +37,7 @@ __all__ = [
     "ConventionStatus",
     "CostKind",
     "CostStage",
+    "Criterion",
     "Delegate",
     "Donor",
     "Gender",
@@ -46,6 +49,7 @@ __all__ = [
     "MeetingSession",
     "RegionalGroup",
     "Role",
+    "ScoringWeight",
     "State",
     "Theme",
     "User",

@@ -9,10 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pycountry
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from sponsorship.extensions import db
 from sponsorship.models import ConventionStatus, RegionalGroup, State, User
+from sponsorship.services import DomainError
 from sponsorship.services.audit import record
 
 #: Shipped copy of ../shared/data/apmbc_states.csv; SOURCES.md beside it names its sources.
@@ -96,3 +98,39 @@ def load_states(path: Path = DEFAULT_CSV, actor: User | None = None) -> LoadResu
             updated += 1
     db.session.commit()
     return LoadResult(created, updated, unchanged)
+
+
+#: What administrators edit on a State: its standing under the Convention, which
+#: drives the priority score. Names and codes come from the reference list.
+EDITABLE = (
+    "convention_status",
+    "entry_into_force",
+    "article5_deadline",
+    "article5_extension_pending",
+    "article4_stockpile_pending",
+    "significant_survivors",
+    "ldc",
+    "oda_eligible",
+    "mission_address",
+)
+
+
+def update_state(actor: User, state: State, **changes) -> dict:
+    """Change a State's Convention status and obligations; audited. Returns the changes."""
+    unknown = changes.keys() - set(EDITABLE)
+    if unknown:
+        raise DomainError(_("These fields cannot be edited: %(names)s", names=", ".join(unknown)))
+    status = ConventionStatus(changes.get("convention_status", state.convention_status))
+    entry = changes.get("entry_into_force", state.entry_into_force)
+    if status == ConventionStatus.STATE_PARTY and entry is None:
+        raise DomainError(_("A State Party needs its entry-into-force date."))
+    if status in (ConventionStatus.SIGNATORY, ConventionStatus.NOT_PARTY) and entry is not None:
+        raise DomainError(_("Only a State Party has an entry-into-force date."))
+    changed = {k: v for k, v in changes.items() if getattr(state, k) != v}
+    if changed:
+        before = {k: getattr(state, k) for k in changed}
+        for key, value in changed.items():
+            setattr(state, key, value)
+        record(actor, "state.update", state, before=before, after=changed)
+    db.session.commit()
+    return changed

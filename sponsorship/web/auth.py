@@ -33,9 +33,7 @@ def init_rate_limits(app: Flask) -> None:
     def login_limited(*args, **kwargs):
         return view(*args, **kwargs)
 
-    app.view_functions["auth.login"] = limiter.limit(_login_limit, methods=["POST"])(
-        login_limited
-    )
+    app.view_functions["auth.login"] = limiter.limit(_login_limit, methods=["POST"])(login_limited)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -18,6 +18,8 @@ from sponsorship.models.funds import (
 )
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
+from sponsorship.models.outbox import MessageStatus, OutboxMessage
+from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, Role, User
@@ -39,6 +41,7 @@ __all__ = [
     "CostStage",
     "Criterion",
     "Delegate",
+    "DelegateReport",
     "Donor",
     "Gender",
     "Invitation",
@@ -47,6 +50,8 @@ __all__ = [
     "Meeting",
     "MeetingKind",
     "MeetingSession",
+    "MessageStatus",
+    "OutboxMessage",
     "RegionalGroup",
     "Role",
     "ScoringWeight",
@@ -54,4 +59,5 @@ __all__ = [
     "Theme",
     "User",
     "application_sessions",
+    "delegate_report_sessions",
 ]

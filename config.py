@@ -49,6 +49,11 @@ class Config:
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    #: A nomination note larger than this is refused with a message by its field; it is
+    #: below MAX_CONTENT_LENGTH so the form can say so instead of a bare 413 page.
+    MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
+    #: Where links in e-mails point, e.g. https://sponsorship.example.org
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -56,6 +61,13 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "sponsorship@localhost")
+    #: "smtp" delivers with the MAIL_* settings; "log" writes each message to the log.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: After this many failed attempts a message is marked failed (kept, never deleted).
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    #: Days before an offer's deadline when the reminder goes out.
+    OFFER_REMINDER_DAYS = int(os.environ.get("OFFER_REMINDER_DAYS", "3"))
 
     TESTING = False
     DEBUG = False
@@ -64,6 +76,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is opt-in through `flask run --debug`
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
 
 
 class TestingConfig(Config):
@@ -73,6 +86,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    MAIL_BACKEND = "log"
 
 
 class ProductionConfig(Config):

@@ -44,6 +44,29 @@ def only(*roles, code=OK):
     }
 
 
+def own_state(code=OK, admin=FORBIDDEN):
+    """An applicant page about one State's object: another State's applicant gets 404."""
+    return {
+        "anonymous": LOGIN,
+        "applicant": code,
+        "other_applicant": NOT_FOUND,
+        "administrator": admin,
+        "donor": FORBIDDEN,
+    }
+
+
+class _Ids(dict):
+    def __missing__(self, key):
+        return 0  # any id will do where the request never reaches the view (CSRF test)
+
+
+class Path(str):
+    """A path with object ids to fill in, e.g. {draft}; missing ids become 0."""
+
+    def format(self, *args, **kwargs):
+        return str.format_map(self, _Ids(kwargs))
+
+
 @dataclass(frozen=True)
 class Case:
     path: str
@@ -51,7 +74,8 @@ class Case:
     data: dict | None = None
 
 
-#: (endpoint, method) -> Case. Paths may use {invite} (a live invitation token).
+#: (endpoint, method) -> Case. Paths may use {invite} (a live invitation token) and the
+#: ids of the objects `people` makes for the applicant's State ({draft}, {offer}, ...).
 MATRIX: dict[tuple[str, str], Case] = {
     ("static", "GET"): Case("/static/img/logo.svg", everyone(OK)),
     ("main.home", "GET"): Case("/", {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
@@ -67,10 +91,67 @@ MATRIX: dict[tuple[str, str], Case] = {
         "/invite/{invite}", everyone(OK), {"password": "short"}
     ),
     ("applicant.dashboard", "GET"): Case("/apply/", only("applicant")),
+    ("applicant.new_application", "GET"): Case(
+        Path("/apply/meetings/{fresh_meeting}/apply"), only("applicant")
+    ),
+    ("applicant.new_application", "POST"): Case(
+        Path("/apply/meetings/{fresh_meeting}/apply"), only("applicant"), {"action": "add"}
+    ),
+    ("applicant.application", "GET"): Case(Path("/apply/applications/{draft}"), own_state()),
+    ("applicant.edit_application", "GET"): Case(
+        Path("/apply/applications/{draft}/edit"), own_state()
+    ),
+    ("applicant.edit_application", "POST"): Case(
+        Path("/apply/applications/{draft}/edit"), own_state(), {"action": "add"}
+    ),
+    ("applicant.withdraw_application", "POST"): Case(
+        Path("/apply/applications/{submitted}/withdraw"), own_state(REDIRECT)
+    ),
+    ("applicant.note", "GET"): Case(Path("/apply/applications/{draft}/note"), own_state(OK, OK)),
+    ("applicant.offer", "GET"): Case(Path("/apply/awards/{offer}"), own_state()),
+    ("applicant.accept_offer", "POST"): Case(Path("/apply/awards/{offer}/accept"), own_state(422)),
+    ("applicant.decline_offer", "POST"): Case(
+        Path("/apply/awards/{offer}/decline"), own_state(422)
+    ),
+    ("applicant.letter", "GET"): Case(Path("/apply/awards/{offer}/letter"), own_state()),
+    ("applicant.report", "GET"): Case(Path("/apply/awards/{accepted}/report"), own_state()),
+    ("applicant.report", "POST"): Case(
+        Path("/apply/awards/{accepted}/report"), own_state(REDIRECT), {"comments": "Useful"}
+    ),
     ("admin.dashboard", "GET"): Case("/admin/", only("administrator")),
     ("admin.users", "GET"): Case("/admin/users", only("administrator")),
     ("admin.users", "POST"): Case("/admin/users", only("administrator"), {"email": "bad"}),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
+    # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
+    ("funds.overview", "GET"): Case("/admin/funds/", only("administrator")),
+    ("funds.donors", "GET"): Case("/admin/funds/donors", only("administrator")),
+    ("funds.donors", "POST"): Case("/admin/funds/donors", only("administrator", code=422)),
+    ("funds.donor", "GET"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
+    ("funds.donor", "POST"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
+    ("funds.new_contribution", "GET"): Case(
+        "/admin/funds/contributions/new", only("administrator")
+    ),
+    ("funds.new_contribution", "POST"): Case(
+        "/admin/funds/contributions/new", only("administrator", code=422)
+    ),
+    ("funds.contribution", "GET"): Case(
+        "/admin/funds/contributions/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.edit_contribution", "GET"): Case(
+        "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.edit_contribution", "POST"): Case(
+        "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.receive", "POST"): Case(
+        "/admin/funds/contributions/0/receive", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.cancel", "POST"): Case(
+        "/admin/funds/contributions/0/cancel", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.meeting", "GET"): Case(
+        "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
+    ),
 }
 
 
@@ -88,8 +169,39 @@ def test_matrix_covers_every_route(app):
     assert MATRIX.keys() - routes == set(), "entries for routes that no longer exist"
 
 
+def _applicant_objects(db_session, state) -> dict[str, int]:
+    """One of each object an applicant URL names, all belonging to `state`."""
+    from sponsorship.models import Letter
+    from sponsorship.services import uploads
+    from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
+    from tests.factories import ApplicationFactory, MeetingFactory
+
+    note = uploads.store_note(pdf_bytes(), "note.pdf")
+    draft = ApplicationFactory(state=state, note_path=note.stored_name, note_filename=note.filename)
+    submitted = ApplicationFactory(state=state, status="submitted")
+    offer = offered_award(state)
+    letter = Letter(
+        award=offer,
+        version=1,
+        language="en",
+        sha256="0" * 64,
+        pdf=b"%PDF-1.7",
+        snapshot={},
+        verification_code="MATRIX-1",
+    )
+    db_session.add(letter)
+    return {
+        "draft": draft.id,
+        "submitted": submitted.id,
+        "offer": offer.id,
+        "accepted": accepted_award_after_meeting(state).id,
+        "fresh_meeting": MeetingFactory().id,
+    }
+
+
 @pytest.fixture
-def people(db):
+def people(app, db, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     state = StateFactory()
     users = {
         "applicant": UserFactory(role=Role.APPLICANT, state=state),
@@ -104,20 +216,21 @@ def people(db):
         name="Invited",
         role=Role.ADMINISTRATOR,
     )
+    ids = _applicant_objects(db.session, state)
     db.session.commit()
-    return users, token
+    return users, token, ids
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]}:{r[1]}")
 def test_route_answers_role_as_expected(app, client, auth, people, monkeypatch, route, role):
-    users, token = people
+    users, token, ids = people
     case = MATRIX[route]
     if role != "anonymous":
         auth.login(users[role].email)
     # CSRF has its own test; here a request without a token must reach the view.
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    path = case.path.format(invite=token)
+    path = case.path.format(invite=token, **ids)
     response = client.open(path, method=route[1], data=case.data or {})
     response.close()  # static files stream from an open file
     expected = case.expected[role]

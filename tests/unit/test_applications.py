@@ -1,0 +1,226 @@
+"""The application rules, called as a CLI or a job would: no HTTP."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, OutboxMessage
+from sponsorship.services import NotAllowed, applications
+from sponsorship.services.applications import (
+    ApplicationInput,
+    ApplicationInvalid,
+    DelegateInput,
+    add_months,
+)
+from sponsorship.services.uploads import StoredNote, UploadRefused, check_pdf, clean_filename
+from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
+from tests.factories import MeetingFactory, UserFactory
+
+TODAY = date.today()
+NOTE = StoredNote("0" * 32 + ".pdf", "note.pdf")
+
+
+def delegate(meeting, **overrides) -> DelegateInput:
+    values = dict(
+        name="Achta Mahamat",
+        gender="female",
+        function="Coordinator",
+        organisation="HCND",
+        email="achta@example.org",
+        nationality="TCD",
+        passport_number="P1",
+        passport_expiry=applications.passport_valid_until(meeting),
+        departure_city="N'Djamena",
+    )
+    values.update(overrides)
+    return DelegateInput(**values)
+
+
+def complete(meeting, **overrides) -> ApplicationInput:
+    values = dict(
+        delegates=[delegate(meeting)],
+        session_ids=[meeting.sessions[0].id],
+        consent_personal_data=True,
+        note=NOTE,
+    )
+    values.update(overrides)
+    return ApplicationInput(**values)
+
+
+def fields(error: ApplicationInvalid) -> set[tuple]:
+    return {(e.field, e.index) for e in error.errors}
+
+
+@pytest.fixture
+def applicant(db):
+    return UserFactory(applicant=True)
+
+
+@pytest.fixture
+def meeting(db):
+    return MeetingFactory(delegate_cap=2)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 6, 19), 6, date(2026, 12, 19)),
+        (date(2026, 8, 31), 6, date(2027, 2, 28)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2026, 12, 31), 2, date(2027, 2, 28)),
+    ],
+)
+def test_add_months_clamps_to_month_end(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_submit_passport_valid_exactly_six_months_after_is_accepted(db, applicant, meeting):
+    app = applications.save(applicant, meeting, complete(meeting), TODAY, submit=True)
+    assert app.status == ApplicationStatus.SUBMITTED
+
+
+def test_submit_passport_one_day_short_is_refused(db, applicant, meeting):
+    short = applications.passport_valid_until(meeting) - timedelta(days=1)
+    data = complete(meeting, delegates=[delegate(meeting, passport_expiry=short)])
+    with pytest.raises(ApplicationInvalid) as error:
+        applications.save(applicant, meeting, data, TODAY, submit=True)
+    assert fields(error.value) == {("passport_expiry", 0)}
+
+
+def test_submit_lists_every_missing_field(db, applicant, meeting):
+    data = ApplicationInput(delegates=[DelegateInput(name="Only a name")])
+    with pytest.raises(ApplicationInvalid) as error:
+        applications.save(applicant, meeting, data, TODAY, submit=True)
+    found = fields(error.value)
+    for name in applications.REQUIRED_DELEGATE_FIELDS:
+        if name != "name":
+            assert (name, 0) in found
+    assert {("sessions", None), ("consent_personal_data", None), ("note", None)} <= found
+
+
+def test_submit_without_delegates_is_refused(db, applicant, meeting):
+    with pytest.raises(ApplicationInvalid) as error:
+        applications.save(applicant, meeting, complete(meeting, delegates=[]), TODAY, submit=True)
+    assert (None, None) in fields(error.value)
+
+
+def test_draft_may_be_incomplete_but_not_over_cap(db, applicant, meeting):
+    draft = applications.save(applicant, meeting, ApplicationInput(), TODAY)
+    assert draft.status == ApplicationStatus.DRAFT
+    over = ApplicationInput(delegates=[DelegateInput(name=f"D{i}") for i in range(3)])
+    with pytest.raises(ApplicationInvalid):
+        applications.save(applicant, meeting, over, TODAY, application=draft)
+
+
+def test_draft_outside_window_is_refused(db, applicant):
+    closed = MeetingFactory(window_open=False)
+    with pytest.raises(ApplicationInvalid, match="closed"):
+        applications.save(applicant, closed, ApplicationInput(), TODAY)
+
+
+def test_window_dates_decide_even_when_flag_is_open(db, applicant):
+    later = MeetingFactory(applications_open_on=TODAY + timedelta(days=1))
+    with pytest.raises(ApplicationInvalid, match="closed"):
+        applications.save(applicant, later, ApplicationInput(), TODAY)
+
+
+def test_one_application_per_state_and_meeting(db, applicant, meeting):
+    applications.save(applicant, meeting, ApplicationInput(), TODAY)
+    colleague = UserFactory(role="applicant", state=applicant.state)
+    with pytest.raises(ApplicationInvalid, match="already applied"):
+        applications.save(colleague, meeting, ApplicationInput(), TODAY)
+
+
+def test_other_states_applicant_cannot_change_draft(db, applicant, meeting):
+    draft = applications.save(applicant, meeting, ApplicationInput(), TODAY)
+    with pytest.raises(NotAllowed):
+        applications.save(UserFactory(applicant=True), meeting, ApplicationInput(), TODAY, draft)
+
+
+def test_submit_is_audited_and_confirmed_by_mail(db, applicant, meeting):
+    app = applications.save(applicant, meeting, complete(meeting), TODAY, submit=True)
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "Application", AuditEvent.object_id == app.id
+        )
+    ).all()
+    assert [e.action for e in events] == ["application.create", "application.note_upload", "status"]
+    assert events[-1].after == {"status": "submitted"}
+    assert events[0].actor_id == applicant.id
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.to_address == applicant.email
+    assert message.kind == "application.submitted"
+
+
+def test_withdraw_after_decision_is_refused(db, applicant):
+    award = offered_award(applicant.state)
+    with pytest.raises(Exception, match="no longer be withdrawn"):
+        applications.withdraw(applicant, award.delegate.application)
+
+
+def test_tasks_order_offers_before_reports_and_mark_expired(db, applicant):
+    offered_award(applicant.state, deadline=TODAY + timedelta(days=3))
+    offered_award(applicant.state, deadline=TODAY - timedelta(days=1))
+    accepted_award_after_meeting(applicant.state)
+    kinds = [
+        t.kind
+        for t in applications.tasks(applications.state_applications(applicant.state_id), TODAY)
+    ]
+    assert kinds[:2] == ["answer_offer", "report_due"]
+    assert "offer_expired" in kinds
+
+
+def test_offer_expired_on_day_after_deadline_only(db, applicant):
+    award = offered_award(applicant.state, deadline=TODAY)
+    assert not applications.offer_expired(award, TODAY)
+    assert applications.offer_expired(award, TODAY + timedelta(days=1))
+    award.status = AwardStatus.ACCEPTED
+    assert not applications.offer_expired(award, TODAY + timedelta(days=1))
+
+
+# ---- The PDF check ----------------------------------------------------------------------
+
+
+def test_check_pdf_accepts_real_pdf():
+    check_pdf(pdf_bytes(), 10**6)
+
+
+def test_check_pdf_refuses_truncated_pdf():
+    with pytest.raises(UploadRefused):
+        check_pdf(pdf_bytes()[:-40], 10**6)
+
+
+def test_check_pdf_refuses_pdf_header_after_html():
+    with pytest.raises(UploadRefused, match="not a PDF"):
+        check_pdf(b"<html>" + pdf_bytes(), 10**6)
+
+
+def test_check_pdf_refuses_encrypted_pdf():
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    writer.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(UploadRefused):
+        check_pdf(buffer.getvalue(), 10**6)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd", "passwd.pdf"),
+        ("C:\\\\Users\\\\me\\\\NV 12.PDF", "NV 12.pdf"),
+        ("a\x00b\r\n.pdf", "ab.pdf"),
+        ("", "note-verbale.pdf"),
+        ("x" * 300 + ".pdf", "x" * 200 + ".pdf"),
+    ],
+)
+def test_clean_filename(given, kept):
+    assert clean_filename(given) == kept

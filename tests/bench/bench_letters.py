@@ -1,0 +1,161 @@
+"""Benchmark: milliseconds per award letter, and our overhead over bare WeasyPrint.
+
+    .venv/bin/python tests/bench/bench_letters.py [--runs 30] [--warmup 5] [--output bench.json]
+
+Renders `--runs` one-page letters (English, French and Spanish in turn, each
+with its own delegate and reference) through `LetterRenderer.render`, the
+whole path: Babel formatting, Jinja, the QR code, WeasyPrint, PDF/A-3b. In the
+same run, interleaved letter by letter, bare WeasyPrint renders the very same
+final HTML with the same fetcher, fonts, pre-parsed stylesheets and options,
+so `letter_ratio_to_weasyprint` (our median over its median) is what our own
+layers cost on top of WeasyPrint's work. Prints JSON; `--output` also writes it.
+
+Not collected by pytest (the name does not start with `test_`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `sponsorship` imports the top-level config module
+    sys.path.insert(0, str(ROOT))
+
+from pypdf import PdfReader  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from sponsorship.letters.context import CostLine, LetterContext  # noqa: E402
+from sponsorship.letters.fetcher import STATIC_SCHEME  # noqa: E402
+from sponsorship.letters.render import (  # noqa: E402
+    OUTPUT_INTENT,
+    PDF_VARIANT,
+    LetterRenderer,
+)
+
+STATES = {"en": "Cambodia", "fr": "Cambodge", "es": "Camboya"}
+NAMES = ("Sokha Chenda Lim", "María-José Ñúñez", "Amadou Diallo", "Nguyễn Thị Lan", "Zoë Okafor")
+
+
+def context(i: int) -> LetterContext:
+    language = ("en", "fr", "es")[i % 3]
+    return LetterContext(
+        reference=f"SP-2026-MSP22-{i:04d}",
+        version=1,
+        language=language,
+        issue_date="2026-11-02",
+        state_name=STATES[language],
+        addressee="Permanent Mission of the Kingdom of Cambodia",
+        address_lines=("Chemin Taverney 3", "1218 Le Grand-Saconnex", "Switzerland"),
+        delegate_name=NAMES[i % len(NAMES)],
+        delegate_function="Deputy Director, National Mine Action Centre",
+        meeting_title="Twenty-Second Meeting of the States Parties",
+        meeting_start="2026-12-01",
+        meeting_end="2026-12-05",
+        venue="Palais des Nations",
+        city="Geneva",
+        departure_city="Phnom Penh",
+        currency="CHF",
+        cost_lines=(
+            CostLine("airfare", "Phnom Penh - Geneva - Phnom Penh", "1", "1850.00", "1850.00"),
+            CostLine("dsa", "", "5", "412.00", "2060.00"),
+            CostLine("terminal", "", "1", "142.00", "142.00"),
+            CostLine("visa", "Schengen visa", "1", "80.00", "80.00"),
+        ),
+        total="4132.00",
+        dsa_nights=5,
+        dsa_rate="412.00",
+        terminal_expenses="142.00",
+        visa_covered=True,
+        report_due_days=30,
+        answer_deadline="2026-11-16",
+        answer_url=f"https://sponsorship.example.org/offers/{i}/answer",
+        verification_code=f"K7Q2-{i:04d}",
+        verification_url=f"https://sponsorship.example.org/verify/K7Q2-{i:04d}",
+        signatory_name="Jane Doe",
+        signatory_title="Sponsorship Programme Officer",
+    )
+
+
+def bare_weasyprint(renderer: LetterRenderer, html: str, language: str) -> bytes:
+    """WeasyPrint alone on the final HTML: same fetcher, fonts, stylesheets, options."""
+    return HTML(string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=renderer.fetcher).write_pdf(
+        font_config=renderer.font_config,
+        stylesheets=renderer.stylesheets(language),
+        color_profiles={OUTPUT_INTENT: renderer.srgb_profile},
+        pdf_variant=PDF_VARIANT,
+        output_intent=OUTPUT_INTENT,
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    renderer = LetterRenderer()
+    startup_ms = (time.perf_counter() - started) * 1000
+
+    for i in range(args.warmup):
+        ctx = context(10_000 + i)
+        renderer.render(ctx)
+        bare_weasyprint(renderer, renderer.render_html(ctx), ctx.language)
+
+    ours, bare, html_only, pages = [], [], [], set()
+    for i in range(args.runs):
+        ctx = context(i)
+
+        t0 = time.perf_counter()
+        pdf = renderer.render(ctx)
+        ours.append((time.perf_counter() - t0) * 1000)
+
+        t0 = time.perf_counter()
+        html = renderer.render_html(ctx)
+        html_only.append((time.perf_counter() - t0) * 1000)
+
+        t0 = time.perf_counter()
+        bare_weasyprint(renderer, html, ctx.language)
+        bare.append((time.perf_counter() - t0) * 1000)
+
+        pages.add(len(PdfReader(io.BytesIO(pdf)).pages))
+
+    result = {
+        "letter_ms_p50": round(statistics.median(ours), 1),
+        "letter_ms_p90": round(percentile(ours, 0.9), 1),
+        "letter_ratio_to_weasyprint": round(statistics.median(ours) / statistics.median(bare), 3),
+        "weasyprint_ms_p50": round(statistics.median(bare), 1),
+        "weasyprint_ms_p90": round(percentile(bare, 0.9), 1),
+        "template_ms_p50": round(statistics.median(html_only), 2),
+        "renderer_startup_ms": round(startup_ms, 1),
+        "runs": args.runs,
+        "warmup": args.warmup,
+        "pages_per_letter": sorted(pages),
+        "pdf_variant": PDF_VARIANT,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

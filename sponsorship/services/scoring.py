@@ -94,24 +94,48 @@ CRITERION_LABELS = {
 }
 
 
-@dataclass(frozen=True)
+#: What each reason says; translated when shown, not when scored, since a queue of
+#: thousands is scored on every page and only one page of reasons is read.
+REASON_TEXTS = {
+    Criterion.ARTICLE5_DEADLINE: _l("Article 5 deadline in %(year)d"),
+    Criterion.ARTICLE5_EXTENSION: _l("Article 5 extension request pending"),
+    Criterion.ARTICLE4_STOCKPILE: _l("Stockpile still to destroy (Article 4)"),
+    Criterion.SURVIVORS: _l("Significant number of mine survivors"),
+    Criterion.NOT_PARTY: _l("Not a State Party: universalization"),
+    Criterion.LDC: _l("Least-developed country"),
+    Criterion.ODA: _l("ODA-eligible"),
+    Criterion.FIRST_TIME: _l("%(num)d first-time participant(s) nominated"),
+    Criterion.GENDER_BALANCE: _l("Nominates a woman; women are %(percent)d%% of the nominees"),
+    Criterion.SPEAKING: _l("Statement or presentation planned"),
+    Criterion.PAST_NO_SHOW: _l("%(num)d earlier sponsored delegate(s) did not attend"),
+    Criterion.MISSING_REPORT: _l("%(num)d report(s) from earlier meetings overdue"),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
     criterion: Criterion
     points: int
-    #: Translated, e.g. "Article 5 deadline in 2027".
-    label: str
+    #: The numbers the text names (year, num, percent).
+    params: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Translated, e.g. "Article 5 deadline in 2027"."""
+        text = REASON_TEXTS[self.criterion]
+        return text % dict(self.params) if self.params else str(text)
 
     def __str__(self) -> str:
         return f"{self.label}: {self.points:+d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Score:
     total: int
     reasons: tuple[Reason, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Features:
     """Everything the criteria look at for one application."""
 
@@ -168,10 +192,10 @@ def score(f: Features, weights: Mapping[Criterion, Weight], context: ScoringCont
     """
     reasons: list[Reason] = []
 
-    def add(criterion: Criterion, label: str, times: int = 1) -> None:
+    def add(criterion: Criterion, times: int = 1, **params: int) -> None:
         points = weights[criterion].points * times
         if points:
-            reasons.append(Reason(criterion, points, label))
+            reasons.append(Reason(criterion, points, tuple(params.items())))
 
     deadline = f.article5_deadline
     horizon = weights[Criterion.ARTICLE5_DEADLINE].horizon_years
@@ -180,49 +204,29 @@ def score(f: Features, weights: Mapping[Criterion, Weight], context: ScoringCont
         and deadline >= context.meeting_starts_on
         and deadline.year <= context.meeting_starts_on.year + (horizon or 0)
     ):
-        add(
-            Criterion.ARTICLE5_DEADLINE,
-            _("Article 5 deadline in %(year)d", year=deadline.year),
-        )
+        add(Criterion.ARTICLE5_DEADLINE, year=deadline.year)
     if f.article5_extension_pending:
-        add(Criterion.ARTICLE5_EXTENSION, _("Article 5 extension request pending"))
+        add(Criterion.ARTICLE5_EXTENSION)
     if f.article4_stockpile_pending:
-        add(Criterion.ARTICLE4_STOCKPILE, _("Stockpile still to destroy (Article 4)"))
+        add(Criterion.ARTICLE4_STOCKPILE)
     if f.significant_survivors:
-        add(Criterion.SURVIVORS, _("Significant number of mine survivors"))
+        add(Criterion.SURVIVORS)
     if f.convention_status != ConventionStatus.STATE_PARTY:
-        add(Criterion.NOT_PARTY, _("Not a State Party: universalization"))
+        add(Criterion.NOT_PARTY)
     if f.ldc:
-        add(Criterion.LDC, _("Least-developed country"))
+        add(Criterion.LDC)
     if f.oda_eligible:
-        add(Criterion.ODA, _("ODA-eligible"))
+        add(Criterion.ODA)
     if f.first_time:
-        add(
-            Criterion.FIRST_TIME,
-            _("%(num)d first-time participant(s) nominated", num=f.first_time),
-        )
+        add(Criterion.FIRST_TIME, num=f.first_time)
     if f.women and context.pool.women_under_half:
-        add(
-            Criterion.GENDER_BALANCE,
-            _(
-                "Nominates a woman; women are %(percent)d%% of the nominees",
-                percent=context.pool.women_percent,
-            ),
-        )
+        add(Criterion.GENDER_BALANCE, percent=context.pool.women_percent)
     if f.statement_planned or f.presentation_planned:
-        add(Criterion.SPEAKING, _("Statement or presentation planned"))
+        add(Criterion.SPEAKING)
     if f.past_no_shows:
-        add(
-            Criterion.PAST_NO_SHOW,
-            _("%(num)d earlier sponsored delegate(s) did not attend", num=f.past_no_shows),
-            f.past_no_shows,
-        )
+        add(Criterion.PAST_NO_SHOW, f.past_no_shows, num=f.past_no_shows)
     if f.missing_reports:
-        add(
-            Criterion.MISSING_REPORT,
-            _("%(num)d report(s) from earlier meetings overdue", num=f.missing_reports),
-            f.missing_reports,
-        )
+        add(Criterion.MISSING_REPORT, f.missing_reports, num=f.missing_reports)
     return Score(sum(r.points for r in reasons), tuple(reasons))
 
 
@@ -280,10 +284,15 @@ def update_weights(
     return changed
 
 
-# --- A meeting's features, in a fixed number of queries ------------------------------
+# --- A meeting's queue, in a fixed number of queries --------------------------------
+#
+# The queue of a meeting is ranked inside the database: the score is a SQL expression
+# built from the same weights as `score`, so the database sorts, filters and pages
+# thousands of applications and only the page's rows come back. The reasons of those
+# rows are then computed by `score`, the reference; a test checks that both agree.
 
 
-def _delegate_counts(meeting_id: int):
+def _delegate_counts(meeting_id: int, ids: list[int] | None = None):
     female = sa.case((Delegate.gender == Gender.FEMALE, 1), else_=0)
     first = sa.case((Delegate.first_time.is_(True), 1), else_=0)
     return (
@@ -294,16 +303,150 @@ def _delegate_counts(meeting_id: int):
             func.sum(female).label("women"),
         )
         .join(Application, Delegate.application_id == Application.id)
-        .where(Application.meeting_id == meeting_id)
+        .where(
+            Application.meeting_id == meeting_id,
+            *([] if ids is None else [Delegate.application_id.in_(ids)]),
+        )
         .group_by(Delegate.application_id)
         .subquery()
     )
 
 
-def meeting_features(meeting: Meeting, today: date | None = None) -> list[Features]:
-    """One `Features` per application in the meeting's queue: two queries in all."""
-    counts = _delegate_counts(meeting.id)
-    rows = db.session.execute(
+def in_queue(meeting: Meeting):
+    return sa.and_(Application.meeting_id == meeting.id, Application.status.in_(QUEUE_STATUSES))
+
+
+@dataclass(frozen=True)
+class MeetingInputs:
+    """What scoring a meeting needs besides each application's own row."""
+
+    weights: dict[Criterion, Weight]
+    context: ScoringContext
+    #: State id -> (earlier no-shows, overdue reports).
+    history: dict[int, tuple[int, int]]
+
+
+def meeting_inputs(meeting: Meeting, today: date | None = None) -> MeetingInputs:
+    """Weights, the nominee pool and the States' history: three queries."""
+    weights = current_weights()
+    female = sa.case((Delegate.gender == Gender.FEMALE, 1), else_=0)
+    delegates, women = db.session.execute(
+        select(func.count(Delegate.id), func.coalesce(func.sum(female), 0))
+        .join(Application, Delegate.application_id == Application.id)
+        .where(in_queue(meeting))
+    ).one()
+    states = select(Application.state_id).where(in_queue(meeting))
+    history = _history(meeting, states, today)
+    return MeetingInputs(
+        weights,
+        ScoringContext(meeting.starts_on, Pool(int(delegates), int(women))),
+        history,
+    )
+
+
+def _has_delegate(condition) -> sa.Exists:
+    return sa.exists().where(Delegate.application_id == Application.id, condition)
+
+
+def score_expression(inputs: MeetingInputs) -> sa.ColumnElement[int]:
+    """`score`, in SQL, over Application joined to its State.
+
+    Delegate criteria are correlated EXISTS, which SQLite and PostgreSQL answer from
+    the delegates' application_id index: several times faster than joining a grouped
+    count of every delegate of the meeting.
+    """
+    w, start = inputs.weights, inputs.context.meeting_starts_on
+    terms: list = []
+
+    def when(criterion: Criterion, condition) -> None:
+        if w[criterion].points:
+            terms.append(sa.case((condition, w[criterion].points), else_=0))
+
+    horizon = w[Criterion.ARTICLE5_DEADLINE].horizon_years or 0
+    when(
+        Criterion.ARTICLE5_DEADLINE,
+        sa.and_(
+            State.article5_deadline >= start,
+            State.article5_deadline <= date(start.year + horizon, 12, 31),
+        ),
+    )
+    when(Criterion.ARTICLE5_EXTENSION, State.article5_extension_pending.is_(True))
+    when(Criterion.ARTICLE4_STOCKPILE, State.article4_stockpile_pending.is_(True))
+    when(Criterion.SURVIVORS, State.significant_survivors.is_(True))
+    when(Criterion.NOT_PARTY, State.convention_status != ConventionStatus.STATE_PARTY)
+    when(Criterion.LDC, State.ldc.is_(True))
+    when(Criterion.ODA, State.oda_eligible.is_(True))
+    when(Criterion.FIRST_TIME, _has_delegate(Delegate.first_time.is_(True)))
+    if inputs.context.pool.women_under_half:
+        when(Criterion.GENDER_BALANCE, _has_delegate(Delegate.gender == Gender.FEMALE))
+    when(
+        Criterion.SPEAKING,
+        sa.or_(Application.statement_planned.is_(True), Application.presentation_planned.is_(True)),
+    )
+    # Past conduct is per State and already counted: a literal mapping, one entry per
+    # State with a history (a few dozen), not per application.
+    penalties = {
+        state_id: no_shows * w[Criterion.PAST_NO_SHOW].points
+        + missing * w[Criterion.MISSING_REPORT].points
+        for state_id, (no_shows, missing) in inputs.history.items()
+    }
+    penalties = {k: v for k, v in penalties.items() if v}
+    if penalties:
+        terms.append(sa.case(penalties, value=Application.state_id, else_=0))
+    if not terms:
+        return sa.literal(0, sa.Integer)
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def scored_queue(meeting: Meeting, inputs: MeetingInputs):
+    """A subquery of the meeting's queue: id, status, region, submitted_at, score."""
+    return (
+        select(
+            Application.id.label("id"),
+            Application.status.label("status"),
+            Application.submitted_at.label("submitted_at"),
+            State.regional_group.label("region"),
+            score_expression(inputs).label("score"),
+        )
+        .join(State, Application.state_id == State.id)
+        .where(in_queue(meeting))
+        .subquery()
+    )
+
+
+def queue_order(scored) -> tuple:
+    """Highest score first; ties go to the earliest submitted, then the lowest id."""
+    return (
+        scored.c.score.desc(),
+        scored.c.submitted_at.is_(None),
+        scored.c.submitted_at,
+        scored.c.id,
+    )
+
+
+def ranked_queue(meeting: Meeting, inputs: MeetingInputs):
+    """`scored_queue` with each application's rank in the whole queue (1 is first)."""
+    scored = scored_queue(meeting, inputs)
+    return select(
+        *scored.c,
+        func.row_number().over(order_by=queue_order(scored)).label("rank"),
+    ).subquery()
+
+
+def meeting_features(
+    meeting: Meeting,
+    today: date | None = None,
+    *,
+    ids: Iterable[int] | None = None,
+    history: Mapping[int, tuple[int, int]] | None = None,
+) -> list[Features]:
+    """One `Features` per application in the meeting's queue (or those of `ids`)."""
+    ids = None if ids is None else list(ids)
+    counts = _delegate_counts(meeting.id, ids)
+    stmt = (
         select(
             Application.id,
             Application.status,
@@ -325,9 +468,13 @@ def meeting_features(meeting: Meeting, today: date | None = None) -> list[Featur
         )
         .join(State, Application.state_id == State.id)
         .outerjoin(counts, counts.c.application_id == Application.id)
-        .where(Application.meeting_id == meeting.id, Application.status.in_(QUEUE_STATUSES))
-    ).all()
-    history = _history(meeting, {row[5] for row in rows}, today)
+        .where(in_queue(meeting))
+    )
+    if ids is not None:
+        stmt = stmt.where(Application.id.in_(ids))
+    rows = db.session.execute(stmt).all()
+    if history is None:
+        history = _history(meeting, {row[5] for row in rows}, today)
     features = []
     for (
         app_id,
@@ -375,13 +522,14 @@ def meeting_features(meeting: Meeting, today: date | None = None) -> list[Featur
     return features
 
 
-def _history(meeting: Meeting, state_ids: set[int], today: date | None = None) -> dict:
+def _history(meeting: Meeting, state_ids, today: date | None = None) -> dict:
     """(no-shows, overdue reports) per State, from meetings before this one. One query.
 
-    The rows are grouped per State and earlier meeting, so their number grows with the
-    programme's history, not with the size of this meeting's queue.
+    `state_ids` is a collection or a subquery. The rows are grouped per State and
+    earlier meeting, so their number grows with the programme's history, not with the
+    size of this meeting's queue.
     """
-    if not state_ids:
+    if isinstance(state_ids, set | list | tuple) and not state_ids:
         return {}
     today = today or date.today()
     report_missing = sa.case(
@@ -424,7 +572,7 @@ def pool_of(features: Iterable[Features]) -> Pool:
     return Pool(delegates, women)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoredApplication:
     features: Features
     score: Score
@@ -433,7 +581,7 @@ class ScoredApplication:
 
 
 def score_meeting(meeting: Meeting, today: date | None = None) -> list[ScoredApplication]:
-    """The meeting's queue, ranked: highest score first, then earliest submitted."""
+    """The whole queue scored in Python, ranked like `ranked_queue` (the reference)."""
     weights = current_weights()
     features = meeting_features(meeting, today)
     context = ScoringContext(meeting.starts_on, pool_of(features))
@@ -445,9 +593,25 @@ def score_meeting(meeting: Meeting, today: date | None = None) -> list[ScoredApp
     return [ScoredApplication(s.features, s.score, rank) for rank, s in enumerate(scored, start=1)]
 
 
-def score_application(application: Application) -> ScoredApplication | None:
-    """One application's score within its meeting (the pool is the meeting's)."""
-    for s in score_meeting(application.meeting):
-        if s.features.application_id == application.id:
-            return s
-    return None
+def rank_of(meeting: Meeting, application_ids: Iterable[int], inputs: MeetingInputs) -> dict:
+    """Application id -> (rank, score) for the ids given: one query."""
+    ranked = ranked_queue(meeting, inputs)
+    rows = db.session.execute(
+        select(ranked.c.id, ranked.c.rank, ranked.c.score).where(
+            ranked.c.id.in_(list(application_ids))
+        )
+    ).all()
+    return {app_id: (rank, score_) for app_id, rank, score_ in rows}
+
+
+def score_application(
+    application: Application, today: date | None = None
+) -> ScoredApplication | None:
+    """One application's score and rank within its meeting: a fixed number of queries."""
+    meeting = application.meeting
+    inputs = meeting_inputs(meeting, today)
+    found = meeting_features(meeting, ids=[application.id], history=inputs.history)
+    if not found:
+        return None
+    rank, _total = rank_of(meeting, [application.id], inputs)[application.id]
+    return ScoredApplication(found[0], score(found[0], inputs.weights, inputs.context), rank)

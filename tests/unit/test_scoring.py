@@ -38,6 +38,7 @@ from tests.factories import (
 )
 
 MEETING_START = date(2026, 6, 16)
+QUEUE = [ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.DECIDED]
 CONTEXT = ScoringContext(MEETING_START)
 
 
@@ -201,3 +202,65 @@ def test_score_meeting_counts_earlier_no_show_and_overdue_report(db):
     assert scored.features.past_no_shows == 1
     assert scored.features.missing_reports == 1
     assert scored.score.total == -20 - 10
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_ranking_agrees_with_python_reference(db, seed):
+    """The queue ranks in SQL; `score` (which gives the reasons) is the reference."""
+    import random
+
+    from sponsorship.services.scoring import meeting_inputs, ranked_queue
+
+    rng = random.Random(seed)
+    admin = UserFactory()
+    update_weights(
+        admin,
+        {c: rng.choice([0, 5, 10, 25, -15]) for c in Criterion},
+        horizon_years=rng.choice([0, 2, 4]),
+    )
+    meeting = MeetingFactory()
+    past = MeetingFactory(starts_on=date(2024, 12, 1), ends_on=date(2024, 12, 5))
+    for n in range(40):
+        state = StateFactory(
+            convention_status=rng.choice(list(ConventionStatus)),
+            article5_deadline=rng.choice(
+                [None, meeting.starts_on - timedelta(days=30)]
+                + [date(meeting.starts_on.year + k, 6, 1) for k in range(6)]
+            ),
+            article5_extension_pending=rng.random() < 0.3,
+            article4_stockpile_pending=rng.random() < 0.3,
+            significant_survivors=rng.random() < 0.3,
+            ldc=rng.random() < 0.4,
+            oda_eligible=rng.random() < 0.6,
+        )
+        application = ApplicationFactory(
+            meeting=meeting,
+            state=state,
+            status=rng.choice(QUEUE + [ApplicationStatus.DRAFT]),
+            statement_planned=rng.random() < 0.4,
+            presentation_planned=rng.random() < 0.2,
+            submitted_at=datetime(2026, 1, 1 + n % 5, tzinfo=UTC) if n % 7 else None,
+        )
+        for _ in range(rng.randint(0, 2)):
+            DelegateFactory(
+                application=application,
+                gender=rng.choice([Gender.FEMALE, Gender.MALE, Gender.MALE]),
+                first_time=rng.random() < 0.3,
+            )
+        if rng.random() < 0.3:
+            earlier = ApplicationFactory(
+                meeting=past, state=state, status=ApplicationStatus.DECIDED
+            )
+            AwardFactory(
+                delegate=DelegateFactory(application=earlier),
+                status=rng.choice([AwardStatus.NO_SHOW, AwardStatus.ATTENDED]),
+            )
+    db.session.flush()
+    reference = score_meeting(meeting)
+    ranked = ranked_queue(meeting, meeting_inputs(meeting))
+    rows = db.session.execute(
+        select(ranked.c.id, ranked.c.score, ranked.c.rank).order_by(ranked.c.rank)
+    ).all()
+    assert [(s.features.application_id, s.score.total, s.rank) for s in reference] == [
+        tuple(row) for row in rows
+    ]

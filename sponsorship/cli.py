@@ -95,6 +95,30 @@ def create_admin(email: str, name: str) -> None:
     click.echo(f"Administrator {email} created.")
 
 
+funds_cli = AppGroup("funds", help="The fund ledger.")
+
+
+@funds_cli.command("check")
+def funds_check() -> None:
+    """Recompute every balance from the allocation rows; exit 1 on any mismatch."""
+    from sponsorship.services.ledger import check_books
+
+    base = current_app.config["BASE_CURRENCY"]
+    lines = check_books()
+    for line in lines:
+        c = line.contribution
+        click.echo(
+            f"{'OK ' if line.ok else 'BAD'} {c.reference} ({c.donor.name}, {c.status.value})"
+            f" {c.amount} {c.currency} = {c.base_amount or 0} {base}:"
+            f" committed {c.committed}, spent {c.spent}, available {c.available}"
+            + "".join(f"; {problem}" for problem in line.problems)
+        )
+    bad = sum(not line.ok for line in lines)
+    click.echo(f"{len(lines)} contributions checked, {bad} with mismatches.")
+    if bad:
+        raise SystemExit(1)
+
+
 mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
@@ -124,5 +148,6 @@ def mail_remind() -> None:
 def init_cli(app: Flask) -> None:
     app.cli.add_command(states_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(funds_cli)
     for command in (seed_demo, bootstrap, create_admin):
         app.cli.add_command(command)

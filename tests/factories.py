@@ -147,3 +147,21 @@ class UserFactory(Base):
     class Params:
         applicant = factory.Trait(role=Role.APPLICANT, state=factory.SubFactory(StateFactory))
         donor_rep = factory.Trait(role=Role.DONOR, donor=factory.SubFactory(DonorFactory))
+
+
+# Appended for the fund ledger (kept below so concurrent additions above merge cleanly).
+from sponsorship.models import AwardCostLine, CostKind, CostStage  # noqa: E402
+
+
+class AwardCostLineFactory(Base):
+    """An estimate line; pass `stage=CostStage.ACTUAL` for a recorded cost."""
+
+    class Meta:
+        model = AwardCostLine
+
+    award = factory.SubFactory(AwardFactory)
+    kind = CostKind.AIRFARE
+    stage = CostStage.ESTIMATE
+    quantity = Decimal(1)
+    unit_amount = Decimal("1000.00")
+    amount = factory.LazyAttribute(lambda line: line.quantity * line.unit_amount)

@@ -15,15 +15,12 @@ from sqlalchemy import func, select
 
 from sponsorship.extensions import db
 from sponsorship.models import (
-    Allocation,
-    AllocationStatus,
     Application,
     ApplicationStatus,
     Award,
     AwardCostLine,
     AwardStatus,
     Contribution,
-    ContributionStatus,
     CostKind,
     CostStage,
     Delegate,
@@ -38,8 +35,15 @@ from sponsorship.models import (
     Theme,
     User,
 )
-from sponsorship.services import DomainError
+from sponsorship.services import DomainError, ledger
 from sponsorship.services.accounts import create_user
+from sponsorship.services.contributions import (
+    DonorDetails,
+    Earmarks,
+    Receipt,
+    create_donor,
+    record_contribution,
+)
 from sponsorship.services.workflow import transition
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential
@@ -143,7 +147,7 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
     return past, upcoming
 
 
-def _donors(past: Meeting) -> list[Contribution]:
+def _donors() -> list[Contribution]:
     """Five donors, CHF/EUR/NOK/AUD, some earmarked; rates as on the receipt date."""
     specs = [
         # donor, short, iso3, ref, currency, amount, rate, received, earmarks
@@ -157,7 +161,7 @@ def _donors(past: Meeting) -> list[Contribution]:
             "500000.00",
             "0.0792",
             date(2025, 2, 14),
-            {"earmark_meeting_kind": MeetingKind.MSP},
+            {"meeting_kind": MeetingKind.MSP},
         ),
         (
             "Germany",
@@ -168,7 +172,7 @@ def _donors(past: Meeting) -> list[Contribution]:
             "40000.00",
             "0.9381",
             date(2025, 5, 20),
-            {"earmark_theme": Theme.VICTIM_ASSISTANCE},
+            {"theme": Theme.VICTIM_ASSISTANCE},
         ),
         (
             "Australia",
@@ -179,35 +183,32 @@ def _donors(past: Meeting) -> list[Contribution]:
             "50000.00",
             "0.5227",
             date(2025, 6, 2),
-            {"earmark_region": RegionalGroup.ASIA_PACIFIC, "spend_by": date(2027, 6, 30)},
+            {"region": RegionalGroup.ASIA_PACIFIC, "spend_by": date(2027, 6, 30)},
         ),
         ("Netherlands", "NL", "NLD", "NL-2026-01", "EUR", "30000.00", None, None, {}),
     ]
     contributions = []
     for name, short, iso3, ref, currency, amount, rate, received, earmarks in specs:
-        donor = Donor(
-            name=name, short_name=short, country_iso3=iso3, org_identifier=f"XM-DAC-{iso3}"
+        donor = create_donor(
+            None,
+            DonorDetails(
+                name=name, short_name=short, country_iso3=iso3, org_identifier=f"XM-DAC-{iso3}"
+            ),
         )
-        c = Contribution(
-            donor=donor,
-            reference=ref,
-            currency=currency,
-            amount=D(amount),
-            pledged_on=(received or date(2026, 10, 1)) - timedelta(days=45),
-            committed=D(0),
-            spent=D(0),
-            **earmarks,
+        spend_by = earmarks.pop("spend_by", None)
+        contributions.append(
+            record_contribution(
+                None,
+                donor_id=donor.id,
+                reference=ref,
+                currency=currency,
+                amount=D(amount),
+                pledged_on=(received or date(2026, 10, 1)) - timedelta(days=45),
+                earmarks=Earmarks(**earmarks),
+                spend_by=spend_by,
+                receipt=Receipt(received, D(rate), received) if rate is not None else None,
+            )
         )
-        if rate is not None:
-            c.status = ContributionStatus.RECEIVED
-            c.exchange_rate = D(rate)
-            c.rate_date = received
-            c.received_on = received
-            c.base_amount = (D(amount) * D(rate)).quantize(D("0.01"))
-        else:
-            c.status = ContributionStatus.PLEDGED
-        contributions.append(c)
-    db.session.add_all(contributions)
     return contributions
 
 
@@ -292,57 +293,7 @@ def _price(award: Award, meeting: Meeting, region: RegionalGroup) -> Decimal:
     return sum((line.amount for line in lines), D(0))
 
 
-def _fund(
-    award: Award, cost: Decimal, sources: list[Contribution], actor: User
-) -> list[Allocation]:
-    """Commit `cost` from the first sources with room, keeping balances in step."""
-    allocations = []
-    remaining = cost
-    for c in sources:
-        take = min(c.available, remaining)
-        if take <= 0:
-            continue
-        c.committed += take
-        allocations.append(
-            Allocation(contribution=c, award=award, amount=take, created_by_id=actor.id)
-        )
-        remaining -= take
-        if remaining == 0:
-            break
-    if remaining:
-        raise DomainError("demo funds do not cover the demo awards")
-    db.session.add_all(allocations)
-    return allocations
-
-
-def _close(allocations: list[Allocation], spend: Decimal, when: datetime) -> None:
-    """Spend up to `spend` from the allocations and release the rest."""
-    for a in allocations:
-        used = min(a.amount, spend)
-        spend -= used
-        a.contribution.committed -= a.amount
-        a.settled_at = when
-        if used == 0:
-            a.status = AllocationStatus.RELEASED
-            continue
-        a.contribution.spent += used
-        if used < a.amount:
-            # The unspent part goes back to the fund as its own released row.
-            db.session.add(
-                Allocation(
-                    contribution=a.contribution,
-                    award=a.award,
-                    amount=a.amount - used,
-                    status=AllocationStatus.RELEASED,
-                    settled_at=when,
-                    created_by_id=a.created_by_id,
-                )
-            )
-            a.amount = used
-        a.status = AllocationStatus.SPENT
-
-
-def _past_history(past: Meeting, funds: list[Contribution], admin: User) -> tuple[int, int]:
+def _past_history(past: Meeting, admin: User) -> tuple[int, int]:
     states = {s.iso3: s for s in db.session.scalars(select(State))}
     apps: dict[str, Application] = {}
     awards = 0
@@ -391,7 +342,7 @@ def _past_history(past: Meeting, funds: list[Contribution], admin: User) -> tupl
         )
         db.session.add(award)
         awards += 1
-        cost = _price(award, past, state.regional_group)
+        _price(award, past, state.regional_group)
         if app.status == ApplicationStatus.DRAFT:
             transition(app, ApplicationStatus.SUBMITTED, None)
             app.submitted_at = _stamp(date(2025, 9, 20))
@@ -402,7 +353,8 @@ def _past_history(past: Meeting, funds: list[Contribution], admin: User) -> tupl
             if fate == "rejected":
                 award.decision_reason = "Two delegates from the region were already funded."
             continue
-        allocations = _fund(award, cost, funds, admin)
+        # The offer commits the estimate through the ledger, by its own rules.
+        ledger.allocate(award, admin, on=offered_on)
         transition(award, AwardStatus.OFFERED, admin)
         award.offered_at = _stamp(offered_on)
         award.offer_deadline = offered_on + timedelta(days=past.offer_response_days)
@@ -411,7 +363,7 @@ def _past_history(past: Meeting, funds: list[Contribution], admin: User) -> tupl
             transition(award, AwardStatus(fate), None if fate == "expired" else admin)
             if fate == "declined":
                 award.decline_reason = "Personal reasons"
-            _close(allocations, D(0), settled)
+            ledger.release(award, None if fate == "expired" else admin, reason=fate, at=settled)
             continue
         transition(award, AwardStatus.ACCEPTED, None)
         award.responded_at = _stamp(offered_on + timedelta(days=5))
@@ -419,9 +371,8 @@ def _past_history(past: Meeting, funds: list[Contribution], admin: User) -> tupl
         award.travel_out_on = past.starts_on - timedelta(days=1)
         award.travel_back_on = past.ends_on + timedelta(days=1)
         transition(award, AwardStatus(fate), admin)
-        actual = _actual_costs(award, fate)
-        _close(allocations, actual, settled)
-        award.reconciled_at = settled
+        _actual_costs(award, fate)
+        ledger.reconcile(award, admin, at=settled)
         if fate == "attended":
             award.report_received_at = _stamp(date(2025, 12, 28))
     for app in apps.values():
@@ -497,26 +448,14 @@ def seed_demo(today: date | None = None) -> DemoResult:
         select(func.count(User.id))
     ):
         raise DomainError("the database already holds meetings or accounts; demo data not loaded")
-    past, upcoming = _meetings(today)
-    db.session.add_all([past, upcoming])
-    funds = _donors(past)
-    db.session.flush()
-    norway = next(c.donor for c in funds if c.donor.short_name == "NO")
-    admin = _accounts(norway)
-    # Most restricted money first, then unearmarked: the rule the ledger will apply.
-    msp_funds = sorted(
-        (
-            c
-            for c in funds
-            if c.status == ContributionStatus.RECEIVED
-            and c.earmark_theme is None
-            and c.earmark_region is None
-        ),
-        key=lambda c: c.restriction_count,
-        reverse=True,
-    )
-    applications, awards = _past_history(past, msp_funds, admin)
-    db.session.commit()
+    # One ledger transaction: the demo loads whole or not at all.
+    with ledger.transaction():
+        past, upcoming = _meetings(today)
+        db.session.add_all([past, upcoming])
+        funds = _donors()
+        norway = next(c.donor for c in funds if c.donor.short_name == "NO")
+        admin = _accounts(norway)
+        applications, awards = _past_history(past, admin)
     return DemoResult(
         meetings=2, applications=applications, awards=awards, contributions=len(funds)
     )

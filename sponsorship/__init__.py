@@ -51,9 +51,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sponsorship.web import admin, applicant, auth, donor, main
+    from sponsorship.web import admin, applicant, auth, donor, funds, main
 
-    for module in (main, auth, applicant, admin, donor):
+    for module in (main, auth, applicant, admin, donor, funds):
         app.register_blueprint(module.bp)
     auth.init_rate_limits(app)
 

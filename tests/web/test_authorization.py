@@ -122,6 +122,36 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.users", "GET"): Case("/admin/users", only("administrator")),
     ("admin.users", "POST"): Case("/admin/users", only("administrator"), {"email": "bad"}),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
+    # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
+    ("funds.overview", "GET"): Case("/admin/funds/", only("administrator")),
+    ("funds.donors", "GET"): Case("/admin/funds/donors", only("administrator")),
+    ("funds.donors", "POST"): Case("/admin/funds/donors", only("administrator", code=422)),
+    ("funds.donor", "GET"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
+    ("funds.donor", "POST"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
+    ("funds.new_contribution", "GET"): Case(
+        "/admin/funds/contributions/new", only("administrator")
+    ),
+    ("funds.new_contribution", "POST"): Case(
+        "/admin/funds/contributions/new", only("administrator", code=422)
+    ),
+    ("funds.contribution", "GET"): Case(
+        "/admin/funds/contributions/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.edit_contribution", "GET"): Case(
+        "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.edit_contribution", "POST"): Case(
+        "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.receive", "POST"): Case(
+        "/admin/funds/contributions/0/receive", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.cancel", "POST"): Case(
+        "/admin/funds/contributions/0/cancel", only("administrator", code=NOT_FOUND)
+    ),
+    ("funds.meeting", "GET"): Case(
+        "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
+    ),
 }
 
 

@@ -285,6 +285,26 @@ def _summary(application: Application) -> dict:
     }
 
 
+def problems(
+    state_id: int,
+    meeting: Meeting,
+    data: ApplicationInput,
+    today: date,
+    application: Application | None = None,
+    submit: bool = False,
+) -> list[FieldError]:
+    """Everything that keeps `data` from being saved (or submitted); changes nothing."""
+    if application is not None and application.status != ApplicationStatus.DRAFT:
+        return [FieldError(None, str(_l("Only a draft can be changed.")))]
+    if application is None and find(state_id, meeting) is not None:
+        return [FieldError(None, str(_l("Your State has already applied for this meeting.")))]
+    errors = _shape_errors(meeting, data, today)
+    if submit:
+        has_note = data.note is not None or bool(application and application.note_path)
+        errors += _completeness_errors(meeting, data, has_note)
+    return errors
+
+
 def save(
     actor: User,
     meeting: Meeting,
@@ -299,19 +319,9 @@ def save(
     """
     state_id = application.state_id if application is not None else actor.state_id
     _check_actor(actor, state_id)
-    if application is not None:
-        if application.meeting_id != meeting.id:
-            raise NotAllowed(str(_l("This application belongs to another meeting.")))
-        if application.status != ApplicationStatus.DRAFT:
-            raise ApplicationInvalid([FieldError(None, str(_l("Only a draft can be changed.")))])
-    elif find(state_id, meeting) is not None:
-        raise ApplicationInvalid(
-            [FieldError(None, str(_l("Your State has already applied for this meeting.")))]
-        )
-    errors = _shape_errors(meeting, data, today)
-    if submit:
-        has_note = data.note is not None or bool(application and application.note_path)
-        errors += _completeness_errors(meeting, data, has_note)
+    if application is not None and application.meeting_id != meeting.id:
+        raise NotAllowed(str(_l("This application belongs to another meeting.")))
+    errors = problems(state_id, meeting, data, today, application, submit)
     if errors:
         raise ApplicationInvalid(errors)
 

@@ -27,7 +27,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.base import utcnow
-from sponsorship.services import DomainError, NotAllowed
+from sponsorship.services import DomainError, NotAllowed, ledger
 from sponsorship.services import mail as mail_service
 from sponsorship.services.applications import (
     ApplicationInvalid,
@@ -54,6 +54,17 @@ def _check(actor: User, award: Award, today: date) -> None:
         )
 
 
+def _locked_award(award_id: int) -> Award:
+    """The award, re-read under a write lock (a row lock on PostgreSQL, the IMMEDIATE
+    transaction on SQLite): of two answers sent at once, the second sees the first."""
+    return db.session.scalar(
+        select(Award)
+        .where(Award.id == award_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def accept(
     actor: User,
     award: Award,
@@ -63,7 +74,19 @@ def accept(
     travel_back_on: date | None,
     today: date,
 ) -> None:
-    _check(actor, award, today)
+    with ledger.transaction():
+        award = _locked_award(award.id)
+        _check(actor, award, today)
+        _accept(actor, award, departure_city, travel_out_on, travel_back_on)
+
+
+def _accept(
+    actor: User,
+    award: Award,
+    departure_city: str,
+    travel_out_on: date | None,
+    travel_back_on: date | None,
+) -> None:
     meeting = award.delegate.application.meeting
     errors: list[FieldError] = []
     required = str(_l("This field is required."))
@@ -121,19 +144,21 @@ def accept(
             "travel_back_on": travel_back_on,
         },
     )
-    db.session.commit()
 
 
 def decline(actor: User, award: Award, *, reason: str, today: date) -> None:
-    _check(actor, award, today)
+    """Decline the offer; the money committed to it goes back to the fund at once."""
     if not reason:
         raise ApplicationInvalid(
             [FieldError("reason", str(_l("Please tell us why the delegate cannot come.")))]
         )
-    transition(award, AwardStatus.DECLINED, actor, reason=reason)
-    award.responded_at = utcnow()
-    award.decline_reason = reason
-    db.session.commit()
+    with ledger.transaction():
+        award = _locked_award(award.id)
+        _check(actor, award, today)
+        ledger.release(award, actor, reason="declined")
+        transition(award, AwardStatus.DECLINED, actor, reason=reason)
+        award.responded_at = utcnow()
+        award.decline_reason = reason
 
 
 def _offer_context(award: Award) -> dict:

@@ -20,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -185,7 +186,10 @@ def _add_error(field, message: str) -> None:
     field.errors = [*field.errors, message]
 
 
-def _show_errors(form: ApplicationForm, errors: list[service.FieldError]) -> None:
+def _show_errors(
+    form: ApplicationForm, errors: list[service.FieldError], only_new: bool = False
+) -> None:
+    """Put each error by its field; `only_new` skips fields that already have one."""
     for error in errors:
         target = None
         if error.index is not None and error.index < len(form.delegates.entries):
@@ -193,8 +197,9 @@ def _show_errors(form: ApplicationForm, errors: list[service.FieldError]) -> Non
         elif error.index is None and error.field and error.field != "delegates":
             target = getattr(form, error.field, None)
         if target is None:
-            form.form_errors.append(error.message)
-        else:
+            if error.message not in form.form_errors:
+                form.form_errors.append(error.message)
+        elif not (only_new and target.errors):
             _add_error(target, error.message)
 
 
@@ -276,7 +281,21 @@ def _application_page(meeting: Meeting, application: Application | None):
             valid = form.validate() and not refused
             if refused:  # validate() starts every field's errors afresh
                 _add_error(form.note, refused)
-            if valid:
+            if not valid:
+                # Say everything at once: the rules' errors too, where the form found none.
+                _show_errors(
+                    form,
+                    service.problems(
+                        current_user.state_id,
+                        meeting,
+                        _input(form, note),
+                        _today(),
+                        application,
+                        submit=action == "submit",
+                    ),
+                    only_new=True,
+                )
+            else:
                 try:
                     saved = service.save(
                         current_user,
@@ -299,7 +318,7 @@ def _application_page(meeting: Meeting, application: Application | None):
                     flash(
                         _(
                             "Draft saved. You can come back and finish it before %(date)s.",
-                            date=meeting.applications_close_on.isoformat(),
+                            date=format_date(meeting.applications_close_on, "long"),
                         ),
                         "success",
                     )

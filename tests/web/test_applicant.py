@@ -543,3 +543,25 @@ def test_overlong_text_is_refused_not_truncated(signed_in, meeting):
     response = post(signed_in, new_url(meeting), data)
     assert response.status_code == 422
     assert 'id="delegates-0-name-error"' in response.get_data(as_text=True)
+
+
+def test_submit_with_form_and_rule_errors_shows_all_at_once(signed_in, meeting):
+    data = application_fields(
+        meeting,
+        **{
+            "delegates-0-email": "bad",
+            "delegates-0-function": "",
+            "consent_personal_data": None,
+        },
+    )
+    body = post(signed_in, new_url(meeting), data).get_data(as_text=True)
+    for field_id in ("delegates-0-email", "delegates-0-function", "consent_personal_data", "note"):
+        assert f'id="{field_id}-error"' in body
+        assert f'href="#{field_id}"' in body
+    assert body.count('id="delegates-0-email-error"') == 1
+
+
+def test_error_summary_is_focused_by_a_static_script(signed_in, meeting):
+    body = post(signed_in, new_url(meeting), application_fields(meeting)).get_data(as_text=True)
+    assert '<script src="/static/js/applicant.js" defer></script>' in body
+    assert "<script>" not in body.replace("&lt;script&gt;", "")

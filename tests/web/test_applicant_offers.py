@@ -193,3 +193,24 @@ def test_report_before_meeting_is_refused(db, signed_in, applicant):
     response = post_form(signed_in, f"/apply/awards/{award.id}/report", {"comments": "x"})
     assert response.status_code == 422
     assert db.session.scalar(select(DelegateReport)) is None
+
+
+def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant):
+    from decimal import Decimal
+
+    from sponsorship.services import ledger
+    from tests.factories import AwardCostLineFactory, ContributionFactory
+
+    award = offered_award(applicant.state)
+    AwardCostLineFactory(award=award, unit_amount=Decimal("1500.00"))
+    fund = ContributionFactory(amount=Decimal("10000.00"))
+    db.session.commit()
+    ledger.allocate(award, None)
+    db.session.refresh(fund)
+    assert fund.committed == Decimal("1500.00")
+    response = post_form(signed_in, f"/apply/awards/{award.id}/decline", {"reason": "Ill"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert award.status == AwardStatus.DECLINED
+    assert fund.committed == Decimal(0)
+    assert all(line.ok for line in ledger.check_books())

@@ -1,0 +1,284 @@
+"""Read models of the review: the ranked queue of a meeting and an application's history.
+
+Each is a fixed number of queries whatever the number of applications: the queue
+scores the whole meeting from one row per application (see `scoring`), filters and
+pages those rows in memory, then loads only the page's applications with their
+delegates, awards and cost lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Allocation,
+    AllocationStatus,
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Award,
+    AwardCostLine,
+    AwardStatus,
+    CostStage,
+    Delegate,
+    Meeting,
+    RegionalGroup,
+)
+from sponsorship.models.base import Money
+from sponsorship.services import scoring
+from sponsorship.services.scoring import QUEUE_STATUSES, ScoredApplication
+
+PER_PAGE = 25
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: ApplicationStatus | None = None
+    region: RegionalGroup | None = None
+    min_score: int | None = None
+
+    def clauses(self, ranked) -> list:
+        clauses = []
+        if self.status is not None:
+            clauses.append(ranked.c.status == self.status)
+        if self.region is not None:
+            clauses.append(ranked.c.region == self.region)
+        if self.min_score is not None:
+            clauses.append(ranked.c.score >= self.min_score)
+        return clauses
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    application: Application
+    scored: ScoredApplication
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    meeting: Meeting
+    rows: list[QueueRow]
+    #: Applications matching the filters.
+    total: int
+    #: Applications in the meeting's queue, unfiltered.
+    in_queue: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def review_meetings() -> list[Meeting]:
+    """Meetings to choose from in the queue, latest first."""
+    return list(db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc())))
+
+
+def default_meeting(today: date) -> Meeting | None:
+    """The next meeting that has applications in review, else the latest meeting."""
+    upcoming = db.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.ends_on >= today,
+            sa.exists().where(
+                Application.meeting_id == Meeting.id, Application.status.in_(QUEUE_STATUSES)
+            ),
+        )
+        .order_by(Meeting.starts_on)
+        .limit(1)
+    )
+    return upcoming or db.session.scalar(
+        select(Meeting).order_by(Meeting.starts_on.desc()).limit(1)
+    )
+
+
+def load_applications(ids: list[int]) -> dict[int, Application]:
+    """Applications with State, delegates, awards, cost lines and allocations: 5 queries."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Application)
+        .where(Application.id.in_(ids))
+        .options(
+            joinedload(Application.state),
+            selectinload(Application.sessions),
+            selectinload(Application.delegates)
+            .selectinload(Delegate.award)
+            .options(selectinload(Award.cost_lines), selectinload(Award.allocations)),
+        )
+    ).all()
+    return {a.id: a for a in rows}
+
+
+def review_queue(
+    meeting: Meeting,
+    filters: QueueFilters | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    today: date | None = None,
+) -> QueuePage:
+    """One page of the meeting's ranked queue; the database ranks, filters and pages."""
+    filters = filters or QueueFilters()
+    inputs = scoring.meeting_inputs(meeting, today)
+    scored = scoring.scored_queue(meeting, inputs)
+    where = filters.clauses(scored)
+    total, in_queue = db.session.execute(
+        select(
+            func.count(scored.c.id),
+            select(func.count(Application.id)).where(scoring.in_queue(meeting)).scalar_subquery(),
+        ).where(*where)
+    ).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * per_page
+    if where:
+        # The rank shown is the rank in the whole queue, before the filters.
+        ranked = scoring.ranked_queue(meeting, inputs)
+        stmt = (
+            select(ranked.c.id, ranked.c.rank)
+            .where(*filters.clauses(ranked))
+            .order_by(ranked.c.rank)
+        )
+    else:
+        # Unfiltered, the rank is the position: no window function needed.
+        stmt = select(scored.c.id, sa.literal(0)).order_by(*scoring.queue_order(scored))
+    rows = db.session.execute(stmt.limit(per_page).offset(offset)).all()
+    if not where:
+        rows = [(app_id, offset + n) for n, (app_id, _zero) in enumerate(rows, start=1)]
+    ranks = dict(rows)
+    features = {
+        f.application_id: f
+        for f in scoring.meeting_features(meeting, ids=ranks, history=inputs.history)
+    }
+    apps = load_applications(list(ranks))
+    return QueuePage(
+        meeting=meeting,
+        rows=[
+            QueueRow(
+                apps[app_id],
+                scoring.ScoredApplication(
+                    features[app_id],
+                    scoring.score(features[app_id], inputs.weights, inputs.context),
+                    rank,
+                ),
+            )
+            for app_id, rank in rows
+        ],
+        total=total,
+        in_queue=in_queue,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def application_history(application: Application) -> list[AuditEvent]:
+    """Every audit event about the application, its delegates, their awards, the awards'
+    cost lines and allocations, oldest first, with who did it. Three queries."""
+    delegate_ids = [d.id for d in application.delegates]
+    award_ids = list(
+        db.session.scalars(select(Award.id).where(Award.delegate_id.in_(delegate_ids)))
+    )
+    allocation_ids = (
+        select(Allocation.id).where(Allocation.award_id.in_(award_ids)) if award_ids else None
+    )
+    line_ids = (
+        select(AwardCostLine.id).where(AwardCostLine.award_id.in_(award_ids)) if award_ids else None
+    )
+    about = [
+        sa.and_(AuditEvent.object_type == "Application", AuditEvent.object_id == application.id),
+        sa.and_(AuditEvent.object_type == "Delegate", AuditEvent.object_id.in_(delegate_ids)),
+    ]
+    if award_ids:
+        about += [
+            sa.and_(AuditEvent.object_type == "Award", AuditEvent.object_id.in_(award_ids)),
+            sa.and_(
+                AuditEvent.object_type == "Allocation", AuditEvent.object_id.in_(allocation_ids)
+            ),
+            sa.and_(AuditEvent.object_type == "AwardCostLine", AuditEvent.object_id.in_(line_ids)),
+        ]
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(sa.or_(*about))
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The budget panel beside the queue: money for this meeting and where it stands."""
+
+    #: Money that can still be committed to at least some of the meeting's delegates.
+    available: Decimal
+    committed: Decimal
+    spent: Decimal
+    #: Estimates of priced delegates still awaiting a decision, and of the waiting list.
+    pending: Decimal
+    waitlisted: Decimal
+    #: Number of awards per status.
+    counts: dict[str, int]
+
+
+def budget(meeting: Meeting, on: date | None = None) -> Budget:
+    """Three queries: the ledger's available money, allocations, and estimates."""
+    from sponsorship.services import ledger
+
+    of_meeting = (
+        select(Award.id)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id)
+    )
+    money = dict(
+        db.session.execute(
+            select(Allocation.status, sa.type_coerce(func.sum(Allocation.amount), Money()))
+            .where(Allocation.award_id.in_(of_meeting))
+            .group_by(Allocation.status)
+        ).all()
+    )
+    estimate = sa.type_coerce(
+        func.coalesce(
+            func.sum(
+                sa.case((AwardCostLine.stage == CostStage.ESTIMATE, AwardCostLine.amount), else_=0)
+            ),
+            0,
+        ),
+        Money(),
+    )
+    per_status = (
+        select(Award.status, func.count(sa.distinct(Award.id)), estimate)
+        .outerjoin(AwardCostLine, AwardCostLine.award_id == Award.id)
+        .where(Award.id.in_(of_meeting))
+        .group_by(Award.status)
+    )
+    counts, estimates = {}, {}
+    for status, n, total in db.session.execute(per_status):
+        counts[AwardStatus(status).value] = n
+        estimates[AwardStatus(status)] = total or ZERO
+    return Budget(
+        available=ledger.available(meeting=meeting, on=on),
+        committed=money.get(AllocationStatus.COMMITTED, ZERO),
+        spent=money.get(AllocationStatus.SPENT, ZERO),
+        pending=estimates.get(AwardStatus.PENDING, ZERO),
+        waitlisted=estimates.get(AwardStatus.WAITLISTED, ZERO),
+        counts=counts,
+    )

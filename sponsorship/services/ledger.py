@@ -434,23 +434,32 @@ def _commit(
     chosen: list[tuple[Contribution, Decimal]] = []
     seen: list[int] = []
     batch = 8
-    # Lock candidates a batch at a time, in priority order: the usual award is covered
-    # by the first few contributions, so only those are locked.
+    # A batch at a time, in priority order: find the next candidates without locks (a
+    # top-N sort; FOR UPDATE over the sort would make PostgreSQL sort every row whole),
+    # then lock just those, in the same order, and read their balances fresh. The usual
+    # award is covered by the first batch, so only a few rows are ever locked.
     while remaining > 0:
-        stmt = select(Contribution).where(*purpose.clauses(on), AVAILABLE > 0)
+        stmt = select(Contribution.id).where(*purpose.clauses(on), AVAILABLE > 0)
         if seen:
             stmt = stmt.where(Contribution.id.not_in(seen))
-        rows = db.session.scalars(_locked(stmt.order_by(*PRIORITY).limit(batch))).all()
+        ids = db.session.scalars(stmt.order_by(*PRIORITY).limit(batch)).all()
+        if not ids:
+            break
+        seen += ids
+        rows = db.session.scalars(
+            _locked(
+                select(Contribution)
+                .where(Contribution.id.in_(ids), *purpose.clauses(on), AVAILABLE > 0)
+                .order_by(*PRIORITY)
+            )
+        ).all()
         for c in rows:
-            seen.append(c.id)
             take = min(c.available, remaining)
             chosen.append((c, take))
             remaining -= take
             if remaining == 0:
                 break
-        if len(rows) < batch:
-            break
-        if remaining > 0 and batch == 8:
+        if remaining > 0 and batch == 8 and len(ids) == batch:
             # Before walking (and locking) the rest, ask whether it could be enough: a
             # refusal then costs one sum, not a lock on every allowed contribution.
             rest = db.session.scalar(

@@ -69,6 +69,16 @@ class Config:
     #: Days before an offer's deadline when the reminder goes out.
     OFFER_REMINDER_DAYS = int(os.environ.get("OFFER_REMINDER_DAYS", "3"))
 
+    #: Background jobs (sponsorship/tasks.py): "embedded" runs a scheduler thread in the
+    #: serving process; "off" leaves it to `flask jobs scheduler` or cron.
+    JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "embedded")
+    JOBS_EXPIRE_OFFERS_EVERY = int(os.environ.get("JOBS_EXPIRE_OFFERS_EVERY", "3600"))
+    JOBS_OFFER_REMINDERS_EVERY = int(os.environ.get("JOBS_OFFER_REMINDERS_EVERY", "3600"))
+    JOBS_DELIVER_MAIL_EVERY = int(os.environ.get("JOBS_DELIVER_MAIL_EVERY", "60"))
+    #: When an expired offer frees money: offer the waiting list at once (true), or only
+    #: list who now fits for an administrator to offer (false).
+    AUTO_OFFER_WAITLIST = _bool("AUTO_OFFER_WAITLIST", False)
+
     TESTING = False
     DEBUG = False
     DEMO_DATA_ALLOWED = True
@@ -86,6 +96,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    JOBS_SCHEDULER = "off"
     MAIL_BACKEND = "log"
 
 

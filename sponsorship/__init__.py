@@ -31,6 +31,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
+    register_jobs(app)
     logging.getLogger(__name__).debug("app created with %s", app.config["SQLALCHEMY_DATABASE_URI"])
     return app
 
@@ -64,6 +65,12 @@ def register_errorhandlers(app: Flask) -> None:
 
     init_errors(app)
     init_filters(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from sponsorship import tasks
+
+    tasks.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -12,10 +12,14 @@ from sqlalchemy import select
 from sponsorship.extensions import db
 from sponsorship.models import Donor, Role, State, User
 from sponsorship.services import DomainError, accounts, dashboards
+from sponsorship.web import admin_meetings, admin_review, admin_states
 from sponsorship.web.forms import InviteForm, choices
 from sponsorship.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Nested: their pages inherit the administrators-only check below.
+for _child in (admin_meetings, admin_states, admin_review):
+    bp.register_blueprint(_child.bp)
 
 
 @bp.before_request

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
@@ -20,13 +28,17 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+_UNFILTERED = (PasswordField, FieldList, FormField)
+
+
 class BaseForm(FlaskForm):
     """Strips surrounding whitespace from every text field."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = unbound_field.kwargs.get("filters", [])
-            if _strip not in filters and unbound_field.field_class not in (PasswordField,):
+            # Password as typed; list and form fields take no filters (their fields do).
+            if _strip not in filters and unbound_field.field_class not in _UNFILTERED:
                 unbound_field.kwargs["filters"] = [*filters, _strip]
             return unbound_field.bind(form=form, **options)
 

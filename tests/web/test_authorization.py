@@ -121,6 +121,68 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.dashboard", "GET"): Case("/admin/", only("administrator")),
     ("admin.users", "GET"): Case("/admin/users", only("administrator")),
     ("admin.users", "POST"): Case("/admin/users", only("administrator"), {"email": "bad"}),
+    # Meetings, States and the review (nested in admin: administrators only). Objects
+    # of the applicant's State are used where they exist; id 0 exists nowhere (404).
+    ("admin.meetings.index", "GET"): Case("/admin/meetings/", only("administrator")),
+    ("admin.meetings.create", "GET"): Case("/admin/meetings/new", only("administrator")),
+    ("admin.meetings.create", "POST"): Case(
+        "/admin/meetings/new", only("administrator", code=422), {"title": ""}
+    ),
+    ("admin.meetings.edit", "GET"): Case(
+        "/admin/meetings/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.meetings.edit", "POST"): Case(
+        "/admin/meetings/0/edit", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.meetings.window", "POST"): Case(
+        "/admin/meetings/0/window", only("administrator", code=NOT_FOUND), {"open": "1"}
+    ),
+    ("admin.states.index", "GET"): Case("/admin/states/", only("administrator")),
+    ("admin.states.edit", "GET"): Case("/admin/states/TCD", only("administrator")),
+    ("admin.states.edit", "POST"): Case(
+        "/admin/states/TCD", only("administrator", code=422), {"convention_status": "x"}
+    ),
+    ("admin.review.queue", "GET"): Case("/admin/review/", only("administrator")),
+    ("admin.review.application", "GET"): Case(
+        Path("/admin/review/applications/{submitted}"), only("administrator")
+    ),
+    ("admin.review.history", "GET"): Case(
+        Path("/admin/review/applications/{submitted}/history"), only("administrator")
+    ),
+    ("admin.review.price", "POST"): Case(
+        "/admin/review/delegates/0/price", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.review.decide", "POST"): Case(
+        "/admin/review/delegates/0/offer", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.review.bulk", "POST"): Case(
+        "/admin/review/bulk", only("administrator", code=REDIRECT), {"action": "offer"}
+    ),
+    ("admin.review.cancel", "POST"): Case(
+        Path("/admin/review/awards/{offer}/cancel"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.review.attendance", "POST"): Case(
+        Path("/admin/review/awards/{accepted}/attendance"),
+        only("administrator", code=REDIRECT),
+        {"attended": "1"},
+    ),
+    ("admin.review.costs", "POST"): Case(
+        Path("/admin/review/awards/{offer}/costs"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.review.reconcile", "POST"): Case(
+        Path("/admin/review/awards/{offer}/reconcile"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.review.report", "POST"): Case(
+        Path("/admin/review/awards/{offer}/report"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.review.weights", "GET"): Case("/admin/review/weights", only("administrator")),
+    ("admin.review.weights", "POST"): Case(
+        "/admin/review/weights", only("administrator", code=422), {"points_ldc": "x"}
+    ),
+    ("admin.review.fares", "GET"): Case("/admin/review/fares", only("administrator")),
+    ("admin.review.fares", "POST"): Case(
+        "/admin/review/fares", only("administrator", code=REDIRECT), {"fare_african": "900"}
+    ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
     # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
     ("funds.overview", "GET"): Case("/admin/funds/", only("administrator")),

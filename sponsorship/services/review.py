@@ -9,7 +9,7 @@ delegates, awards and cost lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -282,3 +282,59 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         waitlisted=estimates.get(AwardStatus.WAITLISTED, ZERO),
         counts=counts,
     )
+
+
+#: Awards that are followed up after the offer was taken.
+FOLLOWED_UP = (
+    AwardStatus.ACCEPTED,
+    AwardStatus.ATTENDED,
+    AwardStatus.NO_SHOW,
+    AwardStatus.CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    award: Award
+    estimate: Decimal
+    actual: Decimal
+    #: "received", "overdue", "awaited" or None (no report expected).
+    report: str | None
+
+
+def follow_up(meeting: Meeting, today: date) -> list[FollowUp]:
+    """The meeting's sponsored delegates after the offer: attendance, costs, reports.
+
+    Four queries: awards, their cost lines, delegates, applications with States.
+    """
+    awards = db.session.scalars(
+        select(Award)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id, Award.status.in_(FOLLOWED_UP))
+        .options(
+            selectinload(Award.cost_lines),
+            selectinload(Award.delegate)
+            .selectinload(Delegate.application)
+            .joinedload(Application.state),
+        )
+        .order_by(Award.reference)
+    ).all()
+    due = meeting.ends_on + timedelta(days=meeting.report_due_days)
+    rows = []
+    for award in awards:
+        report = None
+        if award.status == AwardStatus.ATTENDED:
+            if award.report_received_at is not None:
+                report = "received"
+            else:
+                report = "overdue" if today > due else "awaited"
+        rows.append(
+            FollowUp(
+                award,
+                award.total(CostStage.ESTIMATE),
+                award.total(CostStage.ACTUAL),
+                report,
+            )
+        )
+    return rows

@@ -6,7 +6,7 @@ Registered inside the `admin` blueprint, whose before_request admits administrat
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -212,6 +212,20 @@ def history(application_id: int):
         "admin/review/history.html",
         application=app_,
         events=review.application_history(app_),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/follow-up")
+def follow_up(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    today = date.today()
+    return render_template(
+        "admin/review/follow_up.html",
+        meeting=meeting,
+        rows=review.follow_up(meeting, today),
+        report_due=meeting.ends_on + timedelta(days=meeting.report_due_days),
     )
 
 

@@ -23,6 +23,7 @@ from sponsorship.models import (
 from sponsorship.services import decisions
 from sponsorship.services.pricing import update_fares
 from sponsorship.services.scoring import current_weights
+from sponsorship.services.workflow import transition
 from tests.conftest import post_form
 from tests.factories import (
     ApplicationFactory,
@@ -322,3 +323,31 @@ def test_queue_query_count_is_constant_at_10_and_500(client, db, admin, count_qu
     assert "of 500 applications" in html
     assert small.count == large.count, "\n".join(large.statements)
     assert large.count <= 25
+
+
+def test_follow_up_shows_attendance_costs_and_overdue_reports(client, db, admin):
+    meeting = MeetingFactory(
+        starts_on=date.today() - timedelta(days=60),
+        ends_on=date.today() - timedelta(days=57),
+        applications_open_on=date.today() - timedelta(days=200),
+        applications_close_on=date.today() - timedelta(days=100),
+        report_due_days=30,
+    )
+    update_fares(admin, {RegionalGroup.AFRICAN: D("1000")})
+    ContributionFactory(amount=D("10000"))
+    attended, missed = (submitted(meeting).delegates[0] for _ in range(2))
+    for delegate in (attended, missed):
+        decisions.bulk(admin, [delegate.id], decisions.Action.PRICE)
+        award = decisions.offer(admin, delegate, today=meeting.starts_on - timedelta(days=30))
+        transition(award, AwardStatus.ACCEPTED, None)  # the applicant's answer
+        db.session.commit()
+    decisions.record_attendance(admin, attended.award, True)
+    decisions.record_attendance(admin, missed.award, False)
+    decisions.record_actual_costs(admin, missed.award, decisions.ActualCosts(ticket=D("800")))
+    decisions.reconcile(admin, missed.award)
+    html = page(client, f"/admin/review/meetings/{meeting.id}/follow-up")
+    attended_row = re.search(rf'id="award-{attended.award.id}">(.*?)</tr>', html, re.S).group(1)
+    missed_row = re.search(rf'id="award-{missed.award.id}">(.*?)</tr>', html, re.S).group(1)
+    assert "Attended" in attended_row and "overdue" in attended_row
+    assert "Did not attend" in missed_row and "800.00" in missed_row
+    assert "not yet" in attended_row and "not yet" not in missed_row

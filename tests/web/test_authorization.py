@@ -175,6 +175,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.review.report", "POST"): Case(
         Path("/admin/review/awards/{offer}/report"), only("administrator", code=REDIRECT)
     ),
+    ("admin.review.follow_up", "GET"): Case(
+        Path("/admin/review/meetings/{fresh_meeting}/follow-up"), only("administrator")
+    ),
     ("admin.review.weights", "GET"): Case("/admin/review/weights", only("administrator")),
     ("admin.review.weights", "POST"): Case(
         "/admin/review/weights", only("administrator", code=422), {"points_ldc": "x"}

@@ -309,3 +309,27 @@ def test_cancel_offer_releases_money(db, admin, meeting):
     assert decisions.cancel(admin, award, reason="Meeting moved online") == COST
     assert award.status == AwardStatus.CANCELLED
     assert committed_total(award) == 0
+
+
+def test_offer_queues_offer_mail_to_the_states_applicants(db, admin, meeting):
+    from sponsorship.models import OutboxMessage, Role
+
+    ContributionFactory()
+    delegate = priced(admin, meeting)
+    UserFactory(role=Role.APPLICANT, state=delegate.application.state)
+    decisions.offer(admin, delegate)
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "award.offer")
+    ).all()
+    assert len(messages) == 1
+    assert messages[0].object_id == delegate.award.id
+
+
+def test_offer_refused_for_money_queues_no_mail(db, admin, meeting):
+    from sponsorship.models import OutboxMessage, Role
+
+    delegate = priced(admin, meeting)
+    UserFactory(role=Role.APPLICANT, state=delegate.application.state)
+    with pytest.raises(ledger.InsufficientFunds):
+        decisions.offer(admin, delegate)
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0

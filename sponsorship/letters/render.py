@@ -52,7 +52,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE_DIR = ROOT / "templates" / "letters"
 TRANSLATIONS_DIR = ROOT / "sponsorship" / "translations"
 #: Letter strings not yet merged into the .po catalogues (see that file).
-PENDING_MESSAGES = Path(__file__).resolve().parent / "letter_messages.md"
 
 TEMPLATE_NAME = "award_letter.html"
 STYLESHEET_URL = f"{STATIC_SCHEME}:letters/letter.css"
@@ -122,70 +121,9 @@ def _warn_if_slow_subsetting() -> None:
 # -- Translations -----------------------------------------------------------
 
 
-class _TableTranslations(gettext.NullTranslations):
-    """A catalogue read from letter_messages.md, used only as a fallback."""
-
-    def __init__(self, language: str, singular: dict[str, str], plural: dict[str, tuple[str, str]]):
-        super().__init__()
-        self._language = language
-        self._singular = singular
-        self._plural = plural
-
-    def __contains__(self, msgid: str) -> bool:
-        return msgid in self._singular or msgid in self._plural
-
-    def _is_one(self, n: int) -> bool:
-        return n in (0, 1) if self._language == "fr" else n == 1
-
-    def gettext(self, message):
-        if message in self._singular:
-            return self._singular[message]
-        return super().gettext(message)
-
-    def ngettext(self, msgid1, msgid2, n):
-        if msgid1 in self._plural:
-            one, other = self._plural[msgid1]
-            return one if self._is_one(n) else other
-        return super().ngettext(msgid1, msgid2, n)
-
-
-def _table_rows(text: str):
-    """Yield each markdown table row as a dict keyed by the table's header."""
-    header: list[str] | None = None
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("|"):
-            header = None
-            continue
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if header is None:
-            header = cells
-            continue
-        if all(set(cell) <= set("-: ") for cell in cells):
-            continue
-        cells = [c[1:-1] if len(c) >= 2 and c[0] == c[-1] == "`" else c for c in cells]
-        yield dict(zip(header, cells, strict=False))
-
-
-def load_pending_messages(language: str, path: Path = PENDING_MESSAGES) -> _TableTranslations:
-    singular: dict[str, str] = {}
-    plural: dict[str, tuple[str, str]] = {}
-    if language != "en" and path.exists():
-        for row in _table_rows(path.read_text(encoding="utf-8")):
-            if "msgid_plural" in row:
-                one, other = row.get(f"{language} one"), row.get(f"{language} other")
-                if one and other:
-                    plural[row["msgid"]] = (one, other)
-            elif row.get(language):
-                singular[row["msgid"]] = row[language]
-    return _TableTranslations(language, singular, plural)
-
-
 def load_translations(language: str) -> gettext.NullTranslations:
-    """The project's catalogue for `language`, then the pending letter strings."""
-    translations = Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
-    translations.add_fallback(load_pending_messages(language))
-    return translations
+    """The project's compiled catalogue for `language` (English when it has none)."""
+    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
 
 
 def _split_run(run: str):

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app sponsorship
 TRANSLATIONS := sponsorship/translations
 
-.PHONY: run test lint translations extract-messages update-messages clean
+.PHONY: run test lint bench translations extract-messages update-messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" || { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))."; exit 1; }
@@ -46,3 +46,10 @@ test: $(VENV)/.installed-dev translations lint
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Letter figures (tests/bench/bench_letters.py) plus 200 letters through `flask letters
+# issue` on a scratch SQLite database, merged into bench.json (other keys are kept).
+bench: $(VENV)/.installed-dev translations
+	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
+	@$(BIN)/python -m tests.bench.bench_letters_bulk --letters 200 --merge .bench-letters.json --output bench.json
+	@rm -f .bench-letters.json

@@ -52,9 +52,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sponsorship.web import admin, applicant, auth, donor, funds, main
+    from sponsorship.web import admin, admin_reports, applicant, auth, donor, funds, main, public
 
-    for module in (main, auth, applicant, admin, donor, funds):
+    for module in (main, auth, applicant, admin, admin_reports, donor, funds, public):
         app.register_blueprint(module.bp)
     auth.init_rate_limits(app)
 

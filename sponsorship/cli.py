@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 
 import click
@@ -145,7 +146,39 @@ def mail_remind() -> None:
     click.echo(f"Reminders queued: {offers.queue_offer_reminders(date.today())}.")
 
 
+letters_cli = AppGroup("letters", help="Award letters.")
+
+
+@letters_cli.command("issue")
+@click.option("--meeting", "meeting_id", type=int, required=True, help="Meeting id.")
+@click.option(
+    "--workers",
+    type=int,
+    default=lambda: min(2, os.cpu_count() or 1),
+    show_default="both cores",
+    help="Rendering processes (one renderer each).",
+)
+def letters_issue(meeting_id: int, workers: int) -> None:
+    """Issue every missing letter of a meeting, with a progress bar (rerun-safe)."""
+    from sponsorship.services import letters
+
+    if db.session.get(Meeting, meeting_id) is None:
+        raise click.ClickException(f"no meeting {meeting_id}")
+    pending = len(letters.pending_awards(meeting_id))
+    with click.progressbar(length=pending, label="Issuing letters") as bar:
+        result = letters.bulk_issue(meeting_id, None, workers=workers, on_progress=bar.update)
+    click.echo(
+        f"Letters: {len(result.issued)} issued, {len(result.failed)} failed, "
+        f"{result.retried} retried."
+    )
+    for reference, why in result.failed:
+        click.echo(f"  failed {reference}: {why}", err=True)
+    if result.failed:
+        raise SystemExit(1)
+
+
 def init_cli(app: Flask) -> None:
+    app.cli.add_command(letters_cli)
     app.cli.add_command(states_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(funds_cli)

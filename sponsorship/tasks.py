@@ -20,6 +20,7 @@ one now, whatever the mode, with ``flask jobs run expire-offers``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -81,7 +82,27 @@ def deliver_mail() -> dict:
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried}
 
 
+def issue_letters(meeting_id: int, actor_id: int | None = None) -> dict:
+    """Issue every missing award letter of a meeting (rerunning issues none twice)."""
+    from sponsorship.models import User
+    from sponsorship.services import letters
+
+    actor = db.session.get(User, actor_id) if actor_id else None
+    try:
+        result = letters.bulk_issue(
+            meeting_id, actor, workers=current_app.config["LETTERS_WORKERS"]
+        )
+    finally:
+        _mark_bulk(meeting_id, False)
+    return {
+        "issued": len(result.issued),
+        "failed": [f"{ref}: {why}" for ref, why in result.failed],
+        "retried": result.retried,
+    }
+
+
 JOBS: dict[str, Callable[..., Any]] = {
+    "issue-letters": issue_letters,
     "expire-offers": expire_offers,
     "offer-reminders": offer_reminders,
     "deliver-mail": deliver_mail,
@@ -129,6 +150,8 @@ class EmbeddedQueue:
         self._lock = threading.Lock()
         #: The latest outcomes, newest last (for the CLI and the tests).
         self.done: deque[Done] = deque(maxlen=100)
+        #: Meetings whose bulk letter run is queued or running.
+        self.running: set[int] = set()
 
     def enqueue(self, name: str, **kwargs: Any) -> str:
         if name not in JOBS:
@@ -183,6 +206,36 @@ class RedisQueue:
 def job_queue(app: Flask | None = None) -> EmbeddedQueue | RedisQueue:
     app = app or current_app._get_current_object()
     return app.extensions[EXTENSION].queue
+
+
+def _mark_bulk(meeting_id: int, running: bool) -> None:
+    target = job_queue()
+    if isinstance(target, RedisQueue):
+        key = f"{QUEUE_NAME}:letters:{meeting_id}"
+        if running:
+            target.connection.set(key, "1", ex=3600)
+        else:
+            target.connection.delete(key)
+    elif running:
+        target.running.add(meeting_id)
+    else:
+        target.running.discard(meeting_id)
+
+
+def bulk_running(meeting_id: int) -> bool:
+    """Whether a bulk letter run for the meeting is queued or running."""
+    target = job_queue()
+    if isinstance(target, RedisQueue):
+        return bool(target.connection.exists(f"{QUEUE_NAME}:letters:{meeting_id}"))
+    return meeting_id in target.running
+
+
+def start_bulk_letters(meeting_id: int, actor_id: int | None) -> str | None:
+    """Enqueue the meeting's bulk letter run unless one is already queued or running."""
+    if bulk_running(meeting_id):
+        return None
+    _mark_bulk(meeting_id, True)
+    return job_queue().enqueue("issue-letters", meeting_id=meeting_id, actor_id=actor_id)
 
 
 # --- The scheduler -------------------------------------------------------------------
@@ -270,6 +323,8 @@ def init_app(app: Flask) -> None:
         "JOBS_OFFER_REMINDERS_EVERY": 3600,
         "JOBS_DELIVER_MAIL_EVERY": 60,
         "AUTO_OFFER_WAITLIST": False,
+        # Processes rendering a bulk letter run (one renderer each); 1 renders in-process.
+        "LETTERS_WORKERS": 1 if app.config.get("TESTING") else min(2, os.cpu_count() or 1),
     }
     for key, value in defaults.items():
         app.config.setdefault(key, value)

@@ -116,7 +116,28 @@ def _email(message: OutboxMessage) -> EmailMessage:
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
     email.set_content(message.body)
+    _attach_letter(email, message)
     return email
+
+
+def _attach_letter(email: EmailMessage, message: OutboxMessage) -> None:
+    """The offer mail carries the award's current letter, if one is issued by then."""
+    if message.kind != "award.offer" or message.object_type != "Award":
+        return
+    from sponsorship.models import Award, Letter, LetterStatus
+
+    row = db.session.execute(
+        select(Award.reference, Letter.version, Letter.pdf)
+        .join(Letter, Letter.award_id == Award.id)
+        .where(Award.id == message.object_id, Letter.status == LetterStatus.VALID)
+        .order_by(Letter.version.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        reference, version, pdf = row
+        email.add_attachment(
+            pdf, maintype="application", subtype="pdf", filename=f"{reference}-v{version}.pdf"
+        )
 
 
 class _LogTransport:

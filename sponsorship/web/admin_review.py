@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +29,7 @@ from flask_login import current_user
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from sponsorship import tasks
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -24,10 +37,11 @@ from sponsorship.models import (
     Award,
     Criterion,
     Delegate,
+    Letter,
     Meeting,
     RegionalGroup,
 )
-from sponsorship.services import DomainError, decisions, ledger, pricing, review, scoring
+from sponsorship.services import DomainError, decisions, ledger, letters, pricing, review, scoring
 from sponsorship.web.admin_forms import (
     GENDER_LABELS,
     ActualCostsForm,
@@ -481,3 +495,121 @@ def report(award_id: int):
     else:
         flash(_("Report marked as received."), "success")
     return redirect(_application_url(award.delegate))
+
+
+# ---- Award letters ----------------------------------------------------------------------
+
+
+def load_letter(letter_id: int) -> Letter:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    return letter
+
+
+def load_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _pdf_response(pdf: bytes, name: str, inline: bool = False):
+    response = send_file(
+        BytesIO(pdf), mimetype="application/pdf", as_attachment=not inline, download_name=name
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/awards/<int:award_id>/letter/preview")
+def letter_preview(award_id: int):
+    award = load_award(award_id)
+    as_pdf = request.args.get("format") == "pdf"
+    content = letters.preview(award, as_pdf=as_pdf)
+    if as_pdf:
+        return _pdf_response(content, f"{award.reference}-preview.pdf", inline=True)
+    response = make_response(content)
+    # The letter's own stylesheet is print-only; shown as it is, sandboxed.
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    )
+    return response
+
+
+@bp.post("/awards/<int:award_id>/letter")
+def letter_issue(award_id: int):
+    award = load_award(award_id)
+    try:
+        letter = letters.issue(award, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(
+            _(
+                "Letter version %(version)s issued; verification code %(code)s.",
+                version=letter.version,
+                code=letter.verification_code,
+            ),
+            "success",
+        )
+    return redirect(_application_url(award.delegate))
+
+
+@bp.post("/letters/<int:letter_id>/revoke")
+def letter_revoke(letter_id: int):
+    letter = load_letter(letter_id)
+    try:
+        letters.revoke(letter, current_user, reason=request.form.get("reason", "")[:500])
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
+    return redirect(_application_url(letter.award.delegate))
+
+
+@bp.get("/letters/<int:letter_id>/download")
+def letter_download(letter_id: int):
+    letter = load_letter(letter_id)
+    return _pdf_response(letter.pdf, f"{letter.award.reference}-v{letter.version}.pdf")
+
+
+@bp.get("/meetings/<int:meeting_id>/letters")
+def letters_page(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    state = letters.progress(meeting_id)
+    running = tasks.bulk_running(meeting_id)
+    body = render_template(
+        "admin/review/letters.html", meeting=meeting, progress=state, running=running
+    )
+    headers = {"Refresh": "2"} if running else {}
+    return body, 200, headers
+
+
+@bp.get("/meetings/<int:meeting_id>/letters/status")
+def letters_status(meeting_id: int):
+    load_meeting(meeting_id)
+    return jsonify({**letters.progress(meeting_id), "running": tasks.bulk_running(meeting_id)})
+
+
+@bp.post("/meetings/<int:meeting_id>/letters")
+def letters_bulk(meeting_id: int):
+    load_meeting(meeting_id)
+    tasks.start_bulk_letters(meeting_id, current_user.id)
+    flash(_("Issuing the meeting's letters in the background."), "info")
+    return redirect(url_for(".letters_page", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>/letters.zip")
+def letters_zip(meeting_id: int):
+    load_meeting(meeting_id)
+    response = send_file(
+        BytesIO(letters.letters_zip(meeting_id)),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"letters-meeting-{meeting_id}.zip",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

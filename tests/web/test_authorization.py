@@ -186,7 +186,38 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.review.fares", "POST"): Case(
         "/admin/review/fares", only("administrator", code=REDIRECT), {"fare_african": "900"}
     ),
+    # Award letters: the public verification page, and the administrators' letter pages.
+    ("public.verify", "GET"): Case("/verify/MATRIX-1", everyone(OK)),
+    ("admin.review.letter_preview", "GET"): Case(
+        Path("/admin/review/awards/{offer}/letter/preview"), only("administrator")
+    ),
+    ("admin.review.letter_issue", "POST"): Case(
+        "/admin/review/awards/0/letter", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.review.letter_revoke", "POST"): Case(
+        "/admin/review/letters/0/revoke", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.review.letter_download", "GET"): Case(
+        Path("/admin/review/letters/{letter}/download"), only("administrator")
+    ),
+    ("admin.review.letters_page", "GET"): Case(
+        Path("/admin/review/meetings/{fresh_meeting}/letters"), only("administrator")
+    ),
+    ("admin.review.letters_status", "GET"): Case(
+        Path("/admin/review/meetings/{fresh_meeting}/letters/status"), only("administrator")
+    ),
+    ("admin.review.letters_bulk", "POST"): Case(
+        "/admin/review/meetings/0/letters", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.review.letters_zip", "GET"): Case(
+        Path("/admin/review/meetings/{fresh_meeting}/letters.zip"), only("administrator")
+    ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
+    ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor")),
+    ("admin_reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
+    ("admin_reports.programme_csv", "GET"): Case(
+        "/admin/reports/programme.csv", only("administrator")
+    ),
     # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
     ("funds.overview", "GET"): Case("/admin/funds/", only("administrator")),
     ("funds.donors", "GET"): Case("/admin/funds/donors", only("administrator")),
@@ -255,7 +286,9 @@ def _applicant_objects(db_session, state) -> dict[str, int]:
         verification_code="MATRIX-1",
     )
     db_session.add(letter)
+    db_session.flush()
     return {
+        "letter": letter.id,
         "draft": draft.id,
         "submitted": submitted.id,
         "offer": offer.id,

@@ -1,0 +1,144 @@
+"""Letter pages: public verification, the administrators' issue/revoke/bulk, downloads, mail."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from sponsorship import tasks
+from sponsorship.models import Letter, OutboxMessage, Role
+from sponsorship.services import letters
+from sponsorship.services import mail as mail_service
+from tests.applicant_data import offered_award
+from tests.conftest import post_form
+from tests.factories import AwardCostLineFactory, StateFactory, UserFactory
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(role=Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def award(db):
+    award = offered_award(StateFactory())
+    AwardCostLineFactory(award=award)
+    db.session.commit()
+    return award
+
+
+def test_verify_valid_code_shows_reference_meeting_and_name_only(client, admin, award):
+    letter = letters.issue(award, admin)
+    response = client.get(f"/verify/{letter.verification_code}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-status="valid"' in page
+    assert award.reference in page
+    assert award.delegate.name in page
+    assert award.delegate.application.meeting.title in page
+    assert award.delegate.email not in page
+    assert "public" in response.headers["Cache-Control"]
+
+
+def test_verify_superseded_and_revoked_codes_show_their_state(client, db, admin, award):
+    first = letters.issue(award, admin)
+    award.cost_lines[0].amount = Decimal("2000.00")
+    db.session.commit()
+    second = letters.issue(award, admin)
+    assert 'data-status="superseded"' in client.get(f"/verify/{first.verification_code}").get_data(
+        as_text=True
+    )
+    letters.revoke(second, admin)
+    assert 'data-status="revoked"' in client.get(f"/verify/{second.verification_code}").get_data(
+        as_text=True
+    )
+
+
+def test_verify_unknown_code_returns_404(client, db):
+    assert client.get("/verify/AAAA-AAAA").status_code == 404
+    assert client.get("/verify/" + "A" * 200).status_code == 404
+
+
+def test_admin_issue_button_issues_letter_and_download_returns_it(client, auth, admin, award):
+    auth.login(admin.email)
+    page_url = f"/admin/review/applications/{award.delegate.application_id}"
+    response = post_form(client, f"/admin/review/awards/{award.id}/letter", page=page_url)
+    assert response.status_code == 302
+    letter = letters.current_letter(award)
+    assert letter is not None
+    page = client.get(page_url).get_data(as_text=True)
+    assert letter.verification_code in page
+    download = client.get(f"/admin/review/letters/{letter.id}/download")
+    assert download.data == letter.pdf
+    preview = client.get(f"/admin/review/awards/{award.id}/letter/preview?format=pdf")
+    assert preview.data.startswith(b"%PDF")
+
+
+def test_applicant_download_returns_own_state_letter(client, auth, admin, award):
+    letter = letters.issue(award, admin)
+    applicant = UserFactory(role=Role.APPLICANT, state=award.delegate.application.state)
+    auth.login(applicant.email)
+    response = client.get(f"/apply/awards/{award.id}/letter")
+    assert response.status_code == 200
+    assert response.data == letter.pdf
+
+
+class _Recorder:
+    def __init__(self):
+        self.running: set[int] = set()
+        self.jobs: list[tuple[str, dict]] = []
+
+    def enqueue(self, name, **kwargs):
+        self.jobs.append((name, kwargs))
+        return name
+
+
+def test_bulk_button_enqueues_job_once_and_job_issues_letters(
+    app, client, auth, db, admin, monkeypatch
+):
+    first = offered_award(StateFactory())
+    meeting = first.delegate.application.meeting
+    offered_award(StateFactory(), meeting=meeting)
+    db.session.commit()
+    recorder = _Recorder()
+    monkeypatch.setattr(tasks, "job_queue", lambda _app=None: recorder)
+    monkeypatch.setattr(
+        letters, "_render_snapshot", lambda s: b"%PDF-1.7 " + s["reference"].encode()
+    )
+    auth.login(admin.email)
+    url = f"/admin/review/meetings/{meeting.id}/letters"
+    assert post_form(client, url, page=url).status_code == 302
+    assert post_form(client, url, page=url).status_code == 302
+    assert [name for name, _ in recorder.jobs] == ["issue-letters"]
+    page = client.get(url)
+    assert page.headers.get("Refresh") == "2"
+    assert client.get(url + "/status").get_json()["running"] is True
+    result = tasks.issue_letters(**recorder.jobs[0][1])
+    assert result["issued"] == 2
+    tasks.issue_letters(**recorder.jobs[0][1])
+    assert db.session.scalar(select(func.count(Letter.id))) == 2
+    status = client.get(url + "/status").get_json()
+    assert status == {"total": 2, "issued": 2, "pending": 0, "running": False}
+    assert client.get(url + ".zip").headers["Content-Type"] == "application/zip"
+
+
+def test_offer_mail_carries_issued_letter_as_attachment(db, admin, award):
+    letter = letters.issue(award, admin)
+    message = OutboxMessage(
+        kind="award.offer",
+        to_address="mission@example.org",
+        subject="Offer",
+        body="Hello",
+        object_type="Award",
+        object_id=award.id,
+        next_attempt_at=letter.issued_at,
+    )
+    db.session.add(message)
+    db.session.commit()
+    email = mail_service._email(message)
+    attachments = list(email.iter_attachments())
+    assert len(attachments) == 1
+    assert attachments[0].get_content_type() == "application/pdf"
+    assert attachments[0].get_content() == letter.pdf

@@ -1,24 +1,78 @@
-"""The donor's pages: its own contributions in detail."""
+"""The donor's pages: its own contributions in detail, the programme in aggregate."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import csv
+import io
+
+from flask import Blueprint, Response, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from sponsorship.models import Role
-from sponsorship.services import dashboards
+from sponsorship.services import dashboards, reports_charts, reports_donor, reports_programme
 from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
+
+AWARDS_SHOWN = 200
 
 
 @bp.get("/")
 @role_required(Role.DONOR)
 def dashboard():
     donor = current_user.donor
+    report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
+    charts = {
+        dim: reports_charts.bar_chart(
+            _("Delegates funded by %(dimension)s", dimension=dim),
+            [(r.label, r.delegates) for r in rows],
+        )
+        for dim, rows in report.breakdowns.items()
+    }
     return render_template(
         "donor/dashboard.html",
         donor=donor,
         contributions=dashboards.donor_contributions(donor),
-        funded_awards=dashboards.donor_funded_awards(donor),
+        funded_awards=report.outcomes.funded,
+        report=report,
+        charts=charts,
+        programme=reports_programme.lines("year"),
     )
+
+
+def csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def donor_rows(report: reports_donor.DonorReport) -> list[list]:
+    t = report.totals
+    rows: list[list] = [
+        ["section", "key", "label", "delegates", "amount"],
+        ["totals", "pledged", "", "", t.pledged],
+        ["totals", "received", "", "", t.received],
+        ["totals", "committed", "", "", t.committed],
+        ["totals", "spent", "", "", t.spent],
+        ["totals", "available", "", "", t.available],
+        ["totals", "returned", "", "", t.returned],
+    ]
+    for dim, lines in report.breakdowns.items():
+        rows += [[dim, r.key, r.label, r.delegates, r.amount] for r in lines]
+    rows += [
+        ["award", a.reference, f"{a.state} | {a.function} | {a.gender} | {a.meeting}", 1, a.amount]
+        for a in report.awards
+    ]
+    return rows
+
+
+@bp.get("/report.csv")
+@role_required(Role.DONOR)
+def report_csv():
+    report = reports_donor.donor_report(current_user.donor)
+    return csv_response(donor_rows(report), "donor-report.csv")

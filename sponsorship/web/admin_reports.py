@@ -1,0 +1,63 @@
+"""The administrators' programme report, per meeting and per year."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+
+from sponsorship.models import Role
+from sponsorship.services import reports_charts, reports_programme
+from sponsorship.web.donor import csv_response
+from sponsorship.web.security import role_required
+
+bp = Blueprint("admin_reports", __name__, url_prefix="/admin/reports")
+
+COLUMNS = (
+    "applications",
+    "offered",
+    "accepted",
+    "attended",
+    "no_show",
+    "take_up",
+    "estimated",
+    "actual",
+    "states",
+    "article5_states",
+    "article4_states",
+    "female",
+    "male",
+    "other_gender",
+    "statements",
+    "funded",
+)
+
+
+@bp.get("/")
+@role_required(Role.ADMINISTRATOR)
+def programme():
+    meetings = reports_programme.lines("meeting")
+    years = reports_programme.lines("year")
+    chart = reports_charts.bar_chart(
+        _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
+    )
+    return render_template(
+        "reports/programme.html",
+        meetings=meetings,
+        years=years,
+        chart=chart,
+        shares=reports_programme.shares,
+    )
+
+
+@bp.get("/programme.csv")
+@role_required(Role.ADMINISTRATOR)
+def programme_csv():
+    rows: list[list] = [["level", "key", "label", "year", *COLUMNS, "donors"]]
+    for level in ("meeting", "year"):
+        for ln in reports_programme.lines(level):
+            rows.append(
+                [level, ln.key, ln.label, ln.year]
+                + [getattr(ln, c) for c in COLUMNS]
+                + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
+            )
+    return csv_response(rows, "programme-report.csv")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from sponsorship.models import Role
 from sponsorship.services import reports_charts, reports_programme
-from sponsorship.web.donor import csv_response
+from sponsorship.web.donor import csv_response, xlsx_response
 from sponsorship.web.security import role_required
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/admin/reports")
@@ -52,6 +52,10 @@ def programme():
 @bp.get("/programme.csv")
 @role_required(Role.ADMINISTRATOR)
 def programme_csv():
+    return csv_response(programme_rows(), "programme-report.csv")
+
+
+def programme_rows() -> list[list]:
     rows: list[list] = [["level", "key", "label", "year", *COLUMNS, "donors"]]
     for level in ("meeting", "year"):
         for ln in reports_programme.lines(level):
@@ -60,4 +64,13 @@ def programme_csv():
                 + [getattr(ln, c) for c in COLUMNS]
                 + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
             )
-    return csv_response(rows, "programme-report.csv")
+    return rows
+
+
+@bp.get("/programme.xlsx")
+@role_required(Role.ADMINISTRATOR)
+def programme_xlsx():
+    from sponsorship.services import reports_export
+
+    data = reports_export.workbook([("Programme", programme_rows())])
+    return xlsx_response(data, "programme-report.xlsx")

@@ -76,3 +76,57 @@ def donor_rows(report: reports_donor.DonorReport) -> list[list]:
 def report_csv():
     report = reports_donor.donor_report(current_user.donor)
     return csv_response(donor_rows(report), "donor-report.csv")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/report.xlsx")
+@role_required(Role.DONOR)
+def report_xlsx():
+    from sponsorship.services import reports_export
+
+    donor = current_user.donor
+    report = reports_donor.donor_report(donor)
+    contributions = [
+        [
+            "reference",
+            "status",
+            "currency",
+            "amount",
+            "base_amount",
+            "committed",
+            "spent",
+            "available",
+            "pledged_on",
+            "received_on",
+            "spend_by",
+        ]
+    ] + [
+        [
+            c.reference,
+            str(c.status),
+            c.currency,
+            c.amount,
+            c.base_amount,
+            c.committed,
+            c.spent,
+            c.available,
+            c.pledged_on,
+            c.received_on,
+            c.spend_by,
+        ]
+        for c in dashboards.donor_contributions(donor)
+    ]
+    data = reports_export.workbook(
+        [("Report", donor_rows(report)), ("Contributions", contributions)]
+    )
+    return xlsx_response(data, "donor-report.xlsx")

@@ -214,6 +214,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
     ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor")),
+    ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor")),
+    ("admin_reports.programme_xlsx", "GET"): Case(
+        "/admin/reports/programme.xlsx", only("administrator")
+    ),
     ("admin_reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
     ("admin_reports.programme_csv", "GET"): Case(
         "/admin/reports/programme.csv", only("administrator")

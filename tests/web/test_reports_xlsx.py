@@ -1,0 +1,38 @@
+"""XLSX exports keep numbers as numbers."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from sponsorship.services.demo import DEMO_PASSWORD
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _demo(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+
+def test_donor_xlsx_has_typed_cells(db, client, auth, runner):
+    _demo(runner)
+    auth.login("donor@demo.test", DEMO_PASSWORD)
+    response = client.get("/donor/report.xlsx")
+    assert response.mimetype == XLSX
+    wb = load_workbook(io.BytesIO(response.data))
+    totals = wb["Report"]
+    amounts = [row[4].value for row in totals.iter_rows(min_row=2) if row[0].value == "totals"]
+    assert amounts and all(isinstance(v, int | float) for v in amounts)
+
+
+def test_programme_xlsx_has_typed_cells(db, client, auth, runner):
+    _demo(runner)
+    auth.login("admin@demo.test", DEMO_PASSWORD)
+    response = client.get("/admin/reports/programme.xlsx")
+    assert response.mimetype == XLSX
+    ws = load_workbook(io.BytesIO(response.data))["Programme"]
+    row = next(ws.iter_rows(min_row=2, max_row=2))
+    assert isinstance(row[3].value, int)
+    assert isinstance(row[4].value, int)

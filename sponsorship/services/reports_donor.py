@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import func, select
 
 from sponsorship.extensions import db
@@ -96,6 +97,7 @@ def _d(value) -> Decimal:
 
 
 def totals(donor_id: int) -> Totals:
+    base_currency = current_app.config["BASE_CURRENCY"]
     received_only = Contribution.status == ContributionStatus.RECEIVED
     row = db.session.execute(
         select(
@@ -104,9 +106,15 @@ def totals(donor_id: int) -> Totals:
                     sa.case(
                         (
                             Contribution.status != ContributionStatus.CANCELLED,
+                            # A pledge has no rate until received: only a pledge made in
+                            # the base currency can be counted in it; others show in the
+                            # contributions table in their own currency.
                             func.coalesce(
                                 Contribution.base_amount,
-                                Contribution.amount * func.coalesce(Contribution.exchange_rate, 1),
+                                sa.case(
+                                    (Contribution.currency == base_currency, Contribution.amount),
+                                    else_=0,
+                                ),
                             ),
                         ),
                         else_=0,

@@ -84,3 +84,30 @@ def test_generated_reports_reconcile_with_the_ledger(db, seed):
 def test_funded_awards_never_carry_contact_or_passport_data(db):
     fields = set(reports_donor.FundedAward.__dataclass_fields__)
     assert not fields & {"name", "email", "phone", "passport_number", "passport_expiry"}
+
+
+def test_pledged_total_leaves_out_unconverted_foreign_pledges(db):
+    donor = DonorFactory()
+    ContributionFactory(donor=donor, amount=Decimal("1000.00"))
+    ContributionFactory(
+        donor=donor,
+        currency="CHF",
+        amount=Decimal("250.00"),
+        status="pledged",
+        exchange_rate=None,
+        rate_date=None,
+        base_amount=None,
+        received_on=None,
+    )
+    ContributionFactory(
+        donor=donor,
+        currency="NOK",
+        amount=Decimal("500000.00"),
+        status="pledged",
+        exchange_rate=None,
+        rate_date=None,
+        base_amount=None,
+        received_on=None,
+    )
+    db.session.flush()
+    assert reports_donor.totals(donor.id).pledged == Decimal("1250.00")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
@@ -62,18 +64,20 @@ class _QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the demo data, as `make run` serves it; yields its base URL.
+def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Flask:
+    """The app with the demo data, as `make run` builds it, on its own SQLite file.
 
-    Always its own SQLite file, even with TEST_DATABASE_URL set, so it never shares
-    a database with the unit and web tests.
+    Always SQLite, even with TEST_DATABASE_URL set, so it never shares a database
+    with the unit and web tests (nor with another e2e module).
     """
-    database = tmp_path_factory.mktemp("e2e") / "e2e.db"
     config = type(
-        "E2EConfig",
+        f"E2E{name.title()}Config",
         (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False},
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp(name) / 'e2e.db'}",
+            "RATELIMIT_ENABLED": False,
+            "UPLOAD_DIR": str(tmp_path_factory.mktemp(f"{name}-uploads")),
+        },
     )
     app = create_app(config)
     with app.app_context():
@@ -83,9 +87,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         states.load_states()
         demo.seed_demo()
         db.session.remove()
+    return app
 
+
+@contextmanager
+def serving(app: Flask, name: str) -> Iterator[str]:
+    """Serve `app` on a free loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -95,6 +104,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo app served over HTTP for the smoke tests; yields its base URL."""
+    with serving(demo_app(tmp_path_factory, "e2e"), "e2e-server") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

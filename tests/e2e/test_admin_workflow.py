@@ -13,19 +13,14 @@ on the same database.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-import flask_migrate
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from config import TestingConfig
-from sponsorship import create_app
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -39,47 +34,18 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.services.demo import DEMO_PASSWORD
-from tests.e2e.conftest import _QuietRequestHandler
+from tests.e2e.conftest import demo_app, serving
 
 
 @pytest.fixture(scope="module")
 def admin_app(tmp_path_factory: pytest.TempPathFactory):
-    database = tmp_path_factory.mktemp("e2e-admin") / "admin.db"
-    config = type(
-        "AdminE2EConfig",
-        (TestingConfig,),
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "RATELIMIT_ENABLED": False,
-            "UPLOAD_DIR": str(tmp_path_factory.mktemp("e2e-admin-uploads")),
-        },
-    )
-    app = create_app(config)
-    with app.app_context():
-        from sponsorship.services import demo, states
-
-        flask_migrate.upgrade()
-        states.load_states()
-        demo.seed_demo()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return demo_app(tmp_path_factory, "e2e-admin")
 
 
 @pytest.fixture(scope="module")
 def admin_server(admin_app) -> Iterator[str]:
-    server = make_server(
-        "127.0.0.1", 0, admin_app, threaded=True, request_handler=_QuietRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, name="e2e-admin", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(admin_app, "e2e-admin") as url:
+        yield url
 
 
 def _money(text: str) -> Decimal:

@@ -7,65 +7,30 @@ The server has its own demo database; the price change is made through the datab
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlparse
 
-import flask_migrate
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from config import TestingConfig
-from sponsorship import create_app
 from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
 from sponsorship.services.demo import DEMO_PASSWORD
-from tests.e2e.conftest import _QuietRequestHandler
+from tests.e2e.conftest import demo_app, serving
 
 
 @pytest.fixture(scope="module")
 def letters_app(tmp_path_factory: pytest.TempPathFactory):
-    database = tmp_path_factory.mktemp("e2e-letters") / "letters.db"
-    config = type(
-        "LettersE2EConfig",
-        (TestingConfig,),
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "RATELIMIT_ENABLED": False,
-            "UPLOAD_DIR": str(tmp_path_factory.mktemp("e2e-letters-uploads")),
-        },
-    )
-    app = create_app(config)
-    with app.app_context():
-        from sponsorship.services import demo, states
-
-        flask_migrate.upgrade()
-        states.load_states()
-        demo.seed_demo()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return demo_app(tmp_path_factory, "e2e-letters")
 
 
 @pytest.fixture(scope="module")
 def letters_server(letters_app) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server(
-        "127.0.0.1", 0, letters_app, threaded=True, request_handler=_QuietRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, name="e2e-letters", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(letters_app, "e2e-letters") as url:
+        yield url
 
 
 def _letters(app, award_id: int) -> list[tuple[str, str, str]]:

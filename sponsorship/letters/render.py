@@ -43,7 +43,7 @@ from weasyprint import CSS, HTML
 from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
-from sponsorship.letters.context import LANGUAGES, LetterContext
+from sponsorship.letters.context import LANGUAGES, CostLine, LetterContext
 from sponsorship.letters.fetcher import STATIC_SCHEME, LetterURLFetcher
 
 logger = logging.getLogger(__name__)
@@ -350,3 +350,48 @@ def get_renderer() -> LetterRenderer:
 def render_letter(ctx: LetterContext) -> bytes:
     """The award letter for `ctx` as PDF/A-3b bytes."""
     return get_renderer().render(ctx)
+
+
+def _sample_context(language: str) -> LetterContext:
+    """A made-up letter with every part of the layout, used only to warm a renderer."""
+    return LetterContext(
+        reference="SP-0000-WARM-0000",
+        version=2,
+        language=language,
+        issue_date="2026-01-05",
+        state_name="Aaaa",
+        addressee="Permanent Mission",
+        address_lines=("Street 1", "1200 City"),
+        delegate_name="Áá Ññ Ŋŋ",
+        delegate_function="Director",
+        meeting_title="Meeting",
+        meeting_start="2026-02-02",
+        meeting_end="2026-02-06",
+        venue="Venue",
+        city="City",
+        departure_city="Town",
+        currency="CHF",
+        cost_lines=(CostLine("airfare", "Town - City", "1", "1000.00", "1000.00"),),
+        total="1000.00",
+        dsa_nights=4,
+        dsa_rate="100.00",
+        terminal_expenses="100.00",
+        visa_covered=True,
+        report_due_days=30,
+        answer_deadline="2026-01-20",
+        answer_url="https://example.org/a",
+        verification_code="WARM-0000",
+        verification_url="https://example.org/verify/WARM-0000",
+        signatory_name="Name",
+        signatory_title="Title",
+    )
+
+
+def warm_up() -> None:
+    """Build this process's renderer and lay out one letter.
+
+    The first letter of a process pays for loading fonts and filling WeasyPrint's
+    caches; a bulk run does it before forking its rendering processes, so each of
+    them starts hot.
+    """
+    get_renderer().render(_sample_context(LANGUAGES[0]))

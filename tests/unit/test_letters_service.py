@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -147,6 +149,27 @@ def test_bulk_issue_retries_then_reports_failed_letter(db, admin):
     assert calls[broken] == 1 + letters.RETRIES
     rerun = letters.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
     assert rerun.issued == [broken]
+
+
+def _dies_once(snapshot: dict) -> bytes:
+    """Renderer for a real process pool: the first letter it sees kills its process."""
+    marker = Path(os.environ["LETTERS_TEST_DEATH_MARKER"])
+    try:
+        marker.touch(exist_ok=False)
+    except FileExistsError:
+        return _fake_pdf(snapshot)
+    os._exit(1)
+
+
+def test_bulk_issue_dead_render_process_retries_on_new_pool(db, admin, tmp_path, monkeypatch):
+    meeting, awards = _meeting_with_offers(4)
+    db.session.commit()
+    monkeypatch.setenv("LETTERS_TEST_DEATH_MARKER", str(tmp_path / "died"))
+    result = letters.bulk_issue(meeting.id, admin, workers=2, renderer=_dies_once)
+    assert (tmp_path / "died").exists()
+    assert result.failed == [] and result.retried >= 1
+    assert sorted(result.issued) == sorted(a.reference for a in awards)
+    assert db.session.scalar(select(func.count(Letter.id))) == 4
 
 
 def test_letters_issue_cli_issues_missing_letters_once(db, runner, monkeypatch):

@@ -1,4 +1,4 @@
-"""flask commands: states load, seed-demo, create-admin, demo-logins."""
+"""flask commands: states load, seed-demo, seed-scale, create-admin, demo-logins."""
 
 from __future__ import annotations
 
@@ -50,6 +50,44 @@ def seed_demo() -> None:
         f"{result.awards} delegates, {result.contributions} contributions."
     )
     _print_logins()
+
+
+@click.command("seed-scale")
+@click.option("--years", default=20, show_default=True, help="Years of programme history.")
+@click.option("--seed", default=1, show_default=True, help="Same seed and day, same rows.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the programme runs up to (default: today).",
+)
+def seed_scale(years: int, seed: int, today) -> None:
+    """Generate a large programme in bulk for benchmarks (refused in production)."""
+    import time
+
+    from sponsorship.services import scale
+
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("scale data is refused under the production configuration")
+    if db.session.scalar(select(func.count(State.id))) == 0:
+        states.load_states()
+    started = time.perf_counter()
+    try:
+        result = scale.seed_scale(years=years, seed=seed, today=today and today.date())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    scale.analyze()
+    click.echo(
+        f"Scale data in {time.perf_counter() - started:.0f} s: {result.meetings} meetings,"
+        f" {result.states} States, {result.applications} applications, {result.delegates}"
+        f" delegates, {result.awards} awards, {result.contributions} contributions,"
+        f" {result.allocations} allocations, {result.letters} letters, {result.reports}"
+        f" reports, {result.audit_events} audit events, {result.users} accounts."
+    )
+    click.echo(
+        f"Logins (password {scale.SCALE_PASSWORD}): {scale.ADMIN_EMAIL},"
+        " applicant.<iso3>@scale.test, donor1@scale.test ... donor25@scale.test"
+    )
 
 
 @click.command("bootstrap")
@@ -182,5 +220,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(states_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(funds_cli)
-    for command in (seed_demo, bootstrap, create_admin):
+    for command in (seed_demo, seed_scale, bootstrap, create_admin):
         app.cli.add_command(command)

@@ -54,6 +54,16 @@ class Config:
     MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
     #: Where links in e-mails point, e.g. https://sponsorship.example.org
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The publisher of the open-data exports (IATI reporting-org, 360Giving publisher).
+    # The defaults are placeholders: a real publisher sets its registered identifiers.
+    OPEN_DATA_ORG_ID = os.environ.get("OPEN_DATA_ORG_ID", "XX-SPONSORSHIP")
+    OPEN_DATA_ORG_NAME = os.environ.get(
+        "OPEN_DATA_ORG_NAME", "Implementation Support Unit, Sponsorship Programme"
+    )
+    #: IATI OrganisationType code: 40 is "Multilateral".
+    OPEN_DATA_ORG_TYPE = os.environ.get("OPEN_DATA_ORG_TYPE", "40")
+    #: 360Giving grant identifier prefix (360G-...), registered with 360Giving.
+    OPEN_DATA_GRANT_PREFIX = os.environ.get("OPEN_DATA_GRANT_PREFIX", "360G-sponsorship")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from sponsorship.extensions import db
@@ -26,7 +27,9 @@ from sponsorship.models import (
     Delegate,
     Donor,
     Meeting,
+    MeetingSession,
     State,
+    application_sessions,
 )
 from sponsorship.models.reports import DelegateReport
 
@@ -164,8 +167,49 @@ def _joined(held):
     )
 
 
+#: The key of the theme row for delegates whose application names no session.
+NO_THEME = "none"
+
+
+def _themes():
+    """(application, theme) once per theme of the sessions the application serves."""
+    return (
+        select(
+            application_sessions.c.application_id.label("application_id"),
+            MeetingSession.theme.label("theme"),
+        )
+        .join(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
+        .distinct()
+        .subquery()
+    )
+
+
 def breakdown(donor_id: int, dimension: str) -> list[Row]:
+    """Delegates and money per value of `dimension`.
+
+    Every dimension but "theme" partitions the awards, so its rows add up to the
+    donor's held money. A delegate serves every theme of the sessions its
+    application names, so under "theme" it counts once per theme (and under
+    NO_THEME when none is named): those rows add up to more than the total.
+    """
     held = _held(donor_id)
+    if dimension == "theme":
+        themes = _themes()
+        # Read the stored value as text: NO_THEME is not a member of the Theme enum.
+        theme = func.coalesce(sa.type_coerce(themes.c.theme, sa.String), NO_THEME)
+        stmt = (
+            _joined(held)
+            .outerjoin(themes, themes.c.application_id == Application.id)
+            .add_columns(
+                theme.label("k"), func.count().label("n"), func.sum(held.c.amount).label("a")
+            )
+            .group_by(theme)
+            .order_by(theme)
+        )
+        return [
+            Row(str(k), str(_l("No session named")) if k == NO_THEME else str(k), n, _d(amount))
+            for k, n, amount in db.session.execute(stmt)
+        ]
     year = func.extract("year", Meeting.starts_on)
     columns = {
         "meeting": (Meeting.id, Meeting.title),
@@ -257,7 +301,9 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
     ]
 
 
-DIMENSIONS = ("meeting", "year", "state", "region", "gender", "first_time")
+DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_time")
+#: Dimensions whose rows partition the awards (and so add up to the donor's money).
+PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
@@ -268,3 +314,59 @@ def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
         breakdowns={dim: breakdown(donor.id, dim) for dim in DIMENSIONS},
         awards=funded_awards(donor.id, award_limit),
     )
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    """One allocation of a contribution: which award, how much, and where it stands."""
+
+    reference: str
+    state: str
+    meeting: str
+    award_status: str
+    status: str
+    amount: Decimal
+
+
+def own_contribution(donor_id: int, contribution_id: int) -> Contribution | None:
+    """The contribution if it is this donor's; None for another donor's or none at all,
+    so a donor cannot even learn that another's contribution exists."""
+    return db.session.scalar(
+        select(Contribution).where(
+            Contribution.id == contribution_id, Contribution.donor_id == donor_id
+        )
+    )
+
+
+def allocation_lines(contribution_id: int) -> list[AllocationLine]:
+    """Where a contribution's money went, award by award (no personal data)."""
+    stmt = (
+        select(
+            Award.reference,
+            State.name,
+            Meeting.title,
+            Award.status,
+            Allocation.status,
+            func.sum(Allocation.amount),
+        )
+        .select_from(Allocation)
+        .join(Award, Award.id == Allocation.award_id)
+        .join(Delegate, Delegate.id == Award.delegate_id)
+        .join(Application, Application.id == Delegate.application_id)
+        .join(Meeting, Meeting.id == Application.meeting_id)
+        .join(State, State.id == Application.state_id)
+        .where(Allocation.contribution_id == contribution_id)
+        .group_by(
+            Award.reference,
+            State.name,
+            Meeting.title,
+            Meeting.starts_on,
+            Award.status,
+            Allocation.status,
+        )
+        .order_by(Meeting.starts_on.desc(), Award.reference, Allocation.status)
+    )
+    return [
+        AllocationLine(ref, state, meeting, str(award_status), str(status), _d(amount))
+        for ref, state, meeting, award_status, status, amount in db.session.execute(stmt)
+    ]

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship.models import Allocation, AllocationStatus, Contribution, Donor
-from sponsorship.services import ledger, reports_donor, reports_programme
-from tests.factories import ContributionFactory, DonorFactory, MeetingFactory, UserFactory
-from tests.unit.test_ledger import award_for
+from sponsorship.services import reports_donor, reports_programme
+from tests.factories import ContributionFactory, DonorFactory
+from tests.report_data import generated_programme
 
 D = Decimal
 HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
@@ -28,6 +28,28 @@ def _ledger(donor_id: int, statuses=HELD) -> Decimal:
     )
 
 
+def _themes_from_rows(donor_id: int) -> dict[str, tuple[int, Decimal]]:
+    """The theme breakdown recomputed in Python from the allocation rows and the
+    sessions each application names (a delegate counts under each of its themes)."""
+    from sponsorship.extensions import db
+    from sponsorship.models import Award
+
+    per_award: dict[int, Decimal] = {}
+    for a in db.session.scalars(
+        select(Allocation)
+        .join(Allocation.contribution)
+        .where(Contribution.donor_id == donor_id, Allocation.status.in_(HELD))
+    ):
+        per_award[a.award_id] = per_award.get(a.award_id, D(0)) + a.amount
+    result: dict[str, tuple[int, Decimal]] = {}
+    for award_id, amount in per_award.items():
+        application = db.session.get(Award, award_id).delegate.application
+        for theme in {s.theme.value for s in application.sessions} or {reports_donor.NO_THEME}:
+            n, total = result.get(theme, (0, D(0)))
+            result[theme] = (n + 1, total + amount)
+    return result
+
+
 def _assert_reconciles(db) -> int:
     donors = db.session.scalars(select(Donor)).all()
     grand = D(0)
@@ -38,9 +60,13 @@ def _assert_reconciles(db) -> int:
         t = report.totals
         assert t.committed + t.spent == held
         assert t.returned == _ledger(donor.id, (AllocationStatus.RELEASED,))
-        for dim, rows in report.breakdowns.items():
+        for dim in reports_donor.PARTITIONS:
+            rows = report.breakdowns[dim]
             assert sum((r.amount for r in rows), D(0)) == held, dim
             assert sum(r.delegates for r in rows) == report.outcomes.funded, dim
+        assert {r.key: (r.delegates, r.amount) for r in report.breakdowns["theme"]} == (
+            _themes_from_rows(donor.id)
+        )
         assert sum((a.amount for a in report.awards), D(0)) == held
         assert len(report.awards) == report.outcomes.funded
     programme = reports_programme.lines("meeting")
@@ -68,16 +94,7 @@ def test_demo_reports_reconcile_with_the_ledger(db, runner):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_reports_reconcile_with_the_ledger(db, seed):
-    admin = UserFactory()
-    donors = [DonorFactory() for _ in range(3)]
-    for n, donor in enumerate(donors):
-        ContributionFactory(donor=donor, amount=D("2500.00") + n * seed)
-    meetings = [MeetingFactory() for _ in range(2)]
-    awards = [award_for(str(D("700.00") + i * seed), meeting=meetings[i % 2]) for i in range(8)]
-    for award in awards:
-        ledger.allocate(award, admin)
-    for award in awards[::3]:
-        ledger.release(award, admin, reason="declined")
+    generated_programme(seed)
     assert _assert_reconciles(db) == 3
 
 

@@ -479,45 +479,60 @@ def _donors(run: _Run, first_year: int) -> list[int]:
     )
 
 
-def _meetings(run: _Run, years: range) -> list[dict]:
+def _schedule(today: date, years: int) -> list[tuple[str, date, int]]:
+    """(kind, first day, days) of 2 x `years` meetings: one in June, one at the end of the
+    year, the last being the first that starts after `today` (the one in review)."""
+    dates = [
+        (kind, date(year, month, day), days)
+        for year in range(today.year - years - 1, today.year + 2)
+        for kind, month, day, days in (("intersessional", 6, 16, 4), ("msp", 11, 24, 5))
+    ]
+    upcoming = next(n for n, (_kind, starts, _days) in enumerate(dates) if starts > today)
+    return dates[upcoming - 2 * years + 1 : upcoming + 1]
+
+
+def _meetings(run: _Run, schedule: list[tuple[str, date, int]]) -> list[dict]:
     rows = []
     msp_number = 1
-    for year in years:
-        june = date(year, 6, 16)
-        for kind, starts, days in (("intersessional", june, 4), ("msp", date(year, 11, 24), 5)):
-            review = kind == "msp" and year % 5 == 4
-            title = (
-                f"Intersessional Meetings {year}"
-                if kind == "intersessional"
-                else f"Review Conference {year}"
-                if review
-                else f"Meeting of the States Parties {msp_number} ({year})"
-            )
-            rows.append(
-                {
-                    "kind": "review_conference" if review else kind,
-                    "number": None if kind == "intersessional" else msp_number,
-                    "title": title,
-                    "venue": "Palais des Nations" if kind == "msp" else "CICG",
-                    "city": "Geneva",
-                    "starts_on": starts,
-                    "ends_on": starts + timedelta(days=days - 1),
-                    "applications_open_on": starts - timedelta(days=150),
-                    "applications_close_on": starts - timedelta(days=75),
-                    "window_open": starts - timedelta(days=150)
-                    <= run.today
-                    <= starts - timedelta(days=75),
-                    "offer_response_days": 14,
-                    "dsa_rate": D("412.00") - D(2 * (years.stop - year)),
-                    "dsa_currency": "CHF",
-                    "terminal_expenses": D("200.00"),
-                    "delegate_cap": 3,
-                    "report_due_days": 30,
-                    "_sessions": SESSIONS["msp" if kind == "msp" else "intersessional"],
-                }
-            )
-            if kind == "msp":
-                msp_number += 1
+    last_year = schedule[-1][1].year
+    for kind, starts, days in schedule:
+        year = starts.year
+        review = kind == "msp" and year % 5 == 4
+        title = (
+            f"Intersessional Meetings {year}"
+            if kind == "intersessional"
+            else f"Review Conference {year}"
+            if review
+            else f"Meeting of the States Parties {msp_number} ({year})"
+        )
+        opens, closes = starts - timedelta(days=150), starts - timedelta(days=75)
+        if starts > run.today:
+            # The meeting in review: its window has closed, its queue is being decided.
+            opens = min(opens, run.today - timedelta(days=60))
+            closes = min(closes, run.today - timedelta(days=14))
+        rows.append(
+            {
+                "kind": "review_conference" if review else kind,
+                "number": None if kind == "intersessional" else msp_number,
+                "title": title,
+                "venue": "Palais des Nations" if kind == "msp" else "CICG",
+                "city": "Geneva",
+                "starts_on": starts,
+                "ends_on": starts + timedelta(days=days - 1),
+                "applications_open_on": opens,
+                "applications_close_on": closes,
+                "window_open": False,
+                "offer_response_days": 14,
+                "dsa_rate": D("412.00") - D(2 * (last_year - year)),
+                "dsa_currency": "CHF",
+                "terminal_expenses": D("200.00"),
+                "delegate_cap": 3,
+                "report_due_days": 30,
+                "_sessions": SESSIONS["msp" if kind == "msp" else "intersessional"],
+            }
+        )
+        if kind == "msp":
+            msp_number += 1
     ids = _insert(Meeting, [{k: v for k, v in r.items() if k[0] != "_"} for r in rows], True)
     sessions = []
     for meeting_id, row in zip(ids, rows, strict=True):
@@ -639,18 +654,16 @@ class _Award:
 
 def _meeting(run: _Run, meeting: dict, states: list[tuple[int, str, str]]) -> None:
     rng = run.rng
-    past = meeting["ends_on"] < run.today
-    # The first meeting still ahead is in review; later ones only receive applications.
-    in_review = not past and meeting.get("in_review", False)
+    # Every meeting but the last has been held; the last one is in review.
+    past = meeting["starts_on"] <= run.today
+    in_review = not past
     kind = meeting["kind"]
     year = meeting["starts_on"].year
-    opened = meeting["applications_open_on"]
-    if opened > run.today:
-        return
+    opened, closes = meeting["applications_open_on"], meeting["applications_close_on"]
     chosen = rng.sample(states, APPLICATIONS_PER_MEETING)
     apps = []
     for sid, iso3, region in chosen:
-        day = opened + timedelta(days=rng.randrange(max(1, min(75, (run.today - opened).days))))
+        day = opened + timedelta(days=rng.randrange(max(1, (closes - opened).days)))
         lang = rng.choices(["en", "fr", "es"], [6, 3, 2])[0]
         withdrawn = rng.random() < 0.01
         status = (
@@ -877,7 +890,8 @@ def _decide(
     rng = run.rng
     offered_on = meeting["starts_on"] - timedelta(days=50)
     if not past:
-        offered_on = min(offered_on, run.today - timedelta(days=2))
+        # Offers went out a few days ago; their deadlines are still ahead.
+        offered_on = min(offered_on, run.today - timedelta(days=3))
     allowed = {
         region: sorted(
             (f for f in run.funds if f.allows(kind, year, region, offered_on)),
@@ -918,7 +932,7 @@ def _decide(
                         columns["report_received_at"] = _stamp(
                             meeting["ends_on"] + timedelta(days=14)
                         )
-        elif wants_offer or roll < 0.65:
+        elif wants_offer or roll < (0.65 if past else 0.9):
             # Unfunded or placed on the waiting list; after the meeting nobody is reached.
             award.fate = "rejected" if past else "waitlisted"
             if past:
@@ -1197,16 +1211,14 @@ def seed_scale(
         current_app.config["BASE_CURRENCY"],
         (public_url or current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").rstrip("/"),
     )
-    span = range(today.year - years + 1, today.year + 1)
+    schedule = _schedule(today, years)
+    span = range(schedule[0][1].year, today.year + 1)
     try:
         states = _states(run, STATES)
         donor_ids = _donors(run, span.start)
         _accounts(run, states, donor_ids)
         _contributions(run, span, donor_ids)
-        meetings = _meetings(run, span)
-        upcoming = [m for m in meetings if m["ends_on"] >= today]
-        if upcoming:
-            upcoming[0]["in_review"] = True
+        meetings = _meetings(run, schedule)
         for meeting in meetings:
             _meeting(run, meeting, states)
         _balances(run)

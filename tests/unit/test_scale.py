@@ -59,7 +59,7 @@ def test_seed_scale_counts_grow_with_years(db):
 
 
 def test_seed_scale_allocations_follow_each_award_fate(db):
-    scale.seed_scale(years=1, seed=4, today=TODAY)
+    scale.seed_scale(years=2, seed=4, today=TODAY)
     rows = db.session.execute(
         select(Award.status, Award.reconciled_at.is_not(None), Allocation.status)
         .join(Allocation, Allocation.award_id == Award.id)

@@ -48,6 +48,7 @@ from sponsorship.web.applicant_forms import (
     DeclineOfferForm,
     ReportForm,
 )
+from sponsorship.web.filters import current_locale, sort_key
 from sponsorship.web.forms import choices
 from sponsorship.web.security import role_required
 
@@ -108,8 +109,14 @@ def dashboard():
 
 
 def _nationality_choices():
-    rows = db.session.execute(select(State.iso3, State.name).order_by(State.name)).all()
-    return choices([("", _("Choose…")), *rows])
+    """Every State by its name in the reader's language, in that language's order."""
+    lang = current_locale()[:2]
+    names = [
+        (s.iso3, s.localized_name(lang)) for s in db.session.scalars(select(State)).all()
+    ]
+    # Accents ignored when sorting, so "États-Unis" files under E, not after "Zimbabwe".
+    names.sort(key=lambda row: sort_key(row[1]))
+    return choices([("", _("Choose…")), *names])
 
 
 def _prepare(form: ApplicationForm, meeting: Meeting) -> None:
@@ -248,6 +255,9 @@ def _application_page(meeting: Meeting, application: Application | None):
         form = ApplicationForm(formdata=None, data=_form_data(application))
     else:
         form = ApplicationForm()
+        if request.method == "GET":
+            # Letters and mails follow the language the applicant is reading in.
+            form.language.data = current_locale()[:2]
     _prepare(form, meeting)
     status = 200
     if request.method == "POST" and form.is_submitted():

@@ -7,15 +7,28 @@ import io
 
 from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from sponsorship.models import Role
 from sponsorship.services import dashboards, reports_charts, reports_donor, reports_programme
+from sponsorship.web.filters import breakdown_label
 from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
 
 AWARDS_SHOWN = 200
+
+#: What each breakdown counts by, as the chart's title says it ("Delegates funded by ...").
+DIMENSION_NAMES = {
+    "meeting": _l("meeting"),
+    "year": _l("year"),
+    "state": _l("State"),
+    "region": _l("regional group"),
+    "gender": _l("gender"),
+    "theme": _l("theme"),
+    "first_time": _l("first participation"),
+}
 
 
 @bp.get("/")
@@ -25,8 +38,8 @@ def dashboard():
     report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
     charts = {
         dim: reports_charts.bar_chart(
-            _("Delegates funded by %(dimension)s", dimension=dim),
-            [(r.label, r.delegates) for r in rows],
+            _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
+            [(breakdown_label(r, dim), r.delegates) for r in rows],
         )
         for dim, rows in report.breakdowns.items()
     }

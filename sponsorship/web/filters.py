@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
-from flask import Flask, current_app
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, g
+from flask_babel import format_currency, format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from sponsorship.web.labels import (
     MEETING_KIND_LABELS,
@@ -59,11 +62,85 @@ def earmark_label(contribution) -> str:
     return ", ".join(parts) if parts else _("Unearmarked")
 
 
+def percent(value: Decimal | float | None, digits: int = 0) -> str:
+    """A ratio (0.25) as the locale writes a percentage: "25 %" in French, "25%" in English."""
+    if value is None:
+        return "—"
+    pattern = get_locale().percent_formats[None].pattern  # "#,##0 %" in French
+    if digits:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return format_percent(value, pattern)
+
+
+def gender_label(value) -> str:
+    from sponsorship.web.applicant_forms import GENDERS
+
+    key = getattr(value, "value", value)
+    return str(dict(GENDERS).get(key) or key)
+
+
+def breakdown_label(row, dimension: str) -> str:
+    """A report row's label in the reader's language: the reports give codes and the
+    States' English names, the page shows what they mean."""
+    key = row.key
+    if dimension == "region":
+        return str(REGION_LABELS.get(key, row.label))
+    if dimension == "theme":
+        return str(THEME_LABELS.get(key, row.label))
+    if dimension == "gender":
+        return gender_label(key)
+    if dimension == "first_time":
+        return _("Yes") if key == "True" else _("No")
+    if dimension == "state":
+        return state_name(key, row.label)
+    return row.label
+
+
+def state_name(iso3: str, default: str) -> str:
+    """A State's name in the current language (pycountry's translations, loaded with
+    the States), once per request for all States."""
+    if "state_names" not in g:
+        from sponsorship.extensions import db
+        from sponsorship.models import State
+
+        column = {"fr": State.name_fr, "es": State.name_es}.get(current_locale()[:2])
+        rows = db.session.execute(select(State.iso3, column if column is not None else State.name))
+        g.state_names = {iso: name for iso, name in rows if name}
+    return g.state_names.get(iso3, default)
+
+
+def language_name(code: str | None) -> str:
+    """"fr" as the reader says it: "French", "français", "francés"."""
+    if not code:
+        return "—"
+    try:
+        return Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order as a reader expects it: accents and case ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def current_locale() -> str:
     return str(get_locale() or "en")
 
 
 def init_filters(app: Flask) -> None:
-    for f in (money, fdate, date_range, fnumber, status_label, earmark_label):
+    for f in (
+        money,
+        fdate,
+        date_range,
+        fnumber,
+        percent,
+        status_label,
+        earmark_label,
+        gender_label,
+        breakdown_label,
+        language_name,
+    ):
         app.add_template_filter(f)
     app.add_template_global(current_locale)

@@ -117,9 +117,7 @@ def test_compiled_catalogue_matches_the_po(lang) -> None:
     with mo_path.open("rb") as f:
         compiled = {key(m.id): strings(m) for m in read_mo(f) if m.id}
     wanted = {
-        key(m.id): strings(m)
-        for m in catalogue(lang)
-        if m.id and not m.fuzzy and all(strings(m))
+        key(m.id): strings(m) for m in catalogue(lang) if m.id and not m.fuzzy and all(strings(m))
     }
     stale = sorted(str(k) for k in wanted if compiled.get(k) != wanted[k])
     assert not stale, f"{lang}: messages.mo is older than the .po (make translations): {stale[:5]}"

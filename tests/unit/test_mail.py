@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from sponsorship.models import MessageStatus, OutboxMessage, Role
@@ -200,7 +201,9 @@ def test_notify_offer_queues_mail_to_state_applicants_with_answer_link(db):
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.to_address)).all()
     assert [m.to_address for m in messages] == ["rep1@example.org", "rep2@example.org"]
     assert f"/apply/awards/{award.id}" in messages[0].body
-    assert award.offer_deadline.isoformat() in messages[0].body
+    # The deadline as the application's language writes a date ("12 March 2027").
+    language = award.delegate.application.language or "en"
+    assert format_date(award.offer_deadline, "long", locale=language) in messages[0].body
 
 
 def test_reminders_are_queued_once_within_the_window(db):

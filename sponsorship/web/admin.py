@@ -14,6 +14,7 @@ from sponsorship.models import Donor, Role, State, User
 from sponsorship.services import DomainError, accounts, dashboards
 from sponsorship.web import admin_meetings, admin_review, admin_states
 from sponsorship.web.forms import InviteForm, choices
+from sponsorship.web.i18n import state_options
 from sponsorship.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,9 +36,8 @@ def dashboard():
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    states = db.session.execute(select(State.id, State.name).order_by(State.name))
     donors = db.session.execute(select(Donor.id, Donor.name).order_by(Donor.name))
-    form.state_id.choices = choices([(0, "—"), *states])
+    form.state_id.choices = choices([(0, "—"), *state_options(lambda s: s.id)])
     form.donor_id.choices = choices([(0, "—"), *donors])
     return form
 

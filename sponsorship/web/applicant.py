@@ -36,7 +36,6 @@ from sponsorship.models import (
     LetterStatus,
     Meeting,
     Role,
-    State,
 )
 from sponsorship.services import DomainError, dashboards, offers, reports, uploads
 from sponsorship.services import applications as service
@@ -48,8 +47,9 @@ from sponsorship.web.applicant_forms import (
     DeclineOfferForm,
     ReportForm,
 )
-from sponsorship.web.filters import current_locale, sort_key
+from sponsorship.web.filters import current_locale
 from sponsorship.web.forms import choices
+from sponsorship.web.i18n import state_options
 from sponsorship.web.security import role_required
 
 bp = Blueprint("applicant", __name__, url_prefix="/apply")
@@ -109,14 +109,7 @@ def dashboard():
 
 
 def _nationality_choices():
-    """Every State by its name in the reader's language, in that language's order."""
-    lang = current_locale()[:2]
-    names = [
-        (s.iso3, s.localized_name(lang)) for s in db.session.scalars(select(State)).all()
-    ]
-    # Accents ignored when sorting, so "États-Unis" files under E, not after "Zimbabwe".
-    names.sort(key=lambda row: sort_key(row[1]))
-    return choices([("", _("Choose…")), *names])
+    return choices([("", _("Choose…")), *state_options(lambda s: s.iso3)])
 
 
 def _prepare(form: ApplicationForm, meeting: Meeting) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -96,33 +95,28 @@ def breakdown_label(row, dimension: str) -> str:
     return row.label
 
 
-def state_name(iso3: str, default: str) -> str:
+def state_name(key: str, default: str | None = None) -> str:
     """A State's name in the current language (pycountry's translations, loaded with
-    the States), once per request for all States."""
+    the States), found by its ISO code or its English name; one query per request."""
     if "state_names" not in g:
         from sponsorship.extensions import db
         from sponsorship.models import State
 
-        column = {"fr": State.name_fr, "es": State.name_es}.get(current_locale()[:2])
-        rows = db.session.execute(select(State.iso3, column if column is not None else State.name))
-        g.state_names = {iso: name for iso, name in rows if name}
-    return g.state_names.get(iso3, default)
+        g.state_names = {}
+        lang = current_locale()[:2]
+        for state in db.session.scalars(select(State)):
+            g.state_names[state.iso3] = g.state_names[state.name] = state.localized_name(lang)
+    return g.state_names.get(key, key if default is None else default)
 
 
 def language_name(code: str | None) -> str:
-    """"fr" as the reader says it: "French", "français", "francés"."""
+    """A language code as the reader says it: fr is "French", "français", "francés"."""
     if not code:
         return "—"
     try:
         return Locale.parse(code).get_display_name(get_locale()) or code
     except (ValueError, UnknownLocaleError):
         return code
-
-
-def sort_key(text: str) -> str:
-    """Alphabetical order as a reader expects it: accents and case ignored."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def current_locale() -> str:
@@ -141,6 +135,7 @@ def init_filters(app: Flask) -> None:
         gender_label,
         breakdown_label,
         language_name,
+        state_name,
     ):
         app.add_template_filter(f)
     app.add_template_global(current_locale)

@@ -8,7 +8,8 @@ from flask_babel import force_locale
 
 from sponsorship.services import demo
 from sponsorship.services.demo import DEMO_PASSWORD
-from sponsorship.web.filters import language_name, percent, sort_key
+from sponsorship.web.filters import language_name, percent
+from sponsorship.web.i18n import sort_key
 from tests.factories import UserFactory
 
 

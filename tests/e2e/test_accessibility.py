@@ -205,6 +205,31 @@ def test_form_errors_are_summarised_focused_and_accessible(
         context.close()
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_skip_link_is_first_visible_on_focus_and_moves_to_main(
+    browser: Browser, a11y_server: str, lang: str
+) -> None:
+    context = new_context(browser, a11y_server, lang, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.keyboard.press("Tab")
+        skip = page.locator("a.skip-link")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box and box["y"] >= 0 and box["height"] > 0, "the skip link stays off screen"
+        # Focus is visible: a real outline, not the browser default removed.
+        outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
+        assert outline not in ("none", ""), outline
+        page.keyboard.press("Enter")
+        expect(page.locator("main#main")).to_be_focused()
+        page.keyboard.press("Tab")
+        # The next stop is inside the main content, not back in the header.
+        assert page.evaluate("() => document.activeElement.closest('main') !== null")
+    finally:
+        context.close()
+
+
 def test_axe_is_vendored_with_its_licence() -> None:
     folder = Path(AXE).parent
     assert AXE.read_text()[:40].startswith("/*! axe v")

@@ -64,6 +64,9 @@ class Config:
     OPEN_DATA_ORG_TYPE = os.environ.get("OPEN_DATA_ORG_TYPE", "40")
     #: 360Giving grant identifier prefix (360G-...), registered with 360Giving.
     OPEN_DATA_GRANT_PREFIX = os.environ.get("OPEN_DATA_GRANT_PREFIX", "360G-sponsorship")
+    #: Seconds a process may reuse the programme-wide report figures shown on donors'
+    #: pages; a new audit event (any ledger movement or transition) refreshes them first.
+    PROGRAMME_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRAMME_REPORT_CACHE_SECONDS", "60"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -102,6 +105,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-key"  # noqa: S105
+    # Every test computes the programme figures afresh (its data is rolled back after it).
+    PROGRAMME_REPORT_CACHE_SECONDS = 0
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

@@ -7,6 +7,23 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+#: Bars drawn at most; the smaller values beyond are drawn as one "others" bar.
+MAX_BARS = 15
+
+
+def largest(
+    items: Sequence[tuple[str, Decimal | int]], others: str, limit: int = MAX_BARS
+) -> list[tuple[str, Decimal | int]]:
+    """The `limit - 1` largest items in their order, and the rest summed as `others`.
+
+    A chart of three hundred States is unreadable (and slow to draw in a PDF); the
+    data table beside it keeps every row."""
+    if len(items) <= limit:
+        return list(items)
+    keep = set(sorted(range(len(items)), key=lambda i: -items[i][1])[: limit - 1])
+    rest = sum((v for i, (_, v) in enumerate(items) if i not in keep), 0)
+    return [item for i, item in enumerate(items) if i in keep] + [(others, rest)]
+
 
 def bar_chart(
     title: str, items: Sequence[tuple[str, Decimal | int]], *, width: int = 480, bar: int = 22

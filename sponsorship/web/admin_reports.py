@@ -6,8 +6,8 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from sponsorship.models import Role
-from sponsorship.services import reports_charts, reports_programme
-from sponsorship.web.donor import csv_response, xlsx_response
+from sponsorship.services import reports_charts, reports_opendata, reports_programme
+from sponsorship.web.donor import csv_response, file_response, pdf_response, xlsx_response
 from sponsorship.web.security import role_required
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/admin/reports")
@@ -32,20 +32,47 @@ COLUMNS = (
 )
 
 
-@bp.get("/")
-@role_required(Role.ADMINISTRATOR)
-def programme():
+def programme_context() -> dict:
     meetings = reports_programme.lines("meeting")
     years = reports_programme.lines("year")
     chart = reports_charts.bar_chart(
         _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
     )
-    return render_template(
-        "reports/programme.html",
-        meetings=meetings,
-        years=years,
-        chart=chart,
-        shares=reports_programme.shares,
+    return {
+        "meetings": meetings,
+        "years": years,
+        "chart": chart,
+        "shares": reports_programme.shares,
+    }
+
+
+@bp.get("/")
+@role_required(Role.ADMINISTRATOR)
+def programme():
+    return render_template("reports/programme.html", **programme_context())
+
+
+@bp.get("/programme.pdf")
+@role_required(Role.ADMINISTRATOR)
+def programme_pdf():
+    return pdf_response("reports/pdf_programme.html", "programme-report.pdf", **programme_context())
+
+
+@bp.get("/programme.360giving.json")
+@role_required(Role.ADMINISTRATOR)
+def programme_360giving():
+    return file_response(
+        reports_opendata.threesixty_giving_json(),
+        "application/json",
+        "programme-grants.360giving.json",
+    )
+
+
+@bp.get("/programme.iati.xml")
+@role_required(Role.ADMINISTRATOR)
+def programme_iati():
+    return file_response(
+        reports_opendata.iati_activities(), "application/xml", "programme-activity.iati.xml"
     )
 
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from sponsorship.letters.render import breakable
 from sponsorship.models import Role
-from sponsorship.services import dashboards, reports_charts, reports_donor, reports_programme
+from sponsorship.services import (
+    dashboards,
+    reports_charts,
+    reports_donor,
+    reports_opendata,
+    reports_pdf,
+    reports_programme,
+)
 from sponsorship.web.filters import breakdown_label
 from sponsorship.web.security import role_required
 
@@ -30,27 +40,65 @@ DIMENSION_NAMES = {
     "first_time": _l("first participation"),
 }
 
+#: The heading of each breakdown's figure and the first column of its table.
+DIMENSION_TITLES = {
+    "meeting": _l("By meeting"),
+    "year": _l("By year"),
+    "state": _l("By State"),
+    "region": _l("By region"),
+    "gender": _l("By gender"),
+    "theme": _l("By theme"),
+    "first_time": _l("First-time participants"),
+}
+
+
+def breakdown_charts(report: reports_donor.DonorReport) -> dict:
+    return {
+        dim: reports_charts.bar_chart(
+            _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
+            reports_charts.largest(
+                [(breakdown_label(r, dim), r.delegates) for r in rows],
+                _("All others (%(count)d)", count=max(len(rows) - reports_charts.MAX_BARS + 1, 0)),
+            ),
+        )
+        for dim, rows in report.breakdowns.items()
+    }
+
 
 @bp.get("/")
 @role_required(Role.DONOR)
 def dashboard():
     donor = current_user.donor
     report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
-    charts = {
-        dim: reports_charts.bar_chart(
-            _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
-            [(breakdown_label(r, dim), r.delegates) for r in rows],
-        )
-        for dim, rows in report.breakdowns.items()
-    }
     return render_template(
         "donor/dashboard.html",
         donor=donor,
         contributions=dashboards.donor_contributions(donor),
         funded_awards=report.outcomes.funded,
         report=report,
-        charts=charts,
-        programme=reports_programme.lines("year"),
+        charts=breakdown_charts(report),
+        titles=DIMENSION_TITLES,
+        programme=reports_programme.cached_lines("year"),
+    )
+
+
+@bp.get("/contributions/<int:contribution_id>")
+@role_required(Role.DONOR)
+def contribution(contribution_id: int):
+    """One of the donor's own contributions and where its money went; another
+    donor's is a 404, the same answer as one that does not exist."""
+    found = reports_donor.own_contribution(current_user.donor_id, contribution_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "donor/contribution.html",
+        contribution=found,
+        lines=reports_donor.allocation_lines(found.id),
+        allocation_labels={
+            "committed": _("Committed"),
+            "spent": _("Spent"),
+            "released": _("Returned"),
+        },
     )
 
 
@@ -143,3 +191,61 @@ def report_xlsx():
         [("Report", donor_rows(report)), ("Contributions", contributions)]
     )
     return xlsx_response(data, "donor-report.xlsx")
+
+
+def file_response(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def pdf_response(template: str, filename: str, **context) -> Response:
+    """Render a report template to PDF; the page title becomes the PDF's title."""
+    html = render_template(
+        template,
+        lang=str(get_locale() or "en")[:2],
+        generated=datetime.now(UTC),
+        breakable=breakable,
+        **context,
+    )
+    pdf = reports_pdf.render_pdf(html, _("Page %(page)s of %(pages)s"))
+    return file_response(pdf.data, "application/pdf", filename)
+
+
+@bp.get("/report.pdf")
+@role_required(Role.DONOR)
+def report_pdf():
+    donor = current_user.donor
+    report = reports_donor.donor_report(donor)
+    return pdf_response(
+        "reports/pdf_donor.html",
+        "donor-report.pdf",
+        donor=donor,
+        report=report,
+        contributions=dashboards.donor_contributions(donor),
+        charts=breakdown_charts(report),
+        titles=DIMENSION_TITLES,
+        programme=reports_programme.cached_lines("year"),
+    )
+
+
+@bp.get("/report.360giving.json")
+@role_required(Role.DONOR)
+def report_360giving():
+    return file_response(
+        reports_opendata.threesixty_giving_json(current_user.donor_id),
+        "application/json",
+        "donor-grants.360giving.json",
+    )
+
+
+@bp.get("/report.iati.xml")
+@role_required(Role.DONOR)
+def report_iati():
+    return file_response(
+        reports_opendata.iati_activities(current_user.donor_id),
+        "application/xml",
+        "donor-activity.iati.xml",
+    )

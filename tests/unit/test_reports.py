@@ -128,3 +128,31 @@ def test_pledged_total_leaves_out_unconverted_foreign_pledges(db):
     )
     db.session.flush()
     assert reports_donor.totals(donor.id).pledged == Decimal("1250.00")
+
+
+def test_cached_programme_lines_refresh_on_an_audit_event(db, app, monkeypatch):
+    from sponsorship.services import ledger
+
+    monkeypatch.setitem(app.config, "PROGRAMME_REPORT_CACHE_SECONDS", 3600)
+    made = generated_programme(1)
+    first = reports_programme.cached_lines("year")
+    assert reports_programme.cached_lines("year") is first
+    # Declining an offer releases money through the ledger, which writes an audit event.
+    # (The third award still holds money: the first of each three was released, the
+    # second reconciled.)
+    assert ledger.release(made["awards"][2], made["admin"], reason="declined") > 0
+    fresh = reports_programme.cached_lines("year")
+    assert fresh is not first
+    assert sum((ln.funded for ln in fresh), D(0)) == reports_programme.ledger_total()
+    assert sum((ln.funded for ln in fresh), D(0)) < sum((ln.funded for ln in first), D(0))
+
+
+def test_charts_draw_the_largest_bars_and_the_rest_as_one():
+    from sponsorship.services import reports_charts
+
+    items = [(f"S{i}", i) for i in range(40)]
+    drawn = reports_charts.largest(items, "Others")
+    assert len(drawn) == reports_charts.MAX_BARS
+    assert drawn[-1] == ("Others", sum(range(40 - reports_charts.MAX_BARS + 1)))
+    assert sum(v for _, v in drawn) == sum(range(40))
+    assert reports_charts.largest(items[:5], "Others") == items[:5]

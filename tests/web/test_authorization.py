@@ -215,6 +215,20 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
     ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor")),
     ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor")),
+    ("donor.report_pdf", "GET"): Case("/donor/report.pdf", only("donor")),
+    ("donor.report_360giving", "GET"): Case("/donor/report.360giving.json", only("donor")),
+    ("donor.report_iati", "GET"): Case("/donor/report.iati.xml", only("donor")),
+    # Another donor's contribution answers like a missing one (tests/web/test_reports_web.py).
+    ("donor.contribution", "GET"): Case("/donor/contributions/0", only("donor", code=NOT_FOUND)),
+    ("admin_reports.programme_pdf", "GET"): Case(
+        "/admin/reports/programme.pdf", only("administrator")
+    ),
+    ("admin_reports.programme_360giving", "GET"): Case(
+        "/admin/reports/programme.360giving.json", only("administrator")
+    ),
+    ("admin_reports.programme_iati", "GET"): Case(
+        "/admin/reports/programme.iati.xml", only("administrator")
+    ),
     ("admin_reports.programme_xlsx", "GET"): Case(
         "/admin/reports/programme.xlsx", only("administrator")
     ),

@@ -19,7 +19,8 @@ def test_donor_sees_its_money_charts_and_awards(db, client, auth, runner):
     auth.login("donor@demo.test", DEMO_PASSWORD)
     page = client.get("/donor/").get_data(as_text=True)
     assert "Norway" in page
-    assert page.count('role="img"') == 6
+    assert page.count('role="img"') == 7
+    assert "By theme" in page
     assert "<title>" in page
     assert "What your money paid for" in page
     assert "@" not in page.split("<main", 1)[-1].split("</main>")[0].replace("donor@demo.test", "")
@@ -61,3 +62,49 @@ def test_programme_report_page_and_csv(db, client, auth, runner):
     )
     assert rows[0][:4] == ["level", "key", "label", "year"]
     assert {r[0] for r in rows[1:]} == {"meeting", "year"}
+
+
+def test_donor_sees_its_contribution_and_not_another_donors(db, client, auth, runner):
+    from sqlalchemy import select
+
+    from sponsorship.models import Contribution
+
+    _demo(runner)
+    other = UserFactory(donor_rep=True, email="other-donor@example.org")
+    theirs = ContributionFactory(donor=other.donor, reference="OTHER-ONLY")
+    db.session.commit()
+    mine = db.session.scalar(select(Contribution).where(Contribution.reference == "NO-2025-01"))
+    auth.login("donor@demo.test", DEMO_PASSWORD)
+    page = client.get(f"/donor/contributions/{mine.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "NO-2025-01" in text and "SP-2025-MSP22-" in text
+    assert client.get("/donor/").get_data(as_text=True).count(f"/donor/contributions/{mine.id}")
+    refused = client.get(f"/donor/contributions/{theirs.id}")
+    assert refused.status_code == 404
+    assert "OTHER-ONLY" not in refused.get_data(as_text=True)
+
+
+def test_open_data_downloads_are_scoped(db, client, auth, runner):
+    import json
+
+    from lxml import etree
+
+    _demo(runner)
+    auth.login("donor@demo.test", DEMO_PASSWORD)
+    grants = client.get("/donor/report.360giving.json")
+    assert grants.mimetype == "application/json"
+    assert "attachment" in grants.headers["Content-Disposition"]
+    package = json.loads(grants.data)
+    assert package["grants"]
+    assert {o["name"] for g in package["grants"] for o in g["fundingOrganization"]} == {"Norway"}
+    iati = client.get("/donor/report.iati.xml")
+    assert iati.mimetype == "application/xml"
+    names = {n.text for n in etree.fromstring(iati.data).iter("narrative")}
+    assert "Norway" in names and "Switzerland" not in names
+    auth.logout()
+    auth.login("admin@demo.test", DEMO_PASSWORD)
+    package = json.loads(client.get("/admin/reports/programme.360giving.json").data)
+    assert len({o["name"] for g in package["grants"] for o in g["fundingOrganization"]}) > 1
+    doc = etree.fromstring(client.get("/admin/reports/programme.iati.xml").data)
+    assert doc.get("version") == "2.03"

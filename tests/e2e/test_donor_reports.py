@@ -1,0 +1,110 @@
+"""Issue 7, done when: in real Chromium donor@demo.test sees its contributions and
+their use with charts, downloads the CSV, XLSX, PDF, 360Giving and IATI files (each
+parsed here, the open data validated against the official schemas), and another
+donor's detail is refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from sponsorship.extensions import db
+from sponsorship.models import Contribution, Donor
+from sponsorship.services.demo import DEMO_PASSWORD
+from tests.e2e.conftest import demo_app, serving
+from tests.unit.test_reports_opendata import assert_valid_360giving, assert_valid_iati
+
+
+@pytest.fixture(scope="module")
+def reports_app(tmp_path_factory: pytest.TempPathFactory):
+    return demo_app(tmp_path_factory, "e2e-donor-reports")
+
+
+@pytest.fixture(scope="module")
+def reports_server(reports_app) -> Iterator[str]:
+    with serving(reports_app, "e2e-donor-reports") as url:
+        yield url
+
+
+def _contribution_ids(app) -> tuple[int, int]:
+    """Norway's contribution and another donor's."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Contribution.id, Donor.name).join(Donor).order_by(Contribution.id)
+        ).all()
+        db.session.remove()
+    mine = next(cid for cid, name in rows if name == "Norway")
+    theirs = next(cid for cid, name in rows if name != "Norway")
+    return mine, theirs
+
+
+def _download(page: Page, name: str) -> bytes:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=name).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(
+    page: Page, reports_app, reports_server
+):
+    base = reports_server
+    mine, theirs = _contribution_ids(reports_app)
+
+    page.goto(f"{base}/login")
+    form = page.locator("main form")
+    form.locator("[name=email]").fill("donor@demo.test")
+    form.locator("[name=password]").fill(DEMO_PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+    expect(page.locator("h1")).to_have_text("Norway")
+    contributions = page.locator("#contrib-title + .table-scroll table")
+    expect(contributions).to_contain_text("NO-2025-01")
+    expect(page.locator("#outcomes-title")).to_have_text("What your money paid for")
+    # A chart per breakdown, each an image with a title and its data table beside it.
+    charts = page.locator("figure.chart-figure")
+    expect(charts).to_have_count(7)
+    for n in range(7):
+        figure = charts.nth(n)
+        expect(figure.locator("svg[role=img] > title")).to_have_count(1)
+        assert figure.locator("table tbody tr").count() >= 1
+    expect(page.locator("#awards-title + .table-scroll table")).to_contain_text("SP-2025-MSP22-")
+
+    rows = list(csv.reader(io.StringIO(_download(page, "Download the report (CSV)").decode())))
+    assert rows[0] == ["section", "key", "label", "delegates", "amount"]
+    assert any(r[0] == "award" for r in rows)
+
+    workbook = load_workbook(io.BytesIO(_download(page, "Download the report (XLSX)")))
+    totals = [r for r in workbook["Report"].iter_rows(values_only=True) if r[0] == "totals"]
+    assert totals and all(isinstance(r[4], int | float) for r in totals)
+
+    pdf = PdfReader(io.BytesIO(_download(page, "Download the report (PDF)")))
+    assert pdf.metadata.title == "Report to Norway on its contributions"
+    text = " ".join(p.extract_text() for p in pdf.pages)
+    assert "NO-2025-01" in text and "What your money paid for" in text
+
+    grants = json.loads(_download(page, "Open data: grants (360Giving JSON)"))
+    assert_valid_360giving(grants)
+    assert {o["name"] for g in grants["grants"] for o in g["fundingOrganization"]} == {"Norway"}
+
+    activity = assert_valid_iati(_download(page, "Open data: activity (IATI XML)"))
+    assert activity.find(".//sector").get("code") == "15250"
+
+    # Its own contribution in detail; another donor's is refused like a missing one.
+    page.locator(f"a[href='/donor/contributions/{mine}']").click()
+    expect(page.locator("h1")).to_contain_text("NO-2025-01")
+    expect(page.locator("#use-title")).to_be_visible()
+    response = page.goto(f"{base}/donor/contributions/{theirs}")
+    assert response.status == 404
+    assert "NO-2025-01" not in page.content()
+    response = page.goto(f"{base}/admin/funds/contributions/{theirs}")
+    assert response.status == 403

@@ -42,6 +42,11 @@ def links(html: str) -> list[str]:
     return parser.hrefs
 
 
+def html_of(response) -> str:
+    """A test-client response's HTML, or "" for a file (a PDF the crawl should skip)."""
+    return response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+
+
 def crawl(
     get: Callable[[str], tuple[int, str, str]],
     start: str,

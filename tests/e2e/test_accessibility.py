@@ -29,8 +29,9 @@ from sponsorship.models import Award, AwardStatus, Role, User
 from sponsorship.services import letters
 from sponsorship.services.demo import DEMO_PASSWORD
 from tests.conftest import Auth
-from tests.crawl import crawl
+from tests.crawl import crawl, html_of
 from tests.e2e.conftest import demo_app, serving
+from tests.e2e.test_applicant_journey import _seed_offer_and_past_award as seed_offer_and_past_award
 
 AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
@@ -59,6 +60,8 @@ def a11y_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
         db.session.commit()
         app.config["A11Y_VERIFY_PATH"] = f"/verify/{letter.verification_code}"
         db.session.remove()
+    # An offer to answer and a report to write, so the applicant's walk reaches both.
+    seed_offer_and_past_award(app)
     return app
 
 
@@ -79,7 +82,7 @@ def journeys(a11y_app: Flask) -> dict[str, list[str]]:
 
         def get(path: str, client=client):
             response = client.get(path)
-            return response.status_code, response.content_type, response.get_data(as_text=True)
+            return response.status_code, response.content_type, html_of(response)
 
         found[name] = crawl(get, start)
     found["public"].append(a11y_app.config["A11Y_VERIFY_PATH"])

@@ -21,7 +21,7 @@ from sponsorship.models import Delegate, Donor, Meeting, MeetingSession
 from sponsorship.services import demo
 from sponsorship.services.demo import DEMO_PASSWORD
 from tests.conftest import Auth
-from tests.crawl import crawl
+from tests.crawl import crawl, html_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "sponsorship" / "translations"
@@ -231,7 +231,7 @@ def pages_in(client, email: str, start: str, lang: str) -> dict[str, str]:
 
     def get(path: str):
         response = client.get(path)
-        body = response.get_data(as_text=True)
+        body = html_of(response)
         bodies[path] = body
         return response.status_code, response.content_type, body
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sponsorship.models import Delegate, Donor, Meeting, MeetingSession
 from sponsorship.services import demo
 from sponsorship.services.demo import DEMO_PASSWORD
-from tests.conftest import Auth
+from tests.conftest import Auth, post_form
 from tests.crawl import crawl, html_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -280,3 +280,19 @@ def test_french_pages_hold_no_untranslated_english_text(db, demo_client, journey
             if part in english and len(rest.split()) >= 3 and ENGLISH.search(rest):
                 leaks.append(f"{path}: {part!r}")
     assert not leaks, "Untranslated English on French pages:\n" + "\n".join(sorted(set(leaks)))
+
+
+def test_french_form_errors_are_french(db, demo_client) -> None:
+    """The errors of a refused application (ours and WTForms' own) in French."""
+    demo_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    Auth(demo_client).login("applicant@demo.test", DEMO_PASSWORD)
+    meeting = db.session.scalar(select(Meeting).where(Meeting.window_open.is_(True)))
+    path = f"/apply/meetings/{meeting.id}/apply"
+    response = post_form(demo_client, path, {"action": "submit"}, page=path)
+    html = html_of(response)
+    assert "error-summary" in html, response.status_code
+    data = data_strings(db)
+    text = without(visible_text(html), data)
+    leaks = [p for p in english_phrases("fr") if p in text]
+    leaks += [p for p in visible_parts(html) if ENGLISH.search(without(p, data))]
+    assert not leaks, leaks

@@ -123,6 +123,33 @@ def test_compiled_catalogue_matches_the_po(lang) -> None:
     assert not stale, f"{lang}: messages.mo is older than the .po (make translations): {stale[:5]}"
 
 
+#: French sets : ; ? ! off with a non-breaking space (U+00A0 or the narrow U+202F), so
+#: they never start a line; a plain space, or none, before one at a word's end is wrong.
+FRENCH_PUNCTUATION = re.compile(r"(?<![\u00a0\u202f])[:;?!](?=\s|$|»)")
+
+
+def test_french_typography_non_breaking_space_before_punctuation() -> None:
+    wrong = [
+        form
+        for m in catalogue("fr")
+        if m.id
+        for form in strings(m)
+        if FRENCH_PUNCTUATION.search(form)
+    ]
+    assert not wrong, wrong
+
+
+def test_spanish_questions_and_exclamations_open_with_inverted_marks() -> None:
+    wrong = [
+        form
+        for m in catalogue("es")
+        if m.id
+        for form in strings(m)
+        if ("?" in form and "¿" not in form) or ("!" in form and "¡" not in form)
+    ]
+    assert not wrong, wrong
+
+
 # --- English left on French pages -----------------------------------------------------
 
 #: Text a user perceives besides the page's text nodes.

@@ -233,6 +233,22 @@ def test_skip_link_is_first_visible_on_focus_and_moves_to_main(
         context.close()
 
 
+def test_axe_check_fails_on_an_unlabelled_input(browser: Browser, a11y_server: str) -> None:
+    """The harness itself: a field without a label is reported, so a clean walk means
+    something."""
+    context = new_context(browser, a11y_server, "en")
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        assert axe_violations(page) == []
+        page.evaluate(
+            "() => document.querySelector('main form').append(document.createElement('input'))"
+        )
+        assert any(v.startswith("label (critical)") for v in axe_violations(page))
+    finally:
+        context.close()
+
+
 def test_axe_is_vendored_with_its_licence() -> None:
     folder = Path(AXE).parent
     assert AXE.read_text()[:40].startswith("/*! axe v")

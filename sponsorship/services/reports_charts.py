@@ -11,18 +11,18 @@ from markupsafe import Markup, escape
 MAX_BARS = 15
 
 
-def largest(
-    items: Sequence[tuple[str, Decimal | int]], others: str, limit: int = MAX_BARS
-) -> list[tuple[str, Decimal | int]]:
-    """The `limit - 1` largest items in their order, and the rest summed as `others`.
+def largest(items: Sequence[tuple], others: str, limit: int = MAX_BARS) -> list[tuple]:
+    """`(label, value, *more)` items: the `limit - 1` largest by value in their order,
+    and the rest as one `(others, their sum, *their sums)`.
 
-    A chart of three hundred States is unreadable (and slow to draw in a PDF); the
-    data table beside it keeps every row."""
+    A chart of three hundred States is unreadable (and slow to lay out); the page
+    shows what the chart shows and the exports keep every row."""
     if len(items) <= limit:
         return list(items)
     keep = set(sorted(range(len(items)), key=lambda i: -items[i][1])[: limit - 1])
-    rest = sum((v for i, (_, v) in enumerate(items) if i not in keep), 0)
-    return [item for i, item in enumerate(items) if i in keep] + [(others, rest)]
+    rest = [item for i, item in enumerate(items) if i not in keep]
+    summed = tuple(sum(column) for column in zip(*(item[1:] for item in rest), strict=True))
+    return [item for i, item in enumerate(items) if i in keep] + [(others, *summed)]
 
 
 def bar_chart(

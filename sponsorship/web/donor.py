@@ -27,7 +27,8 @@ from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
 
-AWARDS_SHOWN = 200
+#: Awards listed on the page, the latest first; the exports list them all.
+AWARDS_SHOWN = 100
 
 #: What each breakdown counts by, as the chart's title says it ("Delegates funded by ...").
 DIMENSION_NAMES = {
@@ -52,16 +53,26 @@ DIMENSION_TITLES = {
 }
 
 
-def breakdown_charts(report: reports_donor.DonorReport) -> dict:
+def summarised(report: reports_donor.DonorReport) -> dict[str, list[tuple]]:
+    """Per dimension, the `(label, delegates, amount)` rows a chart draws: every row,
+    or the largest and the rest as one when there are more than a chart can show."""
+    result = {}
+    for dim, rows in report.breakdowns.items():
+        rest = len(rows) - reports_charts.MAX_BARS + 1
+        result[dim] = reports_charts.largest(
+            [(breakdown_label(r, dim), r.delegates, r.amount) for r in rows],
+            _("All others (%(count)d)", count=max(rest, 0)),
+        )
+    return result
+
+
+def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
     return {
         dim: reports_charts.bar_chart(
             _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
-            reports_charts.largest(
-                [(breakdown_label(r, dim), r.delegates) for r in rows],
-                _("All others (%(count)d)", count=max(len(rows) - reports_charts.MAX_BARS + 1, 0)),
-            ),
+            [(label, delegates) for label, delegates, _amount in rows],
         )
-        for dim, rows in report.breakdowns.items()
+        for dim, rows in tables.items()
     }
 
 
@@ -70,13 +81,15 @@ def breakdown_charts(report: reports_donor.DonorReport) -> dict:
 def dashboard():
     donor = current_user.donor
     report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
+    tables = summarised(report)
     return render_template(
         "donor/dashboard.html",
         donor=donor,
         contributions=dashboards.donor_contributions(donor),
         funded_awards=report.outcomes.funded,
         report=report,
-        charts=breakdown_charts(report),
+        tables=tables,
+        charts=breakdown_charts(tables),
         titles=DIMENSION_TITLES,
         programme=reports_programme.cached_lines("year"),
     )
@@ -225,7 +238,7 @@ def report_pdf():
         donor=donor,
         report=report,
         contributions=dashboards.donor_contributions(donor),
-        charts=breakdown_charts(report),
+        charts=breakdown_charts(summarised(report)),
         titles=DIMENSION_TITLES,
         programme=reports_programme.cached_lines("year"),
     )

@@ -108,3 +108,28 @@ def test_open_data_downloads_are_scoped(db, client, auth, runner):
     assert len({o["name"] for g in package["grants"] for o in g["fundingOrganization"]}) > 1
     doc = etree.fromstring(client.get("/admin/reports/programme.iati.xml").data)
     assert doc.get("version") == "2.03"
+
+
+def test_donor_page_charts_the_largest_states_and_the_rest_as_one(db, client, auth):
+    from decimal import Decimal
+
+    from sponsorship.services import ledger, reports_charts
+    from tests.factories import MeetingFactory, StateFactory
+    from tests.unit.test_ledger import award_for
+
+    user = UserFactory(donor_rep=True)
+    ContributionFactory(donor=user.donor, amount=Decimal("100000.00"))
+    meeting, admin = MeetingFactory(), UserFactory()
+    states = reports_charts.MAX_BARS + 3
+    for n in range(states):
+        ledger.allocate(award_for("1000.00", meeting=meeting, state=StateFactory()), admin)
+    db.session.commit()
+    auth.login(user.email)
+    page = client.get("/donor/").get_data(as_text=True)
+    others = f"All others ({states - reports_charts.MAX_BARS + 1})"
+    figure = page.split('id="fig-state"', 1)[1].split("</figure>", 1)[0]
+    assert figure.count(others) == 2  # a bar of the chart and a row of its table
+    assert figure.count("<tr>") == 1 + reports_charts.MAX_BARS
+    # The CSV keeps every State.
+    rows = list(csv.reader(io.StringIO(client.get("/donor/report.csv").get_data(as_text=True))))
+    assert sum(1 for r in rows if r[0] == "state") == states

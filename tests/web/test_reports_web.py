@@ -121,7 +121,7 @@ def test_donor_page_charts_the_largest_states_and_the_rest_as_one(db, client, au
     ContributionFactory(donor=user.donor, amount=Decimal("100000.00"))
     meeting, admin = MeetingFactory(), UserFactory()
     states = reports_charts.MAX_BARS + 3
-    for n in range(states):
+    for _ in range(states):
         ledger.allocate(award_for("1000.00", meeting=meeting, state=StateFactory()), admin)
     db.session.commit()
     auth.login(user.email)

@@ -85,6 +85,9 @@ class Config:
     #: Background jobs (sponsorship/tasks.py): "embedded" runs a scheduler thread in the
     #: serving process; "off" leaves it to `flask jobs scheduler` or cron.
     JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "embedded")
+    #: The RQ queue, and the prefix of every Redis key of ours: two deployments can
+    #: share one Redis database under different names.
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "sponsorship")
     JOBS_EXPIRE_OFFERS_EVERY = int(os.environ.get("JOBS_EXPIRE_OFFERS_EVERY", "3600"))
     JOBS_OFFER_REMINDERS_EVERY = int(os.environ.get("JOBS_OFFER_REMINDERS_EVERY", "3600"))
     JOBS_DELIVER_MAIL_EVERY = int(os.environ.get("JOBS_DELIVER_MAIL_EVERY", "60"))
@@ -115,10 +118,35 @@ class TestingConfig(Config):
     MAIL_BACKEND = "log"
 
 
+def _production_engine_options() -> dict:
+    """Pool settings for several gunicorn workers on a server database.
+
+    pool_pre_ping tests a pooled connection before handing it out, so the connections a
+    database restart killed are replaced on their next use, without restarting the
+    app. Sizes are per process: workers x threads must fit the server's max_connections.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        options.update(
+            pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
+            max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+            # Fail a request after this wait for a connection rather than queue forever.
+            pool_timeout=float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            # Recycle before any firewall or pgbouncer drops an idle connection.
+            pool_recycle=int(os.environ.get("DB_POOL_RECYCLE", "1800")),
+        )
+    return options
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     DEMO_DATA_ALLOWED = False
+    SQLALCHEMY_ENGINE_OPTIONS = _production_engine_options()
+    #: One JSON object per line on stderr, and one line per request (sponsorship/logs.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = _bool("LOG_REQUESTS", True)
 
     @classmethod
     def validate(cls) -> None:

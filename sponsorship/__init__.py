@@ -27,6 +27,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         if config:
             app.config.update(config)
 
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -34,6 +35,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_jobs(app)
     logging.getLogger(__name__).debug("app created with %s", app.config["SQLALCHEMY_DATABASE_URI"])
     return app
+
+
+def register_logging(app: Flask) -> None:
+    from sponsorship.logs import init_logging
+
+    init_logging(app)
 
 
 def register_extensions(app: Flask) -> None:

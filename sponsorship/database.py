@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from sponsorship.extensions import db
 
@@ -47,6 +50,26 @@ def init_database(app: Flask) -> None:
 
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_remove_session)
     if uri.startswith("sqlite"):
         with app.app_context():
             _sqlite_setup(db.engine)
+
+
+def _remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session even when its connection died under it.
+
+    When the database restarts (or kills the connection) after the view has answered,
+    the rollback that ends the session raises, and Flask-SQLAlchemy's own teardown
+    would turn a page already rendered into a bare 500. The failed rollback has
+    invalidated the connection, so the second removal only clears the registry.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        logging.getLogger(__name__).warning("session ended on a dead connection: %s", error.orig)
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session.registry.clear()

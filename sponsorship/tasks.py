@@ -13,6 +13,12 @@ Two ways to run them, chosen by configuration only:
   on its own) only enqueues, and takes a Redis lock per job and interval, so several
   gunicorn processes enqueue each periodic job once.
 
+A bulk letter run on Redis holds a lease it renews every few seconds. A worker killed
+mid-run (SIGKILL, OOM, a lost machine) stops renewing it; the scheduler's next tick
+sees a started run without a lease and enqueues the run again. That is a resume, not a
+repeat: a run issues only the letters still missing, the letters it committed stay,
+and the uncommitted batch died with the worker's transaction.
+
 Jobs are named; a job is a function of plain arguments run inside an app context. Run
 one now, whatever the mode, with ``flask jobs run expire-offers``.
 """
@@ -82,17 +88,30 @@ def deliver_mail() -> dict:
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried}
 
 
+def deliver_mail_at(now: str | None = None) -> dict:
+    """`deliver-mail` as if run at `now` (ISO, UTC): a retry that is due later, now."""
+    from datetime import datetime
+
+    from sponsorship.services import mail
+
+    result = mail.deliver_due(datetime.fromisoformat(now) if now else None)
+    return {"sent": result.sent, "failed": result.failed, "retried": result.retried}
+
+
 def issue_letters(meeting_id: int, actor_id: int | None = None) -> dict:
     """Issue every missing award letter of a meeting (rerunning issues none twice)."""
     from sponsorship.models import User
     from sponsorship.services import letters
 
     actor = db.session.get(User, actor_id) if actor_id else None
+    lease = _Lease.hold(meeting_id)
     try:
         result = letters.bulk_issue(
             meeting_id, actor, workers=current_app.config["LETTERS_WORKERS"]
         )
     finally:
+        if lease is not None:
+            lease.release()
         _mark_bulk(meeting_id, False)
     return {
         "issued": len(result.issued),
@@ -106,6 +125,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "expire-offers": expire_offers,
     "offer-reminders": offer_reminders,
     "deliver-mail": deliver_mail,
+    "deliver-mail-at": deliver_mail_at,
 }
 
 
@@ -189,18 +209,37 @@ class RedisQueue:
         from redis import Redis
         from rq import Queue
 
-        self.connection = Redis.from_url(url)
+        # Fail fast when Redis is down: the health check and a request that enqueues
+        # must answer, not hang on a dead socket.
+        self.connection = Redis.from_url(url, socket_connect_timeout=3, health_check_interval=30)
         self.queue = Queue(name, connection=self.connection)
+        #: Every key of ours is under the queue's name, so two deployments (or test
+        #: runs) sharing one Redis database never see each other's locks and runs.
+        self.prefix = name
 
     def enqueue(self, name: str, **kwargs: Any) -> str:
         if name not in JOBS:
             raise KeyError(name)
-        job = self.queue.enqueue(execute, name, kwargs, job_timeout=600, result_ttl=86400)
+        # A bulk letter run at scale takes minutes; RQ kills a job past its timeout.
+        timeout = LETTERS_JOB_TIMEOUT if name == "issue-letters" else 600
+        job = self.queue.enqueue(
+            execute, name, kwargs, job_timeout=timeout, result_ttl=86400, failure_ttl=7 * 86400
+        )
         return job.id
 
     def lock(self, key: str, seconds: int) -> bool:
         """True for the one caller that takes `key` for `seconds` (SET NX)."""
-        return bool(self.connection.set(f"{QUEUE_NAME}:lock:{key}", "1", nx=True, ex=seconds))
+        return bool(self.connection.set(f"{self.prefix}:lock:{key}", "1", nx=True, ex=seconds))
+
+    def ping(self) -> None:
+        """Raise unless Redis answers (the health check)."""
+        self.connection.ping()
+
+    def workers(self) -> int:
+        """RQ workers registered on this queue (they re-register every few minutes)."""
+        from rq import Worker
+
+        return Worker.count(queue=self.queue)
 
 
 def job_queue(app: Flask | None = None) -> EmbeddedQueue | RedisQueue:
@@ -208,13 +247,69 @@ def job_queue(app: Flask | None = None) -> EmbeddedQueue | RedisQueue:
     return app.extensions[EXTENSION].queue
 
 
+# --- Bulk letter runs ----------------------------------------------------------------
+
+#: RQ's timeout for one bulk letter run (seconds): a whole meeting at scale.
+LETTERS_JOB_TIMEOUT = 4 * 3600
+#: A running bulk run renews its lease this often; a run whose lease is older than
+#: LEASE_TTL is taken for dead. Renewed by a thread, so a slow letter cannot lose it.
+LEASE_RENEW_S = 2.0
+LEASE_TTL_S = 10
+
+
+def _run_key(target: RedisQueue, meeting_id: int) -> str:
+    """Holds the id of the RQ job of the meeting's current run (queued or started)."""
+    return f"{target.prefix}:letters:{meeting_id}"
+
+
+def _lease_key(target: RedisQueue, meeting_id: int) -> str:
+    return f"{target.prefix}:letters-lease:{meeting_id}"
+
+
+class _Lease:
+    """Renews the run's lease from a daemon thread until released (or the process dies)."""
+
+    def __init__(self, target: RedisQueue, meeting_id: int) -> None:
+        self.key = _lease_key(target, meeting_id)
+        self.connection = target.connection
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="letters-lease", daemon=True)
+
+    @classmethod
+    def hold(cls, meeting_id: int) -> _Lease | None:
+        target = job_queue()
+        if not isinstance(target, RedisQueue):
+            return None
+        lease = cls(target, meeting_id)
+        lease.connection.set(lease.key, os.getpid(), ex=LEASE_TTL_S)
+        lease._thread.start()
+        return lease
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_RENEW_S):
+            try:
+                self.connection.set(self.key, os.getpid(), ex=LEASE_TTL_S)
+            except Exception:  # noqa: BLE001 - a Redis hiccup: try again next round
+                log.warning("could not renew the letters lease %s", self.key, exc_info=True)
+
+    def release(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.connection.delete(self.key)
+
+
 def _mark_bulk(meeting_id: int, running: bool) -> None:
     target = job_queue()
     if isinstance(target, RedisQueue):
-        key = f"{QUEUE_NAME}:letters:{meeting_id}"
         if running:
-            target.connection.set(key, "1", ex=3600)
-        else:
+            raise ValueError("on Redis a run is marked with its job id: _mark_run")
+        key = _run_key(target, meeting_id)
+        # Only the run the key names clears it: a stale run must not clear a new one.
+        from rq import get_current_job
+
+        current = get_current_job()
+        held = target.connection.get(key)
+        if current is None or held is None or held.decode() == current.id:
             target.connection.delete(key)
     elif running:
         target.running.add(meeting_id)
@@ -222,20 +317,84 @@ def _mark_bulk(meeting_id: int, running: bool) -> None:
         target.running.discard(meeting_id)
 
 
+def _mark_run(target: RedisQueue, meeting_id: int, job_id: str) -> None:
+    target.connection.set(_run_key(target, meeting_id), job_id, ex=LETTERS_JOB_TIMEOUT)
+
+
+def _redis_run_state(target: RedisQueue, meeting_id: int) -> str:
+    """'idle', 'queued', 'running' or 'abandoned' (started, but its worker is gone)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    held = target.connection.get(_run_key(target, meeting_id))
+    if held is None:
+        return "idle"
+    try:
+        job = Job.fetch(held.decode(), connection=target.connection)
+    except NoSuchJobError:
+        return "idle"
+    status = job.get_status()
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return "queued"
+    if status != JobStatus.STARTED:
+        return "idle"  # finished, failed, stopped or canceled
+    if target.connection.exists(_lease_key(target, meeting_id)):
+        return "running"
+    # The lease is taken as the job starts; give a job that just started the time to.
+    started = job.started_at.timestamp() if job.started_at else 0.0
+    return "abandoned" if time.time() - started > LEASE_TTL_S else "running"
+
+
 def bulk_running(meeting_id: int) -> bool:
     """Whether a bulk letter run for the meeting is queued or running."""
     target = job_queue()
     if isinstance(target, RedisQueue):
-        return bool(target.connection.exists(f"{QUEUE_NAME}:letters:{meeting_id}"))
+        return _redis_run_state(target, meeting_id) in ("queued", "running")
     return meeting_id in target.running
 
 
 def start_bulk_letters(meeting_id: int, actor_id: int | None) -> str | None:
     """Enqueue the meeting's bulk letter run unless one is already queued or running."""
+    target = job_queue()
+    if isinstance(target, RedisQueue):
+        # SET NX on a short claim: of two clicks at once, one enqueues.
+        if bulk_running(meeting_id) or not target.lock(f"letters-start:{meeting_id}", 5):
+            return None
+        job_id = target.enqueue("issue-letters", meeting_id=meeting_id, actor_id=actor_id)
+        _mark_run(target, meeting_id, job_id)
+        return job_id
     if bulk_running(meeting_id):
         return None
     _mark_bulk(meeting_id, True)
-    return job_queue().enqueue("issue-letters", meeting_id=meeting_id, actor_id=actor_id)
+    return target.enqueue("issue-letters", meeting_id=meeting_id, actor_id=actor_id)
+
+
+def resume_abandoned_letters(target: RedisQueue) -> list[int]:
+    """Enqueue again every bulk run whose worker died; returns the meetings resumed."""
+    from rq.job import Job
+
+    resumed = []
+    pattern = f"{target.prefix}:letters:*"
+    for key in target.connection.scan_iter(match=pattern, count=100):
+        meeting_id = int(key.decode().rsplit(":", 1)[1])
+        if _redis_run_state(target, meeting_id) != "abandoned":
+            continue
+        held = target.connection.get(key)
+        # One scheduler resumes a given dead job, however many tick at once.
+        if held is None or not target.lock(f"letters-resume:{held.decode()}", LETTERS_JOB_TIMEOUT):
+            continue
+        dead = Job.fetch(held.decode(), connection=target.connection)
+        actor_id = (dead.args[1] or {}).get("actor_id") if len(dead.args) > 1 else None
+        job_id = target.enqueue("issue-letters", meeting_id=meeting_id, actor_id=actor_id)
+        _mark_run(target, meeting_id, job_id)
+        log.warning(
+            "bulk letters of meeting %s: worker lost during job %s, resumed as job %s",
+            meeting_id,
+            dead.id,
+            job_id,
+        )
+        resumed.append(meeting_id)
+    return resumed
 
 
 # --- The scheduler -------------------------------------------------------------------
@@ -263,6 +422,8 @@ class Scheduler:
         now = time.time() if now is None else now
         target = job_queue(self.app)
         enqueued = []
+        if isinstance(target, RedisQueue):
+            resume_abandoned_letters(target)
         for name in self.due(now):
             self.last[name] = now
             every = self.intervals[name]
@@ -329,7 +490,8 @@ def init_app(app: Flask) -> None:
     for key, value in defaults.items():
         app.config.setdefault(key, value)
     url = app.config.get("REDIS_URL")
-    target = RedisQueue(url) if url else EmbeddedQueue(app)
+    name = app.config.get("JOBS_QUEUE_NAME") or QUEUE_NAME
+    target = RedisQueue(url, name=name) if url else EmbeddedQueue(app)
     app.extensions[EXTENSION] = Jobs(target, Scheduler(app, intervals(app)))
     if app.config["JOBS_SCHEDULER"] == "embedded" and not app.config.get("TESTING"):
         app.before_request(_start_embedded_scheduler)
@@ -363,10 +525,13 @@ def worker_command(burst: bool) -> None:
 
 @jobs_cli.command("scheduler")
 def scheduler_command() -> None:
-    """Enqueue the periodic jobs when due, until stopped."""
+    """Enqueue the periodic jobs when due, until stopped (Ctrl-C or SIGTERM)."""
+    import signal
+
     scheduler: Scheduler = current_app.extensions[EXTENSION].scheduler
     click.echo(f"Scheduling {scheduler.intervals} (seconds); Ctrl-C to stop.")
-    try:
-        scheduler.run()
-    except KeyboardInterrupt:
-        scheduler.stop()
+    # Set both: a shell starts a background command with SIGINT ignored, and a process
+    # manager stops services with SIGTERM; either ends the loop between two ticks.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: scheduler.stop())
+    scheduler.run()

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user
 from sqlalchemy import text
 
+from sponsorship import tasks
 from sponsorship.extensions import db
 from sponsorship.models import Role
 from sponsorship.web.forms import LanguageForm
@@ -29,15 +30,42 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
+    """503 with the failing part named when the database or the job queue is down.
+
+    The queue is Redis when REDIS_URL is set (it also holds the login rate limits);
+    the embedded queue lives in this process and is up whenever this answers. Worker
+    processes are counted, not required: a load balancer must not drop a web node
+    because the workers, a separate service, are being restarted.
+    """
+    checks = {"database": _check_database(), **_check_queue()}
+    healthy = checks["database"] == "ok" and checks["queue"] in ("ok", "embedded")
+    status = 200 if healthy else 503
+    response = jsonify(status="ok" if healthy else "error", **checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+def _check_database() -> str:
     try:
         db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        current_app.logger.exception("health check: database unreachable")
-        database = "error"
         db.session.rollback()
-    status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "error", database=database), status
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        current_app.logger.error("health check: database unreachable: %s", error)
+        db.session.rollback()
+        return "error"
+    return "ok"
+
+
+def _check_queue() -> dict:
+    target = tasks.job_queue()
+    if not isinstance(target, tasks.RedisQueue):
+        return {"queue": "embedded"}
+    try:
+        target.ping()
+        return {"queue": "ok", "queued_jobs": target.queue.count, "workers": target.workers()}
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        current_app.logger.error("health check: Redis unreachable: %s", error)
+        return {"queue": "error"}
 
 
 @bp.post("/language")

@@ -9,7 +9,7 @@ from tests.factories import ContributionFactory, MeetingFactory, UserFactory
 def test_healthz_reports_database_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "queue": "embedded"}
 
 
 def test_unknown_page_shows_friendly_404(client):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from sponsorship.extensions import db
@@ -215,6 +215,38 @@ def letters_issue(meeting_id: int, workers: int) -> None:
         raise SystemExit(1)
 
 
+@click.command("db-backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def db_backup(path: Path) -> None:
+    """Back up the database to PATH while the app runs (SQLite backup API, pg_dump)."""
+    from sponsorship.services import backup
+
+    try:
+        result = backup.backup(db.engine.url, path)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup of the {result.backend} database written to {path} ({result.size} bytes).")
+
+
+@click.command("db-restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Drop what the database holds first.")
+@with_appcontext
+def db_restore(path: Path, replace: bool) -> None:
+    """Restore PATH into the (fresh) database; then run `flask funds check`."""
+    from sponsorship.services import backup
+
+    # The app's own pooled connections must not hold the database during the restore.
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        backend = backup.restore(db.engine.url, path, replace=replace)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {path} into the {backend} database. Now run: flask funds check")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(letters_cli)
     app.cli.add_command(states_cli)
@@ -222,3 +254,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(funds_cli)
     for command in (seed_demo, seed_scale, bootstrap, create_admin):
         app.cli.add_command(command)
+    app.cli.add_command(db_backup)
+    app.cli.add_command(db_restore)

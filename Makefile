@@ -53,3 +53,37 @@ bench: $(VENV)/.installed-dev translations
 	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
 	@$(BIN)/python -m tests.bench.bench_letters_bulk --letters 200 --merge .bench-letters.json --output bench.json
 	@rm -f .bench-letters.json
+
+# The production shape on this machine (README "Production"): PostgreSQL, Redis, gunicorn
+# with several workers, an RQ worker and the scheduler, configured only by environment
+# variables. Deploy step (`flask db upgrade`), demo data, the logins, then serve;
+# Ctrl-C stops every process.
+.PHONY: prod-demo
+PROD_DEMO_SERVER ?= postgresql://postgres@127.0.0.1:5432
+PROD_DEMO_DB ?= prod_demo
+prod-demo: export SPONSORSHIP_ENV = production
+prod-demo: export DATABASE_URL ?= $(PROD_DEMO_SERVER)/$(PROD_DEMO_DB)
+prod-demo: export REDIS_URL ?= redis://127.0.0.1:6379/0
+prod-demo: export JOBS_QUEUE_NAME ?= prod-demo
+prod-demo: export JOBS_SCHEDULER = off
+prod-demo: export BIND ?= 127.0.0.1:8000
+prod-demo: export WEB_CONCURRENCY ?= 3
+prod-demo: export MAIL_BACKEND ?= log
+prod-demo: export PUBLIC_BASE_URL ?= http://$(BIND)
+# Plain HTTP on loopback; behind a real TLS proxy leave this at its default (true).
+prod-demo: export SESSION_COOKIE_SECURE ?= false
+prod-demo: $(VENV)/.installed translations
+	@$(BIN)/python -m sponsorship.syscheck
+	@psql "$(PROD_DEMO_SERVER)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DEMO_DB)'" | grep -q 1 \
+	  || psql "$(PROD_DEMO_SERVER)/postgres" -qc 'CREATE DATABASE "$(PROD_DEMO_DB)"'
+	@$(BIN)/python -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).ping()" 2> /dev/null \
+	  || { echo "Redis does not answer at $$REDIS_URL (apt-get install redis-server)"; exit 1; }
+	@export SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}"; \
+	$(FLASK) db upgrade || exit 1; \
+	SPONSORSHIP_ENV=development $(FLASK) bootstrap || exit 1; \
+	trap 'kill $$pids 2>/dev/null; wait; echo "prod-demo stopped."' INT TERM EXIT; \
+	$(FLASK) jobs worker & pids="$$!"; \
+	$(FLASK) jobs scheduler & pids="$$pids $$!"; \
+	$(BIN)/gunicorn -c python:sponsorship.gunicorn_conf "sponsorship:create_app()" & pids="$$pids $$!"; \
+	echo "Serving on http://$$BIND with gunicorn ($$WEB_CONCURRENCY workers), an RQ worker and the scheduler on $$DATABASE_URL and $$REDIS_URL; JSON logs below; Ctrl-C stops all."; \
+	wait

@@ -99,7 +99,26 @@ def _d(value) -> Decimal:
     return Decimal(value or 0)
 
 
-def totals(donor_id: int) -> Totals:
+def _moves(donor_id: int) -> tuple[Decimal, Decimal]:
+    """(money returned by declines and reconciliation, money spent on delegates who
+    attended), from the donor's allocation rows in one pass."""
+    released = Allocation.status == AllocationStatus.RELEASED
+    spent_attended = (Allocation.status == AllocationStatus.SPENT) & (
+        Award.status == AwardStatus.ATTENDED
+    )
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(sa.case((released, Allocation.amount), else_=0)), 0),
+            func.coalesce(func.sum(sa.case((spent_attended, Allocation.amount), else_=0)), 0),
+        )
+        .join(Contribution, Contribution.id == Allocation.contribution_id)
+        .join(Award, Award.id == Allocation.award_id)
+        .where(Contribution.donor_id == donor_id)
+    ).one()
+    return _d(row[0]), _d(row[1])
+
+
+def totals(donor_id: int, returned: Decimal | None = None) -> Totals:
     base_currency = current_app.config["BASE_CURRENCY"]
     received_only = Contribution.status == ContributionStatus.RECEIVED
     row = db.session.execute(
@@ -130,15 +149,9 @@ def totals(donor_id: int) -> Totals:
             func.coalesce(func.sum(Contribution.spent), 0),
         ).where(Contribution.donor_id == donor_id)
     ).one()
-    returned = db.session.scalar(
-        select(func.coalesce(func.sum(Allocation.amount), 0))
-        .join(Allocation.contribution)
-        .where(
-            Contribution.donor_id == donor_id,
-            Allocation.status == AllocationStatus.RELEASED,
-        )
-    )
-    return Totals(_d(row[0]), _d(row[1]), _d(row[2]), _d(row[3]), _d(returned))
+    if returned is None:
+        returned = _moves(donor_id)[0]
+    return Totals(_d(row[0]), _d(row[1]), _d(row[2]), _d(row[3]), returned)
 
 
 def _held(donor_id: int):
@@ -169,6 +182,9 @@ def _joined(held):
 
 #: The key of the theme row for delegates whose application names no session.
 NO_THEME = "none"
+#: The pseudo-dimension `breakdowns` counts the outcomes under: rows per award
+#: status, their `amount` being the statements delivered.
+OUTCOMES = "outcomes"
 
 
 def breakdowns(donor_id: int) -> dict[str, list[Row]]:
@@ -182,6 +198,8 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
     donor's held money. A delegate serves every theme of the sessions its
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
+
+    The same statement counts the outcomes, under the key OUTCOMES.
     """
     held = _held(donor_id)
     year = sa.cast(sa.cast(func.extract("year", Meeting.starts_on), sa.Integer), sa.String)
@@ -199,7 +217,10 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
             sa.type_coerce(State.regional_group, sa.String).label("region"),
             sa.type_coerce(Delegate.gender, sa.String).label("gender"),
             sa.case((Delegate.first_time.is_(True), "True"), else_="False").label("first_time"),
+            sa.type_coerce(Award.status, sa.String).label("status"),
+            sa.case((DelegateReport.statement_delivered.is_(True), 1), else_=0).label("statement"),
         )
+        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .cte("funded")
     )
     themes = (
@@ -249,7 +270,20 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
         .outerjoin(themes, themes.c.application_id == f.application_id)
         .group_by(theme)
     )
-    result: dict[str, list[tuple]] = {dim: [] for dim in DIMENSIONS}
+    # The outcomes: delegates per award status, and statements delivered (as "n").
+    parts.append(
+        select(
+            sa.literal(OUTCOMES).label("dim"),
+            f.status.label("k"),
+            f.status.label("l"),
+            f.status.label("o"),
+            func.count().label("n"),
+            func.sum(f.statement).label("a"),
+        )
+        .select_from(funded)
+        .group_by(f.status)
+    )
+    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES)}
     for dim, key, label, order, n, amount in db.session.execute(sa.union_all(*parts)):
         if dim == "theme" and key == NO_THEME:
             label = str(_l("No session named"))
@@ -259,30 +293,22 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
     }
 
 
-def outcomes(donor_id: int) -> Outcomes:
-    held = _held(donor_id)
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count(sa.case((Award.status == AwardStatus.ATTENDED, 1))),
-            func.count(sa.case((Award.status == AwardStatus.NO_SHOW, 1))),
-            func.count(sa.case((DelegateReport.statement_delivered.is_(True), 1))),
-        )
-        .select_from(held)
-        .join(Award, Award.id == held.c.award_id)
-        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
-    ).one()
-    spent = db.session.scalar(
-        select(func.coalesce(func.sum(Allocation.amount), 0))
-        .join(Allocation.contribution)
-        .join(Award, Award.id == Allocation.award_id)
-        .where(
-            Contribution.donor_id == donor_id,
-            Allocation.status == AllocationStatus.SPENT,
-            Award.status == AwardStatus.ATTENDED,
-        )
+def outcomes(
+    donor_id: int, rows: list[Row] | None = None, spent: Decimal | None = None
+) -> Outcomes:
+    """Delegates funded, attending, missing; statements; money spent on attendance."""
+    if rows is None:
+        rows = breakdowns(donor_id)[OUTCOMES]
+    if spent is None:
+        spent = _moves(donor_id)[1]
+    count = {r.key: r.delegates for r in rows}
+    return Outcomes(
+        sum(count.values()),
+        count.get(AwardStatus.ATTENDED.value, 0),
+        count.get(AwardStatus.NO_SHOW.value, 0),
+        int(sum((r.amount for r in rows), Decimal(0))),
+        spent,
     )
-    return Outcomes(row[0], row[1], row[2], row[3], _d(spent))
 
 
 def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
@@ -325,11 +351,13 @@ PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
+    returned, spent = _moves(donor.id)
+    grouped = breakdowns(donor.id)
     return DonorReport(
         donor=donor,
-        totals=totals(donor.id),
-        outcomes=outcomes(donor.id),
-        breakdowns=breakdowns(donor.id),
+        totals=totals(donor.id, returned),
+        outcomes=outcomes(donor.id, grouped.pop(OUTCOMES), spent),
+        breakdowns=grouped,
         awards=funded_awards(donor.id, award_limit),
     )
 

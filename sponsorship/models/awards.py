@@ -49,7 +49,11 @@ class CostStage(StrEnum):
 
 class Award(Base):
     __tablename__ = "awards"
-    __table_args__ = (sa.Index("ix_awards_status_deadline", "status", "offer_deadline"),)
+    __table_args__ = (
+        sa.Index("ix_awards_status_deadline", "status", "offer_deadline"),
+        # The review's history of each State: no-shows, and attended without a report.
+        sa.Index("ix_awards_status_report", "status", "report_received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delegate_id: Mapped[int] = mapped_column(

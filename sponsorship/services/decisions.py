@@ -36,7 +36,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.base import utcnow
-from sponsorship.services import DomainError, InvalidTransition, ledger, scoring
+from sponsorship.services import DomainError, InvalidTransition, ledger, review
 from sponsorship.services.audit import record
 from sponsorship.services.pricing import ensure_award
 from sponsorship.services.scoring import QUEUE_STATUSES
@@ -310,7 +310,7 @@ def ranked_waitlist(meeting: Meeting, today: date | None = None) -> list[ledger.
     ).all()
     if not rows:
         return []
-    ranks = scoring.rank_of(meeting, {r[1] for r in rows}, scoring.meeting_inputs(meeting, today))
+    ranks = review.meeting_ranking(meeting, today).rank_of({r[1] for r in rows})
     last = (len(ranks) + 1, 0)
     order = [
         award_id

@@ -8,6 +8,7 @@ delegates, awards and cost lines.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -44,6 +45,13 @@ class QueueFilters:
     status: ApplicationStatus | None = None
     region: RegionalGroup | None = None
     min_score: int | None = None
+
+    def accepts(self, score: int, status, region) -> bool:
+        return (
+            (self.status is None or status == self.status)
+            and (self.region is None or region == self.region)
+            and (self.min_score is None or score >= self.min_score)
+        )
 
     def clauses(self, ranked) -> list:
         clauses = []
@@ -127,6 +135,80 @@ def load_applications(ids: list[int]) -> dict[int, Application]:
     return {a.id: a for a in rows}
 
 
+# --- The meeting's ranking, kept per process ------------------------------------------
+#
+# Ranking a queue scores every application of the meeting against the States' whole
+# history: at twenty years of data that was most of the queue page's time, on every
+# page, filter and reload, while the ranking changes only when the programme does. So it
+# is kept per process and computed again as soon as an audit event has been written
+# (every transition, weight, State edit, delegate report and ledger movement writes
+# one) or the queue's applications change in number, or on another day (the overdue
+# reports count by the day).
+
+_rankings: dict[tuple, tuple] = {}
+_rankings_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    inputs: scoring.MeetingInputs
+    #: (application id, score, status, region) in queue order; the rank is position + 1.
+    rows: tuple[tuple[int, int, ApplicationStatus, RegionalGroup], ...]
+
+    def rank_of(self, application_ids) -> dict[int, tuple[int, int]]:
+        """Application id -> (rank, score), like `scoring.rank_of`."""
+        wanted = set(application_ids)
+        return {
+            app_id: (rank, score)
+            for rank, (app_id, score, _status, _region) in enumerate(self.rows, start=1)
+            if app_id in wanted
+        }
+
+
+def _marker(meeting: Meeting) -> tuple:
+    """What moves when the ranking may: the latest audit event, and the size and newest
+    application of the queue (rows written in bulk, without an audit event). One query."""
+    latest = select(AuditEvent.id, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)
+    queue = select(func.count(Application.id), func.max(Application.id)).where(
+        scoring.in_queue(meeting)
+    )
+    audit = db.session.execute(
+        select(
+            latest.with_only_columns(AuditEvent.id).scalar_subquery(),
+            latest.with_only_columns(AuditEvent.at).scalar_subquery(),
+            queue.with_only_columns(func.count(Application.id)).scalar_subquery(),
+            queue.with_only_columns(func.max(Application.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(audit)
+
+
+def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
+    """The meeting's whole queue in rank order: one query while nothing changed.
+
+    Shared between requests: read it, never change it."""
+    today = today or date.today()
+    key = (str(db.engine.url), meeting.id, today)
+    marker = _marker(meeting)
+    with _rankings_lock:
+        hit = _rankings.get(key)
+    if hit is not None and hit[0] == marker:
+        return hit[1]
+    inputs = scoring.meeting_inputs(meeting, today)
+    scored = scoring.scored_queue(meeting, inputs)
+    rows = db.session.execute(
+        select(scored.c.id, scored.c.score, scored.c.status, scored.c.region).order_by(
+            *scoring.queue_order(scored)
+        )
+    ).all()
+    ranking = Ranking(inputs, tuple((r[0], int(r[1]), r[2], r[3]) for r in rows))
+    with _rankings_lock:
+        if len(_rankings) > 64:  # meetings x days: a bound, not a policy
+            _rankings.clear()
+        _rankings[key] = (marker, ranking)
+    return ranking
+
+
 def review_queue(
     meeting: Meeting,
     filters: QueueFilters | None = None,
@@ -134,40 +216,27 @@ def review_queue(
     per_page: int = PER_PAGE,
     today: date | None = None,
 ) -> QueuePage:
-    """One page of the meeting's ranked queue; the database ranks, filters and pages."""
+    """One page of the meeting's ranked queue, filtered; the rank shown is the rank in
+    the whole queue, before the filters."""
     filters = filters or QueueFilters()
-    inputs = scoring.meeting_inputs(meeting, today)
-    scored = scoring.scored_queue(meeting, inputs)
-    where = filters.clauses(scored)
-    total, in_queue = db.session.execute(
-        select(
-            func.count(scored.c.id),
-            select(func.count(Application.id)).where(scoring.in_queue(meeting)).scalar_subquery(),
-        ).where(*where)
-    ).one()
+    ranking = meeting_ranking(meeting, today)
+    matching = [
+        (app_id, rank)
+        for rank, (app_id, score, status, region) in enumerate(ranking.rows, start=1)
+        if filters.accepts(score, status, region)
+    ]
+    total = len(matching)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     offset = (page - 1) * per_page
-    if where:
-        # The rank shown is the rank in the whole queue, before the filters.
-        ranked = scoring.ranked_queue(meeting, inputs)
-        stmt = (
-            select(ranked.c.id, ranked.c.rank)
-            .where(*filters.clauses(ranked))
-            .order_by(ranked.c.rank)
-        )
-    else:
-        # Unfiltered, the rank is the position: no window function needed.
-        stmt = select(scored.c.id, sa.literal(0)).order_by(*scoring.queue_order(scored))
-    rows = db.session.execute(stmt.limit(per_page).offset(offset)).all()
-    if not where:
-        rows = [(app_id, offset + n) for n, (app_id, _zero) in enumerate(rows, start=1)]
+    rows = matching[offset : offset + per_page]
     ranks = dict(rows)
     features = {
         f.application_id: f
-        for f in scoring.meeting_features(meeting, ids=ranks, history=inputs.history)
+        for f in scoring.meeting_features(meeting, ids=ranks, history=ranking.inputs.history)
     }
     apps = load_applications(list(ranks))
+    inputs = ranking.inputs
     return QueuePage(
         meeting=meeting,
         rows=[
@@ -182,7 +251,7 @@ def review_queue(
             for app_id, rank in rows
         ],
         total=total,
-        in_queue=in_queue,
+        in_queue=len(ranking.rows),
         page=page,
         per_page=per_page,
     )

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from sponsorship.extensions import db
 from sponsorship.models import Donor, Role, State, User
@@ -65,5 +66,10 @@ def users():
         else:
             link = url_for("auth.accept_invitation", token=token, _external=True)
             flash(_("Invitation created for %(email)s.", email=user.email), "success")
-    people = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    # Each row names its State or donor: loaded with the users, not one query per row.
+    people = db.session.scalars(
+        select(User)
+        .options(joinedload(User.state), joinedload(User.donor))
+        .order_by(User.role, User.email)
+    ).all()
     return render_template("admin/users.html", form=form, users=people, link=link)

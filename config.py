@@ -143,6 +143,10 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     DEMO_DATA_ALLOWED = False
     SQLALCHEMY_ENGINE_OPTIONS = _production_engine_options()
+    #: Proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed. Behind one
+    #: TLS proxy set 1: else every client has the proxy's address and one shared login
+    #: rate limit. Left at 0 without a proxy, so no client can forge its address.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     #: One JSON object per line on stderr, and one line per request (sponsorship/logs.py).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

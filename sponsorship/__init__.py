@@ -28,6 +28,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
             app.config.update(config)
 
     register_logging(app)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -41,6 +42,15 @@ def register_logging(app: Flask) -> None:
     from sponsorship.logs import init_logging
 
     init_logging(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_COUNT proxies, take the client's address and scheme from them."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -59,3 +59,26 @@ def test_json_formatter_keeps_exception_on_one_line():
     assert "\n" not in line
     entry = json.loads(line)
     assert entry["message"] == "failed job" and "ValueError: boom" in entry["exception"]
+
+
+def test_client_address_comes_from_trusted_proxy_only(tmp_path, caplog):
+    def logged_address(proxies: int) -> str:
+        app = create_app(
+            make_config(
+                f"sqlite:///{tmp_path / f'p{proxies}.db'}", LOG_REQUESTS=True, PROXY_COUNT=proxies
+            )
+        )
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="sponsorship.request"):
+            app.test_client().get(
+                "/healthz",
+                headers={"X-Forwarded-For": "203.0.113.7"},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"},
+            )
+        [record] = [r for r in caplog.records if r.name == "sponsorship.request"]
+        return record.remote_addr
+
+    # Behind one proxy the client is the one it names; without, the header is ignored
+    # (else anyone could pick an address to dodge the login rate limit).
+    assert logged_address(1) == "203.0.113.7"
+    assert logged_address(0) == "10.0.0.2"

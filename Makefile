@@ -48,11 +48,14 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 # Letter figures (tests/bench/bench_letters.py) plus 200 letters through `flask letters
-# issue` on a scratch SQLite database, merged into bench.json (other keys are kept).
+# issue` on a scratch SQLite database, then the donor dashboard and report exports at
+# twenty years of data (tests/bench/bench_donor.py), merged into bench.json (other keys
+# are kept).
 bench: $(VENV)/.installed-dev translations
 	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
 	@$(BIN)/python -m tests.bench.bench_letters_bulk --letters 200 --merge .bench-letters.json --output bench.json
 	@rm -f .bench-letters.json
+	@$(BIN)/python -m tests.bench.bench_donor --output bench.json
 
 # The production shape on this machine (README "Production"): PostgreSQL, Redis, gunicorn
 # with several workers, an RQ worker and the scheduler, configured only by environment

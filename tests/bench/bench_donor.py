@@ -1,0 +1,135 @@
+"""The donor's pages at twenty years of data: `python -m tests.bench.bench_donor`.
+
+Builds a scratch SQLite database (or empties BENCH_DATABASE_URL) with the real
+migrations and `seed-scale --years 20` (sponsorship/services/scale.py), signs in as
+the donor whose money funds the most awards, then measures:
+
+* the donor dashboard: median time over --runs requests, SQL statements per request;
+* the PDF report: time and pages; the XLSX report: time.
+
+Prints the figures and, with --output, merges them into that JSON file (other keys
+are kept). Not collected by pytest (the file name does not start with test_).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from sponsorship import create_app
+from sponsorship.extensions import db
+from sponsorship.models import Allocation, Contribution, Role, User
+from sponsorship.services import scale
+from tests.conftest import QueryCounter, _reset_schema, make_config, post_form
+
+#: A fixed day, so every run measures the same rows.
+TODAY = date(2026, 11, 28)
+
+
+def _biggest_donor_login() -> str:
+    donor_id = db.session.scalar(
+        select(Contribution.donor_id)
+        .join(Allocation, Allocation.contribution_id == Contribution.id)
+        .group_by(Contribution.donor_id)
+        .order_by(func.count(sa.distinct(Allocation.award_id)).desc())
+        .limit(1)
+    )
+    return db.session.scalar(
+        select(User.email).where(User.role == Role.DONOR, User.donor_id == donor_id).limit(1)
+    )
+
+
+def _timed(client, path: str):
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (path, response.status_code)
+    return response, elapsed
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--pdf-runs", type=int, default=3)
+    parser.add_argument("--output", type=Path, help="JSON file to merge the figures into")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        # As in production: the programme-wide figures are reused between requests
+        # (the testing configuration turns that off).
+        app = create_app(
+            make_config(url, RATELIMIT_ENABLED=False, PROGRAMME_REPORT_CACHE_SECONDS=60)
+        )
+        _reset_schema(app)
+        with app.app_context():
+            started = time.perf_counter()
+            result = scale.seed_scale(years=args.years, today=TODAY)
+            scale.analyze()
+            seeded = time.perf_counter() - started
+            email = _biggest_donor_login()
+            dialect = db.engine.dialect.name
+            engine = db.engine
+            db.session.remove()
+        client = app.test_client()
+        response = post_form(client, "/login", {"email": email, "password": scale.SCALE_PASSWORD})
+        assert response.status_code == 302, "the donor could not sign in"
+
+        _timed(client, "/donor/")  # warm: templates compiled, caches filled
+        counter = QueryCounter()
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        _timed(client, "/donor/")
+        sa.event.remove(engine, "before_cursor_execute", counter)
+        times = [_timed(client, "/donor/")[1] for _ in range(args.runs)]
+
+        _timed(client, "/donor/report.pdf")  # warm: fonts and stylesheet loaded once
+        pdf_times, pages = [], 0
+        for _ in range(args.pdf_runs):
+            response, elapsed = _timed(client, "/donor/report.pdf")
+            pdf_times.append(elapsed)
+            pages = len(PdfReader(io.BytesIO(response.data)).pages)
+        xlsx_times = [_timed(client, "/donor/report.xlsx")[1] for _ in range(args.pdf_runs)]
+        with app.app_context():
+            db.engine.dispose()
+
+    figures = {
+        "donor_dashboard_ms_p50": round(statistics.median(times) * 1000, 1),
+        "donor_dashboard_queries": counter.count,
+        "report_pdf_s": round(statistics.median(pdf_times), 2),
+        "report_pdf_pages": pages,
+        "report_xlsx_s": round(statistics.median(xlsx_times), 2),
+        "donor_bench_years": args.years,
+        "donor_bench_awards": result.awards,
+        "donor_bench_allocations": result.allocations,
+        "donor_bench_database": dialect,
+    }
+    print(
+        f"{args.years} years ({result.awards} awards, {result.allocations} allocations,"
+        f" seeded in {seeded:.0f} s, {dialect}): donor dashboard median"
+        f" {figures['donor_dashboard_ms_p50']} ms over {args.runs} requests,"
+        f" {counter.count} SQL statements; PDF report {figures['report_pdf_s']} s,"
+        f" {pages} pages; XLSX report {figures['report_xlsx_s']} s"
+    )
+    if args.output:
+        merged = {}
+        if args.output.exists():
+            merged.update(json.loads(args.output.read_text(encoding="utf-8")))
+        merged.update(figures)
+        args.output.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -300,8 +300,11 @@ class ExpiryResult:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-def ranked_waitlist(meeting: Meeting, today: date | None = None) -> list[ledger.WaitlistCheck]:
-    """The meeting's waiting list in priority order, each marked fits or not."""
+def ranked_waitlist(
+    meeting: Meeting, today: date | None = None, ranking: review.Ranking | None = None
+) -> list[ledger.WaitlistCheck]:
+    """The meeting's waiting list in priority order, each marked fits or not; `ranking`
+    is the meeting's, when the caller has it already."""
     rows = db.session.execute(
         select(Award.id, Delegate.application_id, Delegate.position)
         .join(Delegate, Award.delegate_id == Delegate.id)
@@ -310,7 +313,7 @@ def ranked_waitlist(meeting: Meeting, today: date | None = None) -> list[ledger.
     ).all()
     if not rows:
         return []
-    ranks = review.meeting_ranking(meeting, today).rank_of({r[1] for r in rows})
+    ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of({r[1] for r in rows})
     last = (len(ranks) + 1, 0)
     order = [
         award_id

@@ -99,6 +99,28 @@ def review_meetings() -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc())))
 
 
+def queue_meetings(today: date) -> tuple[list[Meeting], Meeting | None]:
+    """The meetings to choose from, latest first, and the one the queue opens on (as
+    `default_meeting` chooses it), in one query."""
+    has_queue = sa.exists().where(
+        Application.meeting_id == Meeting.id, Application.status.in_(QUEUE_STATUSES)
+    )
+    # The sessions come along: the budget panel's money depends on the meeting's themes.
+    rows = (
+        db.session.execute(
+            select(Meeting, has_queue)
+            .options(joinedload(Meeting.sessions))
+            .order_by(Meeting.starts_on.desc(), Meeting.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    meetings = [meeting for meeting, _queued in rows]
+    upcoming = [m for m, queued in rows if queued and m.ends_on >= today]
+    default = min(upcoming, key=lambda m: m.starts_on) if upcoming else None
+    return meetings, default or (meetings[0] if meetings else None)
+
+
 def default_meeting(today: date) -> Meeting | None:
     """The next meeting that has applications in review, else the latest meeting."""
     upcoming = db.session.scalar(
@@ -117,21 +139,22 @@ def default_meeting(today: date) -> Meeting | None:
     )
 
 
-def load_applications(ids: list[int]) -> dict[int, Application]:
-    """Applications with State, delegates, awards, cost lines and allocations: 5 queries."""
+def load_applications(ids: list[int], details: bool = True) -> dict[int, Application]:
+    """Applications with State, delegates, awards and cost lines (4 queries), and with
+    `details` their sessions and the awards' allocations too (6 queries); the queue
+    shows neither."""
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Application)
-        .where(Application.id.in_(ids))
-        .options(
-            joinedload(Application.state),
+    award = selectinload(Application.delegates).selectinload(Delegate.award)
+    options = [joinedload(Application.state)]
+    if details:
+        options += [
             selectinload(Application.sessions),
-            selectinload(Application.delegates)
-            .selectinload(Delegate.award)
-            .options(selectinload(Award.cost_lines), selectinload(Award.allocations)),
-        )
-    ).all()
+            award.options(selectinload(Award.cost_lines), selectinload(Award.allocations)),
+        ]
+    else:
+        options.append(award.selectinload(Award.cost_lines))
+    rows = db.session.scalars(select(Application).where(Application.id.in_(ids)).options(*options))
     return {a.id: a for a in rows}
 
 
@@ -215,11 +238,12 @@ def review_queue(
     page: int = 1,
     per_page: int = PER_PAGE,
     today: date | None = None,
+    ranking: Ranking | None = None,
 ) -> QueuePage:
     """One page of the meeting's ranked queue, filtered; the rank shown is the rank in
     the whole queue, before the filters."""
     filters = filters or QueueFilters()
-    ranking = meeting_ranking(meeting, today)
+    ranking = ranking or meeting_ranking(meeting, today)
     matching = [
         (app_id, rank)
         for rank, (app_id, score, status, region) in enumerate(ranking.rows, start=1)
@@ -235,7 +259,7 @@ def review_queue(
         f.application_id: f
         for f in scoring.meeting_features(meeting, ids=ranks, history=ranking.inputs.history)
     }
-    apps = load_applications(list(ranks))
+    apps = load_applications(list(ranks), details=False)
     inputs = ranking.inputs
     return QueuePage(
         meeting=meeting,
@@ -308,7 +332,7 @@ class Budget:
 
 
 def budget(meeting: Meeting, on: date | None = None) -> Budget:
-    """Three queries: the ledger's available money, allocations, and estimates."""
+    """Two queries: the ledger's available money; allocations and estimates."""
     from sponsorship.services import ledger
 
     of_meeting = (
@@ -316,13 +340,6 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .where(Application.meeting_id == meeting.id)
-    )
-    money = dict(
-        db.session.execute(
-            select(Allocation.status, sa.type_coerce(func.sum(Allocation.amount), Money()))
-            .where(Allocation.award_id.in_(of_meeting))
-            .group_by(Allocation.status)
-        ).all()
     )
     estimate = sa.type_coerce(
         func.coalesce(
@@ -333,16 +350,36 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         ),
         Money(),
     )
-    per_status = (
-        select(Award.status, func.count(sa.distinct(Award.id)), estimate)
+    # Money per allocation status and awards per award status, as one statement: two
+    # groupings of the same meeting, tagged, so the budget panel costs one round trip.
+    as_text = sa.String(32)
+    both = sa.union_all(
+        select(
+            sa.literal("allocation", as_text),
+            sa.type_coerce(Allocation.status, as_text),
+            sa.literal(0, sa.Integer),
+            sa.type_coerce(func.sum(Allocation.amount), Money()),
+        )
+        .where(Allocation.award_id.in_(of_meeting))
+        .group_by(Allocation.status),
+        select(
+            sa.literal("award", as_text),
+            sa.type_coerce(Award.status, as_text),
+            func.count(sa.distinct(Award.id)),
+            estimate,
+        )
         .outerjoin(AwardCostLine, AwardCostLine.award_id == Award.id)
         .where(Award.id.in_(of_meeting))
-        .group_by(Award.status)
+        .group_by(Award.status),
     )
-    counts, estimates = {}, {}
-    for status, n, total in db.session.execute(per_status):
-        counts[AwardStatus(status).value] = n
-        estimates[AwardStatus(status)] = total or ZERO
+    money, counts, estimates = {}, {}, {}
+    for tag, status, n, total in db.session.execute(both):
+        total = total if total is not None else ZERO  # Money: a Decimal already
+        if tag == "allocation":
+            money[AllocationStatus(status)] = total
+        else:
+            counts[AwardStatus(status).value] = n
+            estimates[AwardStatus(status)] = total
     return Budget(
         available=ledger.available(meeting=meeting, on=on),
         committed=money.get(AllocationStatus.COMMITTED, ZERO),

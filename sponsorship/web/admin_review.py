@@ -96,10 +96,11 @@ def _enum_arg(name: str, enum_cls):
 @bp.get("/")
 def queue():
     meeting_id = _int_arg("meeting")
-    meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting_id and meeting is None:
-        abort(404)
-    meeting = meeting or review.default_meeting(date.today())
+    meetings, meeting = review.queue_meetings(date.today())
+    if meeting_id:
+        meeting = next((m for m in meetings if m.id == meeting_id), None)
+        if meeting is None:
+            abort(404)
     filters = review.QueueFilters(
         status=_enum_arg("status", ApplicationStatus),
         region=_enum_arg("region", RegionalGroup),
@@ -107,13 +108,14 @@ def queue():
     )
     page = budget = waiting = None
     if meeting is not None:
-        page = review.review_queue(meeting, filters, page=_int_arg("page") or 1)
+        ranking = review.meeting_ranking(meeting)
+        page = review.review_queue(meeting, filters, page=_int_arg("page") or 1, ranking=ranking)
         budget = review.budget(meeting)
-        waiting = decisions.ranked_waitlist(meeting)
+        waiting = decisions.ranked_waitlist(meeting, ranking=ranking)
     return render_template(
         "admin/review/queue.html",
         meeting=meeting,
-        meetings=review.review_meetings(),
+        meetings=meetings,
         filters=filters,
         queue=page,
         budget=budget,

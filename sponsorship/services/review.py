@@ -102,8 +102,10 @@ def review_meetings() -> list[Meeting]:
 def queue_meetings(today: date) -> tuple[list[Meeting], Meeting | None]:
     """The meetings to choose from, latest first, and the one the queue opens on (as
     `default_meeting` chooses it), in one query."""
-    has_queue = sa.exists().where(
-        Application.meeting_id == Meeting.id, Application.status.in_(QUEUE_STATUSES)
+    # IN over one scan of the applications' (meeting, status) index, not a correlated
+    # EXISTS: PostgreSQL ran that as a sequential scan per meeting (75 ms at 20 years).
+    has_queue = Meeting.id.in_(
+        select(Application.meeting_id).where(Application.status.in_(QUEUE_STATUSES))
     )
     # The sessions come along: the budget panel's money depends on the meeting's themes.
     rows = (

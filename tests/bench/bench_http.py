@@ -1,0 +1,456 @@
+"""Pages under load at twenty years of data: `python -m tests.bench.bench_http`.
+
+For SQLite (a scratch file) and, with BENCH_DATABASE_URL, PostgreSQL (emptied first):
+
+1. builds the database with the real migrations and `flask seed-scale --years N`
+   (`--reuse-data` keeps a database that already holds it);
+2. walks every GET page of the authorization matrix (tests/web/test_authorization.py)
+   as each role, in process, with real ids from the data, counting SQL statements per
+   request: `max_queries_per_page` is the worst, `max_queries_page` names it; report
+   exports are timed on the way (`report_<endpoint>_ms`);
+3. serves the app (production configuration) and the reference
+   (tests/bench/reference_app.py) with the same gunicorn settings on loopback, signs in
+   over HTTP and runs wrk at 16 connections against the review queue, the applicant
+   dashboard, the donor dashboard and the reference: requests per second, p50 and p99.
+
+Keys without a prefix come from PostgreSQL when BENCH_DATABASE_URL is set, else from
+SQLite; `sqlite_...` keys always hold SQLite's. With --output the figures are merged
+into that JSON file (other keys are kept). Needs wrk (`apt-get install wrk`). Not
+collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+#: Flask-Login's strong session protection binds a session to its client's user agent:
+#: the login, the checks and wrk all send this one.
+USER_AGENT = "sponsorship-bench-http"
+
+
+def _flask(url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": url, "SPONSORSHIP_ENV": "development"}
+    done = subprocess.run(  # noqa: S603 - our own venv's flask
+        [str(BIN / "flask"), "--app", "sponsorship", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def prepare(url: str, years: int, reuse: bool) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            has_data = sa.inspect(conn).has_table("meetings") and conn.scalar(
+                sa.text("SELECT count(*) FROM meetings")
+            )
+        if reuse and has_data:
+            _flask(url, "db", "upgrade")  # indexes added since it was seeded
+            return
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    _flask(url, "db", "upgrade")
+    print(_flask(url, "seed-scale", "--years", str(years)).splitlines()[0], file=sys.stderr)
+
+
+# --- SQL statements per page ---------------------------------------------------------
+
+
+def _ids() -> dict:
+    """Real objects for the matrix's placeholders, and the accounts to sign in with."""
+    from sponsorship.extensions import db
+    from sponsorship.models import (
+        Allocation,
+        Application,
+        Award,
+        AwardStatus,
+        Contribution,
+        Delegate,
+        Letter,
+        Meeting,
+        Role,
+        User,
+    )
+
+    meeting = db.session.scalar(select(Meeting).order_by(Meeting.starts_on.desc()).limit(1))
+    of_state = (
+        select(Award.id, Application.state_id)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+    )
+    offered = of_state.where(
+        Award.status == AwardStatus.OFFERED, Application.meeting_id == meeting.id
+    )
+    offer_id, state_id = db.session.execute(offered.order_by(Award.id).limit(1)).one()
+    attended = db.session.scalar(
+        of_state.where(Application.state_id == state_id, Award.status == AwardStatus.ATTENDED)
+        .order_by(Award.id.desc())
+        .with_only_columns(Award.id)
+        .limit(1)
+    )
+    submitted = db.session.scalar(
+        select(Application.id).where(
+            Application.state_id == state_id, Application.meeting_id == meeting.id
+        )
+    )
+    contribution_id, donor_id = db.session.execute(
+        select(Contribution.id, Contribution.donor_id)
+        .join(Allocation, Allocation.contribution_id == Contribution.id)
+        .group_by(Contribution.id, Contribution.donor_id)
+        .order_by(func.count(Allocation.id).desc())
+        .limit(1)
+    ).one()
+    return {
+        "meeting": meeting.id,
+        "fresh_meeting": meeting.id,
+        "draft": submitted,
+        "submitted": submitted,
+        "offer": offer_id,
+        "accepted": attended,
+        "letter": db.session.scalar(select(Letter.id).where(Letter.award_id == offer_id)),
+        "contribution": contribution_id,
+        "donor": donor_id,
+        "applicant": db.session.scalar(
+            select(User.email).where(User.role == Role.APPLICANT, User.state_id == state_id)
+        ),
+        "donor_email": db.session.scalar(
+            select(User.email).where(User.role == Role.DONOR, User.donor_id == donor_id)
+        ),
+    }
+
+
+#: Matrix paths naming id 0 (the matrix only checks the role there), given real ids here.
+REAL_PATHS = {
+    "admin.meetings.edit": "/admin/meetings/{meeting}/edit",
+    "funds.donor": "/admin/funds/donors/{donor}",
+    "funds.contribution": "/admin/funds/contributions/{contribution}",
+    "funds.edit_contribution": "/admin/funds/contributions/{contribution}/edit",
+    "funds.meeting": "/admin/funds/meetings/{meeting}",
+}
+
+
+def get_pages(ids: dict) -> list[tuple[str, str]]:
+    """(endpoint, path) of every GET route of the authorization matrix, with real ids."""
+    from tests.web.test_authorization import MATRIX
+
+    pages = []
+    for (endpoint, method), case in sorted(MATRIX.items()):
+        if method != "GET" or "{invite}" in case.path or endpoint == "static":
+            continue
+        path = REAL_PATHS.get(endpoint, case.path)
+        pages.append((endpoint, str.format_map(path, ids) if "{" in path else path))
+    return pages
+
+
+def count_queries(url: str) -> dict:
+    from sponsorship import create_app
+    from sponsorship.extensions import db
+    from sponsorship.services import scale
+    from tests.conftest import QueryCounter, make_config, post_form
+
+    app = create_app(make_config(url))
+    with app.app_context():
+        ids = _ids()
+        engine = db.engine
+    logins = {
+        "administrator": scale.ADMIN_EMAIL,
+        "applicant": ids["applicant"],
+        "donor": ids["donor_email"],
+    }
+    worst, worst_page, timings = 0, "", {}
+    for role, email in logins.items():
+        client = app.test_client()
+        post_form(client, "/login", {"email": email, "password": scale.SCALE_PASSWORD})
+        for endpoint, path in get_pages(ids):
+            client.get(path).close()  # warm: compiled statements, templates, caches
+            counter = QueryCounter()
+            sa.event.listen(engine, "before_cursor_execute", counter)
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - started
+            sa.event.remove(engine, "before_cursor_execute", counter)
+            response.close()
+            if counter.count > worst:
+                worst, worst_page = counter.count, f"{endpoint} as {role} ({response.status_code})"
+            if response.status_code == 200 and path.endswith((".csv", ".xlsx", ".pdf", ".zip")):
+                key = "report_" + endpoint.split(".")[-1] + "_ms"
+                timings[key] = round(elapsed * 1000, 1)
+    with app.app_context():
+        db.engine.dispose()
+    return {"max_queries_per_page": worst, "max_queries_page": worst_page, **timings}, ids
+
+
+# --- Load: gunicorn and wrk ----------------------------------------------------------
+
+#: The same for the app and the reference: the production settings of
+#: sponsorship/gunicorn_conf.py (two workers per core, four threads each, keep-alive).
+GUNICORN = [
+    "--workers",
+    str(2 * (os.cpu_count() or 1)),
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "4",
+    "--keep-alive",
+    "5",
+    "--timeout",
+    "60",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app_spec: str, env: dict, log: Path):
+    port = _free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2).close()  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                if process.poll() is not None:
+                    raise SystemExit(f"gunicorn {app_spec} exited; see {log}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(base: str, email: str, password: str) -> str:
+    """The Cookie header of a session signed in through the real login form."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    page = opener.open(base + "/login").read().decode()
+    token = CSRF_RE.search(page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password})
+    try:
+        opener.open(base + "/login", data.encode())
+    except urllib.error.HTTPError as answer:  # the 302 after a successful login
+        if answer.code != 302:
+            raise SystemExit(f"login as {email} answered {answer.code}") from None
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _check(url: str, cookie: str | None) -> int:
+    """Fail unless `url` answers 200 with `cookie`; the size of its body."""
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as answer:
+        status, body = answer.code, b""
+    title = re.search(rb"<title>(.*?)</title>", body, re.S)
+    print(
+        f"{url}: {status}, {len(body)} bytes, {title and title.group(1).strip()}", file=sys.stderr
+    )
+    if status != 200:
+        raise SystemExit(f"{url} answered {status}, not 200: the figures would measure that")
+    return len(body)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return round(float(number) * _UNITS[unit], 2)
+
+
+def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
+    size = _check(url, cookie)
+    headers = ["-H", f"User-Agent: {USER_AGENT}"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
+    # A slow answer is a figure, not a failure: wrk's 2 s default would drop it unseen.
+    base = ["wrk", "-t", "2", "-c", str(connections), "--timeout", "10s", "--latency"]
+    base += [*headers, url]
+    subprocess.run([*base[:1], "-d", "2s", *base[1:]], capture_output=True, check=True)  # noqa: S603
+    out = subprocess.run(  # noqa: S603
+        [*base[:1], "-d", f"{seconds}s", *base[1:]], capture_output=True, text=True, check=True
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    if errors or (socket_errors and any(int(n) for n in socket_errors.groups()[:3])):
+        raise SystemExit(f"wrk saw failures on {url}:\n{out}")
+    _check(url, cookie)
+    # Every answer was the page, not a short redirect to /login: wrk counts a 302 as a
+    # success, so compare the bytes it read with the page's size (headers are ~1 KB).
+    count, amount, unit = re.search(
+        r"(\d+) requests in .*?, ([\d.]+)(B|KB|MB|GB) read", out
+    ).groups()
+    per_request = (
+        float(amount) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[unit] / int(count)
+    )
+    if not size <= per_request <= size + 4096:
+        raise SystemExit(
+            f"wrk read {per_request:.0f} bytes per answer from {url}, the page has {size}"
+        )
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+    if set(latency) != {"50", "99"}:
+        raise SystemExit(f"no latency distribution in wrk's output:\n{out}")
+    return {
+        "timeouts": int(socket_errors.group(4)) if socket_errors else 0,
+        "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+    }
+
+
+def load(url: str, ids: dict, seconds: int, connections: int, logs: Path) -> dict:
+    from sponsorship.services import scale
+
+    env = {
+        "SPONSORSHIP_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        # Plain HTTP on loopback: the browser-side Secure flag would drop the cookie.
+        "SESSION_COOKIE_SECURE": "false",
+        # The periodic jobs would change the data being measured.
+        "JOBS_SCHEDULER": "off",
+        "REDIS_URL": "",
+    }
+    figures = {}
+    with (
+        serve("sponsorship:create_app()", env, logs / "app.log") as app,
+        serve(
+            "tests.bench.reference_app:create()",
+            {"REFERENCE_DATABASE_URL": url},
+            logs / "reference.log",
+        ) as reference,
+    ):
+        admin = sign_in(app, scale.ADMIN_EMAIL, scale.SCALE_PASSWORD)
+        applicant = sign_in(app, ids["applicant"], scale.SCALE_PASSWORD)
+        donor = sign_in(app, ids["donor_email"], scale.SCALE_PASSWORD)
+        targets = [
+            ("reference", reference + "/", None),
+            ("queue", app + "/admin/review/", admin),
+            ("applicant_dashboard", app + "/apply/", applicant),
+            ("donor_dashboard", app + "/donor/", donor),
+        ]
+        for name, target, cookie in targets:
+            result = wrk(target, cookie, seconds, connections)
+            figures[f"{name}_rps"] = result["rps"]
+            figures[f"{name}_p50_ms"] = result["p50_ms"]
+            figures[f"{name}_p99_ms"] = result["p99_ms"]
+            if result["timeouts"]:
+                figures[f"{name}_timeouts_10s"] = result["timeouts"]
+    for name in ("queue", "applicant_dashboard", "donor_dashboard"):
+        figures[f"{name}_ratio_to_reference"] = round(
+            figures[f"{name}_rps"] / figures["reference_rps"], 3
+        )
+    # The issue's name for the donor dashboard's median.
+    figures["donor_dashboard_ms_p50"] = figures["donor_dashboard_p50_ms"]
+    figures["http_connections"] = connections
+    figures["http_seconds"] = seconds
+    figures["http_gunicorn"] = " ".join(GUNICORN)
+    return figures
+
+
+def run(url: str, args) -> dict:
+    prepare(url, args.years, args.reuse_data)
+    if args.load_only:
+        from sponsorship import create_app
+        from sponsorship.extensions import db
+        from tests.conftest import make_config
+
+        with create_app(make_config(url)).app_context():
+            queries, ids = {}, _ids()
+            db.engine.dispose()
+    else:
+        queries, ids = count_queries(url)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = load(url, ids, args.seconds, args.connections, Path(tmp))
+    return {**figures, **queries, "years": args.years}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--sqlite", help="SQLite file to use (default: a scratch file)")
+    parser.add_argument("--reuse-data", action="store_true", help="keep a seeded database")
+    parser.add_argument("--load-only", action="store_true", help="skip the page walk")
+    parser.add_argument("--merge", type=Path, help="JSON file whose keys are kept")
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed for the HTTP benchmarks: sudo apt-get install -y wrk")
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_url = f"sqlite:///{Path(args.sqlite or Path(tmp) / 'bench.db').resolve()}"
+        sqlite = run(sqlite_url, args)
+    results.update({f"sqlite_{k}": v for k, v in sqlite.items()})
+    pg_url = os.environ.get("BENCH_DATABASE_URL")
+    primary = run(pg_url, args) if pg_url else sqlite
+    results.update(primary)
+    results["http_database"] = "postgresql" if pg_url else "sqlite"
+    print(json.dumps(results, indent=2))
+    if args.output:
+        merged = json.loads(args.merge.read_text()) if args.merge and args.merge.exists() else {}
+        merged.update(results)
+        args.output.write_text(json.dumps(merged, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -168,3 +168,13 @@ def test_long_tables_repeat_their_header_and_keep_rows_whole(app):
             if all(parts):
                 seen.add(i)
     assert seen == set(range(120))
+
+
+def test_render_report_embeds_only_the_bundled_font():
+    pdf = reports_pdf.ReportRenderer().render(
+        '<html lang="es"><body><h1>Informe</h1><p>Ŋŋ Ñandú <b>total</b></p></body></html>'
+    )
+    reader = PdfReader(io.BytesIO(pdf.data))
+    used = reader.pages[0]["/Resources"]["/Font"].values()
+    fonts = [str(font.get_object()["/BaseFont"]) for font in used]
+    assert fonts and all("Letter-Sans" in name for name in fonts), fonts

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g
 from flask_babel import format_currency, format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
+from jinja2 import pass_context
 from sqlalchemy import select
 
 from sponsorship.web.labels import (
@@ -123,6 +125,23 @@ def current_locale() -> str:
     return str(get_locale() or "en")
 
 
+def _per_render(f):
+    """Keep Jinja from folding the filter at compile time.
+
+    Jinja's optimizer calls a filter whose arguments are constants (such as
+    `"expired"|status_label`) while compiling, and the compiled template is cached
+    for the life of the process: the label of whichever language compiled it first
+    would then be shown to every reader. Jinja never folds a context filter.
+    """
+
+    @pass_context
+    @wraps(f)
+    def per_render(_context, *args, **kwargs):
+        return f(*args, **kwargs)
+
+    return per_render
+
+
 def init_filters(app: Flask) -> None:
     for f in (
         money,
@@ -137,5 +156,5 @@ def init_filters(app: Flask) -> None:
         language_name,
         state_name,
     ):
-        app.add_template_filter(f)
+        app.add_template_filter(_per_render(f), f.__name__)
     app.add_template_global(current_locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -10,6 +11,7 @@ from sponsorship.services import demo
 from sponsorship.services.demo import DEMO_PASSWORD
 from sponsorship.web.filters import language_name, percent
 from sponsorship.web.i18n import sort_key
+from tests.applicant_data import offered_award
 from tests.factories import UserFactory
 
 
@@ -82,3 +84,17 @@ def test_donor_report_labels_in_french(db, client, auth):
     assert "Groupe des États d&#39;Afrique" in page
     assert ">african<" not in page and ">female<" not in page
     assert "Tchad" in page
+
+
+def test_constant_label_after_french_reader_stays_english_for_english_reader(app, db, client, auth):
+    """`"expired"|status_label` has a constant argument: Jinja must not fold it into
+    the cached template in the language of whoever compiled the page first."""
+    user = UserFactory(applicant=True, locale=None)
+    award = offered_award(user.state, deadline=date.today() - timedelta(days=1))
+    db.session.commit()
+    auth.login(user.email)
+    app.jinja_env.cache.clear()
+    french = client.get(f"/apply/awards/{award.id}", headers={"Accept-Language": "fr"})
+    assert "Offre expirée" in french.get_data(as_text=True)
+    english = client.get(f"/apply/awards/{award.id}", headers={"Accept-Language": "en"})
+    assert "Offer expired" in english.get_data(as_text=True)

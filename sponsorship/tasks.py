@@ -517,10 +517,25 @@ def worker_command(burst: bool) -> None:
     target = job_queue()
     if not isinstance(target, RedisQueue):
         raise click.ClickException("REDIS_URL is not set: jobs run inside the app itself")
+    import signal
+
     from rq import SimpleWorker
 
+    class Worker(SimpleWorker):
+        def subscribe(self):
+            # RQ listens for commands on a thread. Were Ctrl-C or SIGTERM delivered to
+            # that thread, the main one would sleep on in its blocking dequeue (up to
+            # several minutes) before running RQ's stop handler: the thread is started
+            # with both signals blocked, so the kernel delivers them to the main one.
+            stops = {signal.SIGINT, signal.SIGTERM}
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+            try:
+                super().subscribe()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
     # SimpleWorker runs jobs in this process, inside this command's app context.
-    SimpleWorker([target.queue], connection=target.connection).work(burst=burst)
+    Worker([target.queue], connection=target.connection).work(burst=burst)
 
 
 @jobs_cli.command("scheduler")

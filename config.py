@@ -65,8 +65,11 @@ class Config:
     #: 360Giving grant identifier prefix (360G-...), registered with 360Giving.
     OPEN_DATA_GRANT_PREFIX = os.environ.get("OPEN_DATA_GRANT_PREFIX", "360G-sponsorship")
     #: Seconds a process may reuse the programme-wide report figures shown on donors'
-    #: pages; a new audit event (any ledger movement or transition) refreshes them first.
-    PROGRAMME_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRAMME_REPORT_CACHE_SECONDS", "60"))
+    #: pages (0: never); any commit that writes refreshes them first.
+    PROGRAMME_REPORT_CACHE_SECONDS = int(os.environ.get("PROGRAMME_REPORT_CACHE_SECONDS", "600"))
+    #: Rendered pages each process keeps for reuse while nothing is written
+    #: (sponsorship/web/page_cache.py); 0 turns the cache off.
+    PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "256"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

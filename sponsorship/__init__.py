@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     from sponsorship.database import init_database
     from sponsorship.extensions import babel, csrf, db, login_manager, migrate
     from sponsorship.web.i18n import select_locale, select_timezone
+    from sponsorship.web.page_cache import init_page_cache
     from sponsorship.web.security import init_security
 
     init_database(app)
@@ -66,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     init_security(app)
+    init_page_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from sponsorship.extensions import db
+from sponsorship.models.data_version import track_writes
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -50,6 +52,8 @@ def init_database(app: Flask) -> None:
 
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    # Every session the app opens is Flask-SQLAlchemy's Session (or a subclass).
+    track_writes(FlaskSession)
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_remove_session)
     if uri.startswith("sqlite"):

@@ -9,6 +9,7 @@ from sponsorship.models.applications import (
 )
 from sponsorship.models.audit import AuditEvent
 from sponsorship.models.awards import Award, AwardCostLine, AwardStatus, CostKind, CostStage
+from sponsorship.models.data_version import DataVersion
 from sponsorship.models.funds import (
     Allocation,
     AllocationStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "CostKind",
     "CostStage",
     "Criterion",
+    "DataVersion",
     "Delegate",
     "DelegateReport",
     "Donor",

@@ -17,7 +17,6 @@ from sponsorship.models import (
     AllocationStatus,
     Application,
     ApplicationStatus,
-    AuditEvent,
     Award,
     AwardStatus,
     Contribution,
@@ -26,6 +25,7 @@ from sponsorship.models import (
     Gender,
     Meeting,
     State,
+    data_version,
 )
 from sponsorship.models.awards import AwardCostLine, CostStage
 from sponsorship.models.reports import DelegateReport
@@ -227,32 +227,24 @@ def ledger_total() -> Decimal:
 # The figures above aggregate the whole programme: at twenty years of data that is
 # about half a second on PostgreSQL and a second on SQLite, whoever asks. A donor's
 # page shows them beside its own (live) figures, so they are kept per process and
-# computed again when the audit trail has moved (every ledger movement and workflow
-# transition writes an audit event) or after PROGRAMME_REPORT_CACHE_SECONDS at most.
+# computed again as soon as anything was committed (the data version changed), or
+# after PROGRAMME_REPORT_CACHE_SECONDS at most.
 
 _cache: dict[tuple, tuple] = {}
 _cache_lock = threading.Lock()
 
 
-def _audit_marker() -> tuple | None:
-    """The latest audit event: a new one means the books or the workflow moved."""
-    row = db.session.execute(
-        select(AuditEvent.id, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    return tuple(row) if row else None
-
-
 def cached_lines(level: str = "meeting") -> list[Line]:
-    """`lines(level)`, reused while no audit event was written and it is young enough.
+    """`lines(level)`, reused while nothing was written and it is young enough.
     The lines are shared between requests: read them, never change them."""
     max_age = current_app.config.get("PROGRAMME_REPORT_CACHE_SECONDS", 0)
     if max_age <= 0:
         return lines(level)
     key = (str(db.engine.url), level)
-    marker, now = _audit_marker(), time.monotonic()
+    marker, now = data_version.current(db.session), time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
-    if hit is not None and hit[0] == marker and now - hit[1] < max_age:
+    if hit is not None and marker is not None and hit[0] == marker and now - hit[1] < max_age:
         return hit[2]
     result = lines(level)
     with _cache_lock:

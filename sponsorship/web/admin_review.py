@@ -53,6 +53,7 @@ from sponsorship.web.admin_forms import (
 from sponsorship.web.filters import fdate, money
 from sponsorship.web.forms import BaseForm, choices
 from sponsorship.web.labels import REGION_LABELS
+from sponsorship.web.page_cache import cached_page
 from sponsorship.web.security import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -94,6 +95,7 @@ def _enum_arg(name: str, enum_cls):
 
 
 @bp.get("/")
+@cached_page
 def queue():
     meeting_id = _int_arg("meeting")
     meetings, meeting = review.queue_meetings(date.today())

@@ -50,6 +50,7 @@ from sponsorship.web.applicant_forms import (
 from sponsorship.web.filters import current_locale
 from sponsorship.web.forms import choices
 from sponsorship.web.i18n import state_options
+from sponsorship.web.page_cache import cached_page
 from sponsorship.web.security import role_required
 
 bp = Blueprint("applicant", __name__, url_prefix="/apply")
@@ -89,6 +90,7 @@ def _own_award(award_id: int) -> Award:
 
 @bp.get("/")
 @role_required(Role.APPLICANT)
+@cached_page
 def dashboard():
     state = current_user.state
     today = _today()

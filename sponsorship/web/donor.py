@@ -23,6 +23,7 @@ from sponsorship.services import (
     reports_programme,
 )
 from sponsorship.web.filters import breakdown_label
+from sponsorship.web.page_cache import cached_page
 from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
@@ -78,6 +79,7 @@ def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
 
 @bp.get("/")
 @role_required(Role.DONOR)
+@cached_page
 def dashboard():
     donor = current_user.donor
     report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)

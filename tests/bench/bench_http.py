@@ -180,7 +180,8 @@ def count_queries(url: str) -> dict:
     from sponsorship.services import scale
     from tests.conftest import QueryCounter, make_config, post_form
 
-    app = create_app(make_config(url))
+    # Statements and times of rendering each page, not of serving it from the page cache.
+    app = create_app(make_config(url, PAGE_CACHE_ENTRIES=0))
     with app.app_context():
         ids = _ids()
         engine = db.engine

@@ -116,6 +116,8 @@ def _grow(db, users: dict, ids: dict, first: int, times: int) -> None:
 
 def _counts(app, client, auth, users, token, ids, count_queries, monkeypatch) -> dict:
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    # What rendering a page costs, not what serving it again from the page cache does.
+    monkeypatch.setitem(app.extensions, "page_cache", None)
     counts = {}
     for role in ROLES:
         if role != "anonymous":

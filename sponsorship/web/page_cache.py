@@ -1,0 +1,111 @@
+"""Rendered pages reused while the data they show has not changed.
+
+The busiest pages (the review queue, the applicant and donor dashboards) are built
+from many rows and change only when something is written. `@cached_page` keeps the
+HTML a view rendered, per process, under everything the page depends on besides the
+data: the view and its full path with the query string, the signed-in user, the
+language and time zone, and the day (deadlines read "expired" from one day to the
+next). It is served again only while the data version (models/data_version.py) is
+the one it was rendered at, so a reader never sees a page older than the last
+commit before its request began.
+
+Per-request parts are kept out of the stored copy: a page is neither stored nor
+served while the session holds flashed messages (rendering consumes them), and the
+CSRF token the page was rendered with is replaced by one for the current session.
+Only the body is stored; status 200 and headers are made afresh (no-store included).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import wraps
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from sponsorship.extensions import db
+from sponsorship.models import data_version
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    stamp: str
+    day: date
+    parts: tuple[str, ...]  # the page split at its CSRF token
+
+
+class PageCache:
+    """A bounded least-recently-used store, shared by one process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: _Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_page_cache(app) -> None:
+    size = app.config.get("PAGE_CACHE_ENTRIES", 0)
+    app.extensions["page_cache"] = PageCache(size) if size > 0 else None
+
+
+def _key() -> tuple:
+    return (
+        request.endpoint,
+        request.full_path,
+        current_user.get_id(),
+        str(get_locale()),
+        str(get_timezone()),
+    )
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve the view's rendered HTML again while the data has not changed.
+
+    Put it under the access check (role_required): the check runs on every request.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        cache: PageCache | None = current_app.extensions.get("page_cache")
+        if cache is None or session.get("_flashes"):
+            return view(*args, **kwargs)
+        # The stamp is read before anything the view reads (see data_version.current).
+        stamp, day, key = data_version.current(db.session), date.today(), _key()
+        entry = cache.get(key)
+        if entry is not None and entry.stamp == stamp and entry.day == day:
+            return generate_csrf().join(entry.parts) if len(entry.parts) > 1 else entry.parts[0]
+        page = view(*args, **kwargs)
+        if isinstance(page, str) and stamp is not None:
+            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+            parts = tuple(page.split(token)) if token else (page,)
+            cache.put(key, _Entry(stamp, day, parts))
+        return page
+
+    return wrapped

@@ -1,5 +1,7 @@
-"""data version stamp: one row every writing transaction changes, so rendered pages and
-aggregates can be reused exactly while nothing was committed
+"""data version stamp: one row every writing transaction changes
+
+Rendered pages and aggregates are reused exactly while nothing was committed
+(sponsorship/models/data_version.py).
 
 Revision ID: 8f3a5c7d2e10
 Revises: 6c1d2e9a4b70

@@ -10,9 +10,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from sponsorship.extensions import db
-from sponsorship.models import Meeting, Role, State, User
+from sponsorship.models import Meeting, Role, State, User, data_version
 from sponsorship.services import DomainError, accounts, demo, states
 
 states_cli = AppGroup("states", help="Reference list of States.")
@@ -244,6 +245,12 @@ def db_restore(path: Path, replace: bool) -> None:
         backend = backup.restore(db.engine.url, path, replace=replace)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
+    # Pages and figures a running app kept must not be taken for the restored data.
+    try:
+        data_version.renew(db.session)
+        db.session.commit()
+    except DBAPIError:  # a backup older than the stamp: `flask db upgrade` makes one
+        db.session.rollback()
     click.echo(f"Restored {path} into the {backend} database. Now run: flask funds check")
 
 

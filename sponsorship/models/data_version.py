@@ -10,9 +10,9 @@ rolled-back transaction, a counter would come back to values that already named
 other data, while a fresh random stamp never does.
 
 Writes are noticed on the ORM session (flushes and INSERT/UPDATE/DELETE statements,
-bulk ones included). Work done on a bare engine connection, outside any session
-(migrations, a restore), is not seen; those run with the app stopped or followed by
-a restart, which empties every in-process cache.
+bulk ones included). Work done on a bare engine connection, outside any session, is
+not seen: migrations run with the app stopped, and `flask db-restore` renews the stamp
+itself when it is done.
 """
 
 from __future__ import annotations
@@ -37,8 +37,18 @@ class DataVersion(Base):
     stamp: Mapped[str] = mapped_column(sa.String(32))
 
 
+#: Plain SQL: read on every page served from the cache, so it skips the ORM.
+_CURRENT = sa.text("SELECT stamp FROM data_version WHERE id = 1")  # ROW_ID
+
+
 def new_stamp() -> str:
     return secrets.token_hex(16)
+
+
+def stamp_column() -> sa.ScalarSelect:
+    """The stamp as a column, to read it in the same statement as something else."""
+    row = sa.select(DataVersion.stamp).where(DataVersion.id == ROW_ID)
+    return row.scalar_subquery().label("stamp")
 
 
 def current(session: Session) -> str | None:
@@ -48,7 +58,15 @@ def current(session: Session) -> str | None:
     statement may see a newer commit, so what is built is at least as new as the
     stamp, never older. On SQLite the whole transaction reads one snapshot.
     """
-    return session.scalar(sa.select(DataVersion.stamp).where(DataVersion.id == ROW_ID))
+    return session.connection().scalar(_CURRENT)
+
+
+def renew(session: Session) -> None:
+    """Give the data a new stamp, for changes made outside any session (a restore)."""
+    session.execute(
+        sa.update(DataVersion).where(DataVersion.id == ROW_ID).values(stamp=new_stamp()),
+        execution_options={_BUMP: True},
+    )
 
 
 def _noticed_write(session: Session, *_args) -> None:
@@ -76,12 +94,8 @@ def _before_commit(session: Session) -> None:
         return
     # Commit flushes after this hook runs; flush now so pending changes count.
     session.flush()
-    if not session.info.pop(_WROTE, False):
-        return
-    session.execute(
-        sa.update(DataVersion).where(DataVersion.id == ROW_ID).values(stamp=new_stamp()),
-        execution_options={_BUMP: True},
-    )
+    if session.info.pop(_WROTE, False):
+        renew(session)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:

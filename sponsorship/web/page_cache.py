@@ -10,8 +10,9 @@ the one it was rendered at, so a reader never sees a page older than the last
 commit before its request began.
 
 Per-request parts are kept out of the stored copy: a page is neither stored nor
-served while the session holds flashed messages (rendering consumes them), and the
-CSRF token the page was rendered with is replaced by one for the current session.
+served while the session holds flashed messages (rendering consumes them), and in
+another session than the one it was rendered in, its CSRF token is replaced by one
+signed for the current session.
 Only the body is stored; status 200 and headers are made afresh (no-store included).
 """
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
@@ -37,7 +39,15 @@ from sponsorship.models import data_version
 class _Entry:
     stamp: str
     day: date
+    page: str
     parts: tuple[str, ...]  # the page split at its CSRF token
+    session_token: str | None = None  # the session secret that token was signed from
+
+    def for_this_session(self, field: str) -> str:
+        """The page with a CSRF token valid in the current session."""
+        if len(self.parts) == 1 or session.get(field) == self.session_token:
+            return self.page
+        return generate_csrf().join(self.parts)
 
 
 class PageCache:
@@ -47,6 +57,29 @@ class PageCache:
         self.size = size
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[tuple, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def single_flight(self, key: tuple) -> Iterator[None]:
+        """One thread at a time renders a page; the others wait, then find it kept.
+
+        Without it, the requests that arrive while a slow page renders (a second at
+        twenty years of data) would each render it too, and all finish late.
+        """
+        with self._lock:
+            lock, waiting = self._flights.get(key, (None, 0))
+            lock = lock or threading.Lock()
+            self._flights[key] = (lock, waiting + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, waiting = self._flights[key]
+                if waiting == 1:
+                    del self._flights[key]
+                else:
+                    self._flights[key] = (lock, waiting - 1)
 
     def get(self, key: tuple) -> _Entry | None:
         with self._lock:
@@ -85,6 +118,21 @@ def _key() -> tuple:
     )
 
 
+def _render_and_keep(cache: PageCache, key, stamp, day, view, args, kwargs):
+    page = view(*args, **kwargs)
+    if isinstance(page, str) and stamp is not None:
+        field = _csrf_field()
+        token = g.get(field)
+        parts = tuple(page.split(token)) if token else (page,)
+        cache.put(key, _Entry(stamp, day, page, parts, session.get(field)))
+    return page
+
+
+def _csrf_field() -> str:
+    # Flask-WTF keeps the session's secret and the request's signed token under this name.
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def cached_page(view: Callable) -> Callable:
     """Serve the view's rendered HTML again while the data has not changed.
 
@@ -96,16 +144,16 @@ def cached_page(view: Callable) -> Callable:
         cache: PageCache | None = current_app.extensions.get("page_cache")
         if cache is None or session.get("_flashes"):
             return view(*args, **kwargs)
-        # The stamp is read before anything the view reads (see data_version.current).
-        stamp, day, key = data_version.current(db.session), date.today(), _key()
+        # The stamp must be read before anything the view reads (data_version.current):
+        # the user loader read it with the signed-in user.
+        stamp = g.get("data_stamp") or data_version.current(db.session)
+        day, key = date.today(), _key()
         entry = cache.get(key)
-        if entry is not None and entry.stamp == stamp and entry.day == day:
-            return generate_csrf().join(entry.parts) if len(entry.parts) > 1 else entry.parts[0]
-        page = view(*args, **kwargs)
-        if isinstance(page, str) and stamp is not None:
-            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-            parts = tuple(page.split(token)) if token else (page,)
-            cache.put(key, _Entry(stamp, day, parts))
-        return page
+        if entry is None or entry.stamp != stamp or entry.day != day:
+            with cache.single_flight(key):
+                entry = cache.get(key)
+                if entry is None or entry.stamp != stamp or entry.day != day:
+                    return _render_and_keep(cache, key, stamp, day, view, args, kwargs)
+        return entry.for_this_session(_csrf_field())
 
     return wrapped

@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, redirect, request, url_for
+from flask import Flask, Response, abort, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 
 from sponsorship.extensions import db, login_manager
-from sponsorship.models import Role, User
+from sponsorship.models import Role, User, data_version
 
 CSP = "; ".join(
     [
@@ -64,27 +65,51 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
+#: Added to every response that does not set them itself.
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+#: Pages can show personal data; keep them out of shared caches.
+HTML_CACHE_CONTROL = ("Cache-Control", "no-store")
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # One pass over what is set (this runs on every response), not one per header.
+    present = {name.lower() for name, _value in headers}
+    wanted = [*DEFAULT_HEADERS]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(HSTS)
     if response.mimetype == "text/html":
-        # Pages can show personal data; keep them out of shared caches.
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(HTML_CACHE_CONTROL)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
+
+
+#: Built once: the statement runs on every signed-in request.
+_USER_AND_STAMP = select(User, data_version.stamp_column()).where(User.id == bindparam("user_id"))
 
 
 def _load_user(user_id: str) -> User | None:
     try:
-        return db.session.get(User, int(user_id))
+        uid = int(user_id)
     except ValueError:
         return None
+    # The data stamp comes in the same statement, before anything the page reads: a
+    # page served again from the page cache then costs this one query.
+    row = db.session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
+    if row is None:
+        return None
+    g.data_stamp = row.stamp
+    return row[0]
 
 
 def init_security(app: Flask) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from sponsorship import create_app
 from sponsorship.extensions import db
+from sponsorship.models import data_version
 from sponsorship.services import demo
 from tests.conftest import _reset_schema, make_config
 from tests.prod.conftest import admin_engine, drop_database
@@ -37,6 +38,13 @@ def _counts(app) -> dict[str, int]:
     return counts
 
 
+def _stamp(app) -> str | None:
+    with app.app_context():
+        stamp = data_version.current(db.session)
+        db.session.remove()
+    return stamp
+
+
 def _funds_check(app) -> str:
     result = app.test_cli_runner().invoke(args=["funds", "check"])
     assert result.exit_code == 0, result.output
@@ -50,6 +58,7 @@ def _backup_restore_check(source_url: str, target_url: str, backup_path) -> None
     backed = source.test_cli_runner().invoke(args=["db-backup", str(backup_path)])
     assert backed.exit_code == 0, backed.output
     counts = _counts(source)
+    stamp = _stamp(source)
     with source.app_context():
         db.engine.dispose()
 
@@ -57,6 +66,8 @@ def _backup_restore_check(source_url: str, target_url: str, backup_path) -> None
     restored = target.test_cli_runner().invoke(args=["db-restore", str(backup_path)])
     assert restored.exit_code == 0, restored.output
     assert _counts(target) == counts
+    # Pages an app kept for the backed-up stamp are never taken for the restored data.
+    assert _stamp(target) not in (stamp, None)
     assert _funds_check(target) == before
     # A second restore into the now full database is refused, not merged.
     again = target.test_cli_runner().invoke(args=["db-restore", str(backup_path)])

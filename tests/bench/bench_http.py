@@ -10,8 +10,10 @@ For SQLite (a scratch file) and, with BENCH_DATABASE_URL, PostgreSQL (emptied fi
    exports are timed on the way (`report_<endpoint>_ms`);
 3. serves the app (production configuration) and the reference
    (tests/bench/reference_app.py) with the same gunicorn settings on loopback, signs in
-   over HTTP and runs wrk at 16 connections against the review queue, the applicant
-   dashboard, the donor dashboard and the reference: requests per second, p50 and p99.
+   over HTTP and runs wrk at 16 connections against the reference, the review queue,
+   the applicant dashboard and the donor dashboard, in turn, for --rounds rounds:
+   medians of requests per second, p50 and p99, and the median of each round's ratio
+   of a page to the reference measured beside it.
 
 Keys without a prefix come from PostgreSQL when BENCH_DATABASE_URL is set, else from
 SQLite; `sqlite_...` keys always hold SQLite's. With --output the figures are merged
@@ -30,6 +32,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -333,16 +336,17 @@ def _ms(text: str) -> float:
     return round(float(number) * _UNITS[unit], 2)
 
 
-def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
+def wrk(url: str, cookie: str | None, seconds: int, connections: int, warm: bool) -> dict:
     size = _check(url, cookie)
     headers = ["-H", f"User-Agent: {USER_AGENT}"] + (["-H", f"Cookie: {cookie}"] if cookie else [])
     # A slow answer is a figure, not a failure: wrk's 2 s default would drop it unseen.
     base = ["wrk", "-t", "2", "-c", str(connections), "--timeout", "10s", "--latency"]
     base += [*headers, url]
-    # Warm-up, long enough for every gunicorn worker to render and keep the page once
-    # (a second or more at twenty years): the figures are the steady state of reading.
-    # What a page costs when it is not kept is the `_render_ms` figures.
-    subprocess.run([*base[:1], "-d", "5s", *base[1:]], capture_output=True, check=True)  # noqa: S603
+    if warm:
+        # Long enough for every gunicorn worker to render and keep the page once (a
+        # second or more at twenty years): the figures are the steady state of reading.
+        # What a page costs when it is not kept is the `_render_ms` figures.
+        subprocess.run([*base[:1], "-d", "5s", *base[1:]], capture_output=True, check=True)  # noqa: S603
     out = subprocess.run(  # noqa: S603
         [*base[:1], "-d", f"{seconds}s", *base[1:]], capture_output=True, text=True, check=True
     ).stdout
@@ -376,7 +380,7 @@ def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
     }
 
 
-def load(url: str, ids: dict, seconds: int, connections: int, logs: Path) -> dict:
+def load(url: str, ids: dict, seconds: int, connections: int, rounds: int, logs: Path) -> dict:
     from sponsorship.services import scale
 
     env = {
@@ -407,21 +411,32 @@ def load(url: str, ids: dict, seconds: int, connections: int, logs: Path) -> dic
             ("applicant_dashboard", app + "/apply/", applicant),
             ("donor_dashboard", app + "/donor/", donor),
         ]
-        for name, target, cookie in targets:
-            result = wrk(target, cookie, seconds, connections)
-            figures[f"{name}_rps"] = result["rps"]
-            figures[f"{name}_p50_ms"] = result["p50_ms"]
-            figures[f"{name}_p99_ms"] = result["p99_ms"]
-            if result["timeouts"]:
-                figures[f"{name}_timeouts_10s"] = result["timeouts"]
+        # Rounds in turn (reference, queue, applicant, donor, reference, ...): the
+        # machine is shared, and a page measured beside its reference in each round
+        # gives a ratio that drifts less than one long run of each would.
+        runs: dict[str, list[dict]] = {name: [] for name, _target, _cookie in targets}
+        for round_ in range(rounds):
+            for name, target, cookie in targets:
+                runs[name].append(wrk(target, cookie, seconds, connections, warm=round_ == 0))
+    for name, results in runs.items():
+        for key in ("rps", "p50_ms", "p99_ms"):
+            figures[f"{name}_{key}"] = round(statistics.median(r[key] for r in results), 2)
+        figures[f"{name}_rps_rounds"] = [r["rps"] for r in results]
+        figures[f"{name}_p99_ms_rounds"] = [r["p99_ms"] for r in results]
+        timeouts = sum(r["timeouts"] for r in results)
+        if timeouts:
+            figures[f"{name}_timeouts_10s"] = timeouts
     for name in ("queue", "applicant_dashboard", "donor_dashboard"):
-        figures[f"{name}_ratio_to_reference"] = round(
-            figures[f"{name}_rps"] / figures["reference_rps"], 3
-        )
+        ratios = [
+            page["rps"] / reference["rps"]
+            for page, reference in zip(runs[name], runs["reference"], strict=True)
+        ]
+        figures[f"{name}_ratio_to_reference"] = round(statistics.median(ratios), 3)
     # The name for the donor dashboard's median.
     figures["donor_dashboard_ms_p50"] = figures["donor_dashboard_p50_ms"]
     figures["http_connections"] = connections
     figures["http_seconds"] = seconds
+    figures["http_rounds"] = rounds
     figures["http_gunicorn"] = " ".join(GUNICORN)
     return figures
 
@@ -439,14 +454,15 @@ def run(url: str, args) -> dict:
     else:
         queries, ids = count_queries(url)
     with tempfile.TemporaryDirectory() as tmp:
-        figures = load(url, ids, args.seconds, args.connections, Path(tmp))
+        figures = load(url, ids, args.seconds, args.connections, args.rounds, Path(tmp))
     return {**figures, **queries, "years": args.years}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--seconds", type=int, default=6, help="wrk duration per page and round")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each page, in turn")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sqlite", help="SQLite file to use (default: a scratch file)")
     parser.add_argument("--reuse-data", action="store_true", help="keep a seeded database")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from sponsorship.extensions import db
 from sponsorship.models import (
@@ -16,6 +16,7 @@ from sponsorship.models import (
     AllocationStatus,
     Application,
     Award,
+    AwardStatus,
     Contribution,
     ContributionStatus,
     CostStage,
@@ -67,7 +68,7 @@ def _contributions() -> list[Contribution]:
     return list(
         db.session.scalars(
             select(Contribution)
-            .options(selectinload(Contribution.donor), selectinload(Contribution.earmark_meeting))
+            .options(joinedload(Contribution.donor), joinedload(Contribution.earmark_meeting))
             .order_by(*PRIORITY)
         )
     )
@@ -150,18 +151,19 @@ class MeetingFunding:
 def meeting_funding(meeting: Meeting, on: date) -> MeetingFunding:
     funds = [c for c in _contributions() if c.status == ContributionStatus.RECEIVED]
     budget = _budget(meeting, funds, _meeting_sums([meeting.id]), on)
+    # The funded awards and the waiting list in one load: both show the same parts.
     awards = db.session.scalars(
         select(Award)
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .where(Application.meeting_id == meeting.id)
-        .where(Award.allocations.any())
+        .where(sa.or_(Award.allocations.any(), Award.status == AwardStatus.WAITLISTED))
         .options(
             selectinload(Award.cost_lines),
             selectinload(Award.allocations),
-            selectinload(Award.delegate)
-            .selectinload(Delegate.application)
-            .selectinload(Application.state),
+            contains_eager(Award.delegate)
+            .contains_eager(Delegate.application)
+            .joinedload(Application.state),
         )
         .order_by(Award.reference)
     ).all()
@@ -177,8 +179,12 @@ def meeting_funding(meeting: Meeting, on: date) -> MeetingFunding:
             ),
         )
         for a in awards
+        if a.allocations
     ]
-    return MeetingFunding(budget=budget, awards=rows, waitlist=waitlist(meeting, on=on))
+    waiting = sorted((a for a in awards if a.status == AwardStatus.WAITLISTED), key=lambda a: a.id)
+    return MeetingFunding(
+        budget=budget, awards=rows, waitlist=waitlist(meeting, on=on, awards=waiting)
+    )
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from sponsorship.extensions import db
 from sponsorship.models import (
@@ -711,29 +711,36 @@ class WaitlistCheck:
 
 
 def waitlist(
-    meeting: Meeting, *, order: Sequence[int] | None = None, on: date | None = None
+    meeting: Meeting,
+    *,
+    order: Sequence[int] | None = None,
+    on: date | None = None,
+    awards: Sequence[Award] | None = None,
 ) -> list[WaitlistCheck]:
     """The meeting's waitlisted awards and whether each could be funded now.
 
     Awards are taken in `order` (award ids, best first; by default the order they were
     created) and each fitting one is counted as funded before the next is tried, so the
-    awards marked as fitting can all be offered together. Reads only; changes nothing.
+    awards marked as fitting can all be offered together. A caller that has already
+    loaded them (in id order, with cost lines and allocations) passes them as `awards`.
+    Reads only; changes nothing.
     """
     on = on or date.today()
-    awards = db.session.scalars(
-        select(Award)
-        .join(Delegate, Award.delegate_id == Delegate.id)
-        .join(Application, Delegate.application_id == Application.id)
-        .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
-        .options(
-            selectinload(Award.cost_lines),
-            selectinload(Award.allocations),
-            selectinload(Award.delegate)
-            .selectinload(Delegate.application)
-            .selectinload(Application.state),
-        )
-        .order_by(Award.id)
-    ).all()
+    if awards is None:
+        awards = db.session.scalars(
+            select(Award)
+            .join(Delegate, Award.delegate_id == Delegate.id)
+            .join(Application, Delegate.application_id == Application.id)
+            .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
+            .options(
+                selectinload(Award.cost_lines),
+                selectinload(Award.allocations),
+                contains_eager(Award.delegate)
+                .contains_eager(Delegate.application)
+                .joinedload(Application.state),
+            )
+            .order_by(Award.id)
+        ).all()
     if order is not None:
         rank = {award_id: n for n, award_id in enumerate(order)}
         awards = sorted(awards, key=lambda a: (rank.get(a.id, len(rank)), a.id))

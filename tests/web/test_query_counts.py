@@ -42,7 +42,6 @@ OVER_BUDGET = {
     "admin.review.application": 19,
     "admin.review.letters_page": 14,
     "admin.review.letters_status": 14,
-    "funds.meeting": 22,
     "donor.dashboard": 16,
     "donor.report_csv": 16,
     "donor.report_xlsx": 17,

@@ -151,13 +151,18 @@ def load_applications(ids: list[int], details: bool = True) -> dict[int, Applica
     options = [joinedload(Application.state)]
     if details:
         options += [
+            joinedload(Application.meeting).joinedload(Meeting.sessions),
             selectinload(Application.sessions),
-            award.options(selectinload(Award.cost_lines), selectinload(Award.allocations)),
+            award.options(
+                selectinload(Award.cost_lines),
+                selectinload(Award.allocations),
+                selectinload(Award.letters),
+            ),
         ]
     else:
         options.append(award.selectinload(Award.cost_lines))
     rows = db.session.scalars(select(Application).where(Application.id.in_(ids)).options(*options))
-    return {a.id: a for a in rows}
+    return {a.id: a for a in rows.unique()}
 
 
 # --- The meeting's ranking, kept per process ------------------------------------------
@@ -232,6 +237,23 @@ def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
             _rankings.clear()
         _rankings[key] = (marker, ranking)
     return ranking
+
+
+def score_application(application: Application, today: date | None = None):
+    """`scoring.score_application`, ranked by the meeting's kept ranking (one query while
+    nothing changed) instead of ranking the whole meeting again for one application."""
+    meeting = application.meeting
+    ranking = meeting_ranking(meeting, today)
+    inputs = ranking.inputs
+    found = scoring.meeting_features(meeting, ids=[application.id], history=inputs.history)
+    if not found:
+        return None
+    rank, _score = ranking.rank_of([application.id]).get(application.id) or scoring.rank_of(
+        meeting, [application.id], inputs
+    ).get(application.id, (0, 0))
+    return ScoredApplication(
+        found[0], scoring.score(found[0], inputs.weights, inputs.context), rank
+    )
 
 
 def review_queue(

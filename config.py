@@ -111,8 +111,6 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-key"  # noqa: S105
-    # Every test computes the programme figures afresh (its data is rolled back after it).
-    PROGRAMME_REPORT_CACHE_SECONDS = 0
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

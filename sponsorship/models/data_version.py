@@ -27,6 +27,7 @@ from sponsorship.models.base import Base
 
 ROW_ID = 1
 _WROTE = "data_version_wrote"
+_READ = "data_version_read"
 _BUMP = "data_version_bump"
 
 
@@ -56,9 +57,20 @@ def current(session: Session) -> str | None:
 
     Read it before the data it guards: on PostgreSQL (READ COMMITTED) a later
     statement may see a newer commit, so what is built is at least as new as the
-    stamp, never older. On SQLite the whole transaction reads one snapshot.
+    stamp, never older. On SQLite the whole transaction reads one snapshot. A stamp
+    already read in this transaction (see `remember`) is reused.
     """
-    return session.connection().scalar(_CURRENT)
+    stamp = session.info.get(_READ)
+    if stamp is None:
+        stamp = session.connection().scalar(_CURRENT)
+        remember(session, stamp)
+    return stamp
+
+
+def remember(session: Session, stamp: str | None) -> None:
+    """Keep a stamp read with other data (the signed-in user) for the transaction."""
+    if stamp is not None:
+        session.info[_READ] = stamp
 
 
 def renew(session: Session) -> None:
@@ -101,6 +113,7 @@ def _before_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_READ, None)
 
 
 def track_writes(session_class: type[Session]) -> None:

@@ -144,9 +144,8 @@ def cached_page(view: Callable) -> Callable:
         cache: PageCache | None = current_app.extensions.get("page_cache")
         if cache is None or session.get("_flashes"):
             return view(*args, **kwargs)
-        # The stamp must be read before anything the view reads (data_version.current):
-        # the user loader read it with the signed-in user.
-        stamp = g.get("data_stamp") or data_version.current(db.session)
+        # Read before anything the view reads (the user loader read it with the user).
+        stamp = data_version.current(db.session)
         day, key = date.today(), _key()
         entry = cache.get(key)
         if entry is None or entry.stamp != stamp or entry.day != day:

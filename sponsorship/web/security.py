@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, redirect, request, url_for
+from flask import Flask, Response, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -108,7 +108,7 @@ def _load_user(user_id: str) -> User | None:
     row = db.session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
     if row is None:
         return None
-    g.data_stamp = row.stamp
+    data_version.remember(db.session, row.stamp)
     return row[0]
 
 

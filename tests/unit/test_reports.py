@@ -130,14 +130,14 @@ def test_pledged_total_leaves_out_unconverted_foreign_pledges(db):
     assert reports_donor.totals(donor.id).pledged == Decimal("1250.00")
 
 
-def test_cached_programme_lines_refresh_on_an_audit_event(db, app, monkeypatch):
+def test_cached_programme_lines_refresh_after_a_committed_write(db, app, monkeypatch):
     from sponsorship.services import ledger
 
     monkeypatch.setitem(app.config, "PROGRAMME_REPORT_CACHE_SECONDS", 3600)
     made = generated_programme(1)
     first = reports_programme.cached_lines("year")
     assert reports_programme.cached_lines("year") is first
-    # Declining an offer releases money through the ledger, which writes an audit event.
+    # Declining an offer releases money through the ledger, which commits a write.
     # (The third award still holds money: the first of each three was released, the
     # second reconciled.)
     assert ledger.release(made["awards"][2], made["admin"], reason="declined") > 0

@@ -248,9 +248,8 @@ def score_application(application: Application, today: date | None = None):
     found = scoring.meeting_features(meeting, ids=[application.id], history=inputs.history)
     if not found:
         return None
-    rank, _score = ranking.rank_of([application.id]).get(application.id) or scoring.rank_of(
-        meeting, [application.id], inputs
-    ).get(application.id, (0, 0))
+    ranked = ranking.rank_of([application.id]) or scoring.rank_of(meeting, [application.id], inputs)
+    rank, _score = ranked.get(application.id, (0, 0))
     return ScoredApplication(
         found[0], scoring.score(found[0], inputs.weights, inputs.context), rank
     )

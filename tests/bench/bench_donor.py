@@ -4,7 +4,9 @@ Builds a scratch SQLite database (or empties BENCH_DATABASE_URL) with the real
 migrations and `seed-scale --years 20` (sponsorship/services/scale.py), signs in as
 the donor whose money funds the most awards, then measures:
 
-* the donor dashboard: median time over --runs requests, SQL statements per request;
+* the donor dashboard rendered afresh (page cache off): median time over --runs
+  requests (`donor_dashboard_render_ms_p50`; the HTTP bench gives the issue's
+  `donor_dashboard_ms_p50`, under load), SQL statements per request;
 * the PDF report: time and pages; the XLSX report: time.
 
 Prints the figures and, with --output, merges them into that JSON file (other keys
@@ -71,7 +73,14 @@ def main(argv: list[str] | None = None) -> dict:
         # As in production: the programme-wide figures are reused between requests
         # (the testing configuration turns that off).
         app = create_app(
-            make_config(url, RATELIMIT_ENABLED=False, PROGRAMME_REPORT_CACHE_SECONDS=60)
+            # Rendered each time: the page cache would measure serving a kept copy (the
+            # HTTP bench measures that); the programme totals are kept, as in production.
+            make_config(
+                url,
+                RATELIMIT_ENABLED=False,
+                PROGRAMME_REPORT_CACHE_SECONDS=60,
+                PAGE_CACHE_ENTRIES=0,
+            )
         )
         _reset_schema(app)
         with app.app_context():
@@ -105,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
             db.engine.dispose()
 
     figures = {
-        "donor_dashboard_ms_p50": round(statistics.median(times) * 1000, 1),
+        "donor_dashboard_render_ms_p50": round(statistics.median(times) * 1000, 1),
         "donor_dashboard_queries": counter.count,
         "report_pdf_s": round(statistics.median(pdf_times), 2),
         "report_pdf_pages": pages,
@@ -118,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"{args.years} years ({result.awards} awards, {result.allocations} allocations,"
         f" seeded in {seeded:.0f} s, {dialect}): donor dashboard median"
-        f" {figures['donor_dashboard_ms_p50']} ms over {args.runs} requests,"
+        f" {figures['donor_dashboard_render_ms_p50']} ms over {args.runs} requests,"
         f" {counter.count} SQL statements; PDF report {figures['report_pdf_s']} s,"
         f" {pages} pages; XLSX report {figures['report_xlsx_s']} s"
     )

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sponsorship.extensions import db
 from sponsorship.models import (
@@ -28,6 +28,7 @@ from sponsorship.models.base import Money
 from sponsorship.services.ledger import (
     PRIORITY,
     WaitlistCheck,
+    meeting_awards_with_money,
     meeting_purpose,
     usable,
     waitlist,
@@ -153,18 +154,8 @@ def meeting_funding(meeting: Meeting, on: date) -> MeetingFunding:
     budget = _budget(meeting, funds, _meeting_sums([meeting.id]), on)
     # The funded awards and the waiting list in one load: both show the same parts.
     awards = db.session.scalars(
-        select(Award)
-        .join(Delegate, Award.delegate_id == Delegate.id)
-        .join(Application, Delegate.application_id == Application.id)
-        .where(Application.meeting_id == meeting.id)
+        meeting_awards_with_money(meeting)
         .where(sa.or_(Award.allocations.any(), Award.status == AwardStatus.WAITLISTED))
-        .options(
-            selectinload(Award.cost_lines),
-            selectinload(Award.allocations),
-            contains_eager(Award.delegate)
-            .contains_eager(Delegate.application)
-            .joinedload(Application.state),
-        )
         .order_by(Award.reference)
     ).all()
     rows = [

@@ -710,6 +710,24 @@ class WaitlistCheck:
     fits: bool
 
 
+def meeting_awards_with_money(meeting: Meeting) -> sa.Select:
+    """The meeting's awards with their cost lines and allocations, and their delegate,
+    application and State joined in: what a page about the meeting's money shows."""
+    return (
+        select(Award)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id)
+        .options(
+            selectinload(Award.cost_lines),
+            selectinload(Award.allocations),
+            contains_eager(Award.delegate)
+            .contains_eager(Delegate.application)
+            .joinedload(Application.state),
+        )
+    )
+
+
 def waitlist(
     meeting: Meeting,
     *,
@@ -728,17 +746,8 @@ def waitlist(
     on = on or date.today()
     if awards is None:
         awards = db.session.scalars(
-            select(Award)
-            .join(Delegate, Award.delegate_id == Delegate.id)
-            .join(Application, Delegate.application_id == Application.id)
-            .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
-            .options(
-                selectinload(Award.cost_lines),
-                selectinload(Award.allocations),
-                contains_eager(Award.delegate)
-                .contains_eager(Delegate.application)
-                .joinedload(Application.state),
-            )
+            meeting_awards_with_money(meeting)
+            .where(Award.status == AwardStatus.WAITLISTED)
             .order_by(Award.id)
         ).all()
     if order is not None:

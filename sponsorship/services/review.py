@@ -143,8 +143,9 @@ def default_meeting(today: date) -> Meeting | None:
 
 def load_applications(ids: list[int], details: bool = True) -> dict[int, Application]:
     """Applications with State, delegates, awards and cost lines (4 queries), and with
-    `details` their sessions and the awards' allocations too (6 queries); the queue
-    shows neither."""
+    `details` their meeting's and their own sessions and the awards' letters too (6
+    queries); the queue shows neither. No page that loads these reads the awards'
+    allocations (the history finds them by a subquery), so they are not loaded."""
     if not ids:
         return {}
     award = selectinload(Application.delegates).selectinload(Delegate.award)
@@ -155,7 +156,6 @@ def load_applications(ids: list[int], details: bool = True) -> dict[int, Applica
             selectinload(Application.sessions),
             award.options(
                 selectinload(Award.cost_lines),
-                selectinload(Award.allocations),
                 selectinload(Award.letters),
             ),
         ]

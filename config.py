@@ -70,6 +70,9 @@ class Config:
     #: Rendered pages each process keeps for reuse while nothing is written
     #: (sponsorship/web/page_cache.py); 0 turns the cache off.
     PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "256"))
+    #: Signed-in users whose rows each process keeps, valid while nothing is written
+    #: (sponsorship/web/signed_in.py); 0 loads the user through the session every time.
+    USER_CACHE_ENTRIES = int(os.environ.get("USER_CACHE_ENTRIES", "1024"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from sponsorship.web.i18n import select_locale, select_timezone
     from sponsorship.web.page_cache import init_page_cache
     from sponsorship.web.security import init_security
+    from sponsorship.web.signed_in import init_signed_in
 
     init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_security(app)
     init_page_cache(app)
+    init_signed_in(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -38,8 +38,9 @@ class DataVersion(Base):
     stamp: Mapped[str] = mapped_column(sa.String(32))
 
 
-#: Plain SQL: read on every page served from the cache, so it skips the ORM.
-_CURRENT = sa.text("SELECT stamp FROM data_version WHERE id = 1")  # ROW_ID
+#: Plain SQL: read on every signed-in request, so it skips the ORM.
+_CURRENT_SQL = "SELECT stamp FROM data_version WHERE id = 1"  # ROW_ID
+_CURRENT = sa.text(_CURRENT_SQL)
 
 
 def new_stamp() -> str:
@@ -65,6 +66,62 @@ def current(session: Session) -> str | None:
         stamp = session.connection().scalar(_CURRENT)
         remember(session, stamp)
     return stamp
+
+
+class StampReader:
+    """Reads the committed stamp in one round trip, before a request opens its session.
+
+    A signed-in request that is served a kept page needs nothing from the database but
+    this stamp (web/signed_in.py). Through the app's own pool it cost four round trips
+    on PostgreSQL (the pre-ping and its BEGIN, the query, the ROLLBACK) and the ORM's
+    bookkeeping; here it is one query on a pooled connection in autocommit, with no
+    pre-ping: a dead connection fails the read, which then answers None and the caller
+    takes the ordinary path through the session (and its error handling).
+
+    The stamp read is of the last commit; whatever the request then reads in its own
+    transaction is at least as new, so what it builds is never older than the stamp.
+    A session bound to one connection (the tests bind every session to theirs) is read
+    there instead: another connection would not see that connection's transaction.
+    """
+
+    def __init__(self, engine: sa.Engine, pool_recycle: int = -1) -> None:
+        options: dict = {"isolation_level": "AUTOCOMMIT", "pool_recycle": pool_recycle}
+        if engine.dialect.name == "sqlite":
+            options["connect_args"] = {"timeout": 30}  # as the app's busy_timeout
+        self._engine = sa.create_engine(engine.url, **options)
+        self._errors: tuple[type[BaseException], ...] = (self._engine.dialect.loaded_dbapi.Error,)
+
+    @staticmethod
+    def usable(engine: sa.Engine) -> bool:
+        # An in-memory SQLite database is a different one on every connection.
+        in_memory = engine.url.database in (None, "", ":memory:")
+        return not (engine.dialect.name == "sqlite" and in_memory)
+
+    def read(self, session: Session) -> str | None:
+        """The committed stamp, or None when the database did not answer."""
+        bind = session.get_bind()
+        if isinstance(bind, sa.Connection):
+            return bind.exec_driver_sql(_CURRENT_SQL).scalar()
+        try:
+            connection = self._engine.raw_connection()
+        except (sa.exc.DBAPIError, *self._errors):  # the pool may pass the driver's on
+            return None
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_CURRENT_SQL)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except self._errors:
+            connection.invalidate()
+            return None
+        finally:
+            connection.close()
+        return row[0] if row else None
+
+    def dispose(self) -> None:
+        self._engine.dispose()
 
 
 def remember(session: Session, stamp: str | None) -> None:

@@ -24,6 +24,13 @@ def init_rate_limits(app: Flask) -> None:
     """Limit login attempts per client address (memory, or Redis when REDIS_URL is set)."""
     limiter = make_limiter()
     limiter.init_app(app)
+    # Flask-Limiter also checks every request in a before_request hook, for limits set
+    # on the whole app or a blueprint. There are none (login's limit is checked by its
+    # own decorator), and that hook cost a tenth of serving a kept page.
+    # (Not registered at all while rate limiting is disabled.)
+    hooks = app.before_request_funcs[None]
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
     # Flask-Limiter only holds a weak reference to itself and marks the function it
     # decorates; so the app keeps its limiter, and each app decorates its own wrapper.
     app.extensions["sponsorship.limiter"] = limiter

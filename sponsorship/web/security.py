@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
-from sponsorship.extensions import db, login_manager
-from sponsorship.models import Role, User, data_version
+from sponsorship.extensions import login_manager
+from sponsorship.models import Role
+from sponsorship.web.signed_in import load_user
 
 CSP = "; ".join(
     [
@@ -94,27 +94,9 @@ def _headers(response: Response) -> Response:
     return response
 
 
-#: Built once: the statement runs on every signed-in request.
-_USER_AND_STAMP = select(User, data_version.stamp_column()).where(User.id == bindparam("user_id"))
-
-
-def _load_user(user_id: str) -> User | None:
-    try:
-        uid = int(user_id)
-    except ValueError:
-        return None
-    # The data stamp comes in the same statement, before anything the page reads: a
-    # page served again from the page cache then costs this one query.
-    row = db.session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
-    if row is None:
-        return None
-    data_version.remember(db.session, row.stamp)
-    return row[0]
-
-
 def init_security(app: Flask) -> None:
     app.after_request(_headers)
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"

@@ -93,6 +93,9 @@ def test_login_rate_limit_answers_429(database_url, db):
         for _ in range(4)
     ]
     assert codes == [422, 422, 422, 429]
+    # Only the login form pays for the limit: no check runs before every request.
+    limiter = client.application.extensions["sponsorship.limiter"]
+    assert limiter._check_request_limit not in client.application.before_request_funcs[None]
 
 
 def test_accept_invitation_through_the_form_signs_in(db, client):

@@ -35,15 +35,17 @@ def get(client, path="/apply/", **kwargs) -> str:
     return response.get_data(as_text=True)
 
 
-def test_page_served_again_reads_only_user_with_stamp(client, applicant, count_queries):
+def test_page_served_again_reads_only_data_stamp(client, applicant, count_queries):
     get(client)
     with count_queries() as rendering:
         get(client, "/apply/?again")
     with count_queries() as served:
         body = get(client, "/apply/?again")
     assert "Cacheland" in body
-    # The signed-in user, with the data version: nothing of what the page shows.
+    # The data version alone (the signed-in user is a kept copy, web/signed_in.py):
+    # nothing of what the page shows.
     assert served.count == 1, served.statements
+    assert "data_version" in served.statements[0]
     assert rendering.count > served.count
 
 

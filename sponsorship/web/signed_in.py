@@ -1,0 +1,106 @@
+"""The signed-in user of each request, from a copy of their row while nothing is written.
+
+Every signed-in request loads its user, and a page served again from the page cache
+(web/page_cache.py) needs nothing else from the database but the data stamp. Loading
+the user through the session cost most of serving such a page; instead each process
+keeps a copy of the users' rows, each usable only at the data stamp it was read at.
+The stamp changes with every commit that writes (a new role, a deactivation or a new
+password included), so a copy is never older than the last commit: the request reads
+the stamp alone, in one round trip (models/data_version.py, StampReader), and gets a
+fresh instance made from the copy, attached to its session without SQL.
+
+The first request of a user after a write reads the stamp and then the row with the
+stamp again, through the session as before: one statement more, once per write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Flask, current_app
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from sponsorship.extensions import db
+from sponsorship.models import data_version
+from sponsorship.models.users import User
+
+#: Built once: the statement runs on the first request after a write.
+_USER_AND_STAMP = select(User, data_version.stamp_column()).where(User.id == bindparam("user_id"))
+_COLUMNS = tuple(attr.key for attr in User.__mapper__.column_attrs)
+
+
+class SignedInUsers:
+    """Detached copies of users, by id, each with the stamp it was read at (bounded LRU)."""
+
+    def __init__(self, size: int, reader: data_version.StampReader | None) -> None:
+        self.size = size
+        self.reader = reader
+        self._copies: OrderedDict[int, tuple[str, User]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, user_id: int, stamp: str) -> User | None:
+        """The user for this session, if the copy was read at `stamp`."""
+        with self._lock:
+            kept = self._copies.get(user_id)
+            if kept is not None:
+                self._copies.move_to_end(user_id)
+        if kept is None or kept[0] != stamp:
+            return None
+        # merge() without load copies the kept state into a new instance of this
+        # session, without SQL and without touching the copy other threads share.
+        return session.merge(kept[1], load=False)
+
+    def keep(self, user_id: int, stamp: str, user: User) -> None:
+        copy = User(**{key: getattr(user, key) for key in _COLUMNS})
+        make_transient_to_detached(copy)
+        with self._lock:
+            self._copies[user_id] = (stamp, copy)
+            self._copies.move_to_end(user_id)
+            while len(self._copies) > self.size:
+                self._copies.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._copies)
+
+
+def init_signed_in(app: Flask) -> None:
+    size = app.config.get("USER_CACHE_ENTRIES", 0)
+    users = None
+    if size > 0:
+        with app.app_context():
+            engine = db.engine
+        reader = None
+        if data_version.StampReader.usable(engine):
+            recycle = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_recycle", -1)
+            reader = data_version.StampReader(engine, recycle)
+        users = SignedInUsers(size, reader)
+    app.extensions["signed_in_users"] = users
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader."""
+    try:
+        uid = int(user_id)
+    except ValueError:
+        return None
+    session = db.session
+    users: SignedInUsers | None = current_app.extensions.get("signed_in_users")
+    if users is not None and users.reader is not None:
+        stamp = users.reader.read(session)
+        user = users.get(session, uid, stamp) if stamp is not None else None
+        if user is not None:
+            # The page cache and the programme totals key on it: no second read.
+            data_version.remember(session, stamp)
+            return user
+    # The stamp comes in the same statement as the user, before anything the page
+    # reads, so that a page served again from the page cache costs this one query.
+    row = session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
+    if row is None:
+        return None
+    user, stamp = row
+    data_version.remember(session, stamp)
+    if users is not None and stamp is not None:
+        users.keep(uid, stamp, user)
+    return user

@@ -67,15 +67,13 @@ class SignedInUsers:
 
 def init_signed_in(app: Flask) -> None:
     size = app.config.get("USER_CACHE_ENTRIES", 0)
+    with app.app_context():
+        engine = db.engine
     users = None
-    if size > 0:
-        with app.app_context():
-            engine = db.engine
-        reader = None
-        if data_version.StampReader.usable(engine):
-            recycle = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_recycle", -1)
-            reader = data_version.StampReader(engine, recycle)
-        users = SignedInUsers(size, reader)
+    # Without a reader copies could never be checked: keep none.
+    if size > 0 and data_version.StampReader.usable(engine):
+        recycle = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_recycle", -1)
+        users = SignedInUsers(size, data_version.StampReader(engine, recycle))
     app.extensions["signed_in_users"] = users
 
 
@@ -87,7 +85,7 @@ def load_user(user_id: str) -> User | None:
         return None
     session = db.session
     users: SignedInUsers | None = current_app.extensions.get("signed_in_users")
-    if users is not None and users.reader is not None:
+    if users is not None:
         stamp = users.reader.read(session)
         user = users.get(session, uid, stamp) if stamp is not None else None
         if user is not None:

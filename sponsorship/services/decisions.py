@@ -38,7 +38,7 @@ from sponsorship.models import (
 from sponsorship.models.base import utcnow
 from sponsorship.services import DomainError, InvalidTransition, ledger, review
 from sponsorship.services.audit import record
-from sponsorship.services.pricing import ensure_award
+from sponsorship.services.pricing import ensure_award, hold_application
 from sponsorship.services.scoring import QUEUE_STATUSES
 from sponsorship.services.workflow import allowed, transition
 
@@ -122,9 +122,11 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
     with ledger.transaction():
+        hold_application(delegate)
         funding = ledger.allocate(award, actor, on=today)  # locks the award and refreshes it
         _refuse_unless(award, AwardStatus.OFFERED)
         application = award.delegate.application
+        _check_reviewable(application)
         meeting = application.meeting
         transition(award, AwardStatus.OFFERED, actor)
         award.offered_at = utcnow()
@@ -143,23 +145,19 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
 
 def waitlist(actor: User | None, delegate: Delegate, *, reason: str | None = None) -> Award:
     """Put a priced delegate on the waiting list (offered later if money frees up)."""
-    _check_reviewable(delegate.application)
-    award = ensure_award(delegate)
-    if award.total(CostStage.ESTIMATE) <= 0:
-        db.session.rollback()
-        raise DomainError(
-            _(
-                "Price %(name)s before the waiting list: it is offered by what fits.",
-                name=delegate.name,
+    with ledger.transaction():
+        hold_application(delegate)
+        _check_reviewable(delegate.application)
+        award = ensure_award(delegate)
+        if award.total(CostStage.ESTIMATE) <= 0:
+            raise DomainError(
+                _(
+                    "Price %(name)s before the waiting list: it is offered by what fits.",
+                    name=delegate.name,
+                )
             )
-        )
-    try:
         transition(award, AwardStatus.WAITLISTED, actor, reason=reason or None)
         _refresh_application(delegate.application, actor)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return award
 
 
@@ -168,16 +166,13 @@ def reject(actor: User | None, delegate: Delegate, *, reason: str) -> Award:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason shown to the applicant."))
-    _check_reviewable(delegate.application)
-    try:
+    with ledger.transaction():
+        hold_application(delegate)
+        _check_reviewable(delegate.application)
         award = ensure_award(delegate)
         transition(award, AwardStatus.REJECTED, actor, reason=reason)
         award.decision_reason = reason
         _refresh_application(delegate.application, actor)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return award
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sponsorship.extensions import db
 from sponsorship.models import (
     Airfare,
+    Application,
     Award,
     AwardCostLine,
     AwardStatus,
@@ -44,7 +45,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.base import utcnow
-from sponsorship.services import DomainError
+from sponsorship.services import DomainError, ledger
 from sponsorship.services.audit import record
 
 ZERO = Decimal(0)
@@ -173,6 +174,21 @@ def reference_for(delegate: Delegate) -> str:
     return f"SP-{meeting.year}-{code}{meeting.number or ''}-{delegate.id:05d}"
 
 
+def hold_application(delegate: Delegate) -> None:
+    """Make decisions on the delegate's application take turns; first thing inside
+    `ledger.transaction()`, before the delegate's award or the application is read.
+
+    On PostgreSQL this is the application's row lock; on SQLite the transaction's
+    IMMEDIATE write lock already serialises. What is read after it is what the previous
+    decision left: two administrators pricing one delegate at the same moment make one
+    award, not a duplicate (a 500), a price never lands on an award offered meanwhile,
+    and the application's status moves once.
+    """
+    db.session.execute(
+        select(Application.id).where(Application.id == delegate.application_id).with_for_update()
+    )
+
+
 def ensure_award(delegate: Delegate) -> Award:
     """The delegate's award, created (pending, unpriced) if it has none yet. No commit."""
     if delegate.award is not None:
@@ -234,16 +250,14 @@ def price(
     airfare: Decimal | None = None,
     visa: Decimal | None = None,
 ) -> Award:
-    """Price the delegate's award (creating it if needed) and commit. One transaction."""
-    try:
+    """Price the delegate's award (creating it if needed) and commit. One transaction,
+    taking its turn with other decisions on the application."""
+    with ledger.transaction():
+        hold_application(delegate)
         award = ensure_award(delegate)
         apply_quote(
             award, quote(delegate, session_ids=session_ids, airfare=airfare, visa=visa), actor
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return award
 
 

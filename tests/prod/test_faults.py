@@ -321,7 +321,9 @@ def test_load_with_offers_and_database_fault_keeps_books_and_no_5xx_outside_faul
     window = (fault["start"], fault["end"] + RECOVERY_GRACE_S)
     outside = [r for r in rows if r[2] >= 500 and not (r[0] < window[1] and r[1] > window[0])]
     inside = [r for r in rows if r[2] >= 500 and r not in outside]
-    assert not outside, f"5xx outside the fault window {window}: {outside[:10]}"
+    # The app's own account of each 500 (its logged traceback), for a failure in CI.
+    errors = [line for line in stack.log("gunicorn").splitlines() if '"level": "error"' in line]
+    assert not outside, f"5xx outside the fault window {window}: {outside[:10]}\n{errors[:3]}"
     assert {r[2] for r in inside} <= {503}, f"the fault must answer 503, not {inside[:10]}"
     assert all(r[2] for r in rows), "every request got an HTTP answer"
     after = [r for r in load.rows if r[0] > window[1]]

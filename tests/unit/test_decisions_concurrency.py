@@ -7,6 +7,9 @@ which adds the transition, the deadline and the mail to the ledger's transaction
 
 from __future__ import annotations
 
+from collections import Counter
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
@@ -17,6 +20,7 @@ from sponsorship.models import (
     AuditEvent,
     Award,
     AwardStatus,
+    CostStage,
     Delegate,
 )
 from sponsorship.services import decisions
@@ -99,3 +103,73 @@ def test_offer_concurrently_never_overcommits_and_leaves_no_half_offer(race):
         db.session.remove()
     assert by_status.get(AwardStatus.OFFERED, 0) == books["funded"]
     assert by_status.get(AwardStatus.PENDING, 0) == len(ids) - books["funded"]
+
+
+def _unpriced_delegates(race_, count: int) -> list[int]:
+    """Delegates of the race's submitted application, without an award yet."""
+    with race_.app.app_context():
+        application = db.session.scalar(
+            select(Application).where(Application.state.has(iso3="QZY"))
+        )
+        application.status = ApplicationStatus.SUBMITTED
+        delegates = [
+            Delegate(
+                application=application,
+                position=1000 + n,
+                name=f"Unpriced {n}",
+                gender=application.delegates[0].gender,
+                function="Director",
+                organisation="MAC",
+                email=f"unpriced{n}@example.org",
+                nationality="QZY",
+                departure_city="Capital",
+            )
+            for n in range(count)
+        ]
+        db.session.add_all(delegates)
+        db.session.commit()
+        ids = [d.id for d in delegates]
+        db.session.remove()
+    return ids
+
+
+def test_price_and_offer_same_delegates_concurrently_one_award_each_offered_as_priced(race):
+    """Administrators pricing then offering the same delegates, from opposite ends of the
+    list, like two people working one queue: the second to price a delegate finds the
+    first's award (no duplicate), and no price lands on an award already offered."""
+    from sponsorship.services import pricing
+
+    delegate_ids = _unpriced_delegates(race, 12)
+
+    def price(delegate_id: int, airfare: Decimal) -> None:
+        pricing.price(None, db.session.get(Delegate, delegate_id), airfare=airfare)
+
+    def offer(delegate_id: int) -> None:
+        decisions.offer(None, db.session.get(Delegate, delegate_id), today=TODAY)
+
+    def work(n: int) -> None:
+        order = delegate_ids if n % 2 == 0 else delegate_ids[::-1]
+        for delegate_id in order:
+            _attempt(race, price, delegate_id, Decimal(1000 + 10 * n))
+            db.session.rollback()
+            _attempt(race, offer, delegate_id)
+            db.session.rollback()
+
+    try:
+        _run(race, work)
+    finally:
+        with race.app.app_context():
+            awards = db.session.scalars(
+                select(Award).where(Award.delegate_id.in_(delegate_ids))
+            ).all()
+            # The fixture deletes what it knows of: these awards too, and checks them.
+            race.award_ids.extend(a.id for a in awards)
+            race.estimates.update({a.id: a.total(CostStage.ESTIMATE) for a in awards})
+            by_delegate = Counter(a.delegate_id for a in awards)
+            statuses = {a.status for a in awards}
+            db.session.remove()
+    assert race.outcomes["conflict"] == 0
+    assert by_delegate == Counter(delegate_ids), "one award per delegate"
+    assert statuses == {AwardStatus.OFFERED}
+    books = _assert_books(race)  # committed == the estimate each award ends with
+    assert books["funded"] == len(delegate_ids)

@@ -73,6 +73,13 @@ def test_programme_pdf_reads_back_its_figures(db, client, auth, runner):
     for ln in reports_programme.lines("year"):
         assert ln.label in flat
         assert f"CHF{_money(ln.actual)}" in flat
+    shared = [ln for ln in reports_programme.lines("meeting") if ln.funded]
+    assert shared, "the demo funds some meeting"
+    # Each line's donors, after the tables: running text, not a column of the table.
+    donors = flat.index("Donors and shares per meeting")
+    for ln in shared:
+        for name, amount, pct in reports_programme.shares(ln):
+            assert f"{name}: CHF{_money(amount)} ({pct} %)" in flat[donors:]
 
 
 def test_french_pdf_has_french_metadata(db, client, auth, runner):

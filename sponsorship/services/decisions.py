@@ -300,23 +300,25 @@ def ranked_waitlist(
 ) -> list[ledger.WaitlistCheck]:
     """The meeting's waiting list in priority order, each marked fits or not; `ranking`
     is the meeting's, when the caller has it already."""
-    rows = db.session.execute(
-        select(Award.id, Delegate.application_id, Delegate.position)
-        .join(Delegate, Award.delegate_id == Delegate.id)
-        .join(Application, Delegate.application_id == Application.id)
-        .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
-    ).all()
-    if not rows:
+    needs = db.session.execute(ledger.waitlisted_with_needs(meeting)).all()
+    if not needs:
         return []
-    ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of({r[1] for r in rows})
+    ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of(
+        {award.delegate.application_id for award, _cost in needs}
+    )
     last = (len(ranks) + 1, 0)
     order = [
-        award_id
-        for award_id, _app_id, _position in sorted(
-            rows, key=lambda r: (ranks.get(r[1], last)[0], r[2], r[0])
+        award.id
+        for award, _cost in sorted(
+            needs,
+            key=lambda n: (
+                ranks.get(n[0].delegate.application_id, last)[0],
+                n[0].delegate.position,
+                n[0].id,
+            ),
         )
     ]
-    return ledger.waitlist(meeting, order=order, on=today)
+    return ledger.waitlist(meeting, order=order, on=today, needs=needs)
 
 
 def expire_offers(

@@ -30,6 +30,7 @@ from sponsorship.services.ledger import (
     WaitlistCheck,
     meeting_awards_with_money,
     meeting_purpose,
+    outstanding,
     usable,
     waitlist,
 )
@@ -174,7 +175,9 @@ def meeting_funding(meeting: Meeting, on: date) -> MeetingFunding:
     ]
     waiting = sorted((a for a in awards if a.status == AwardStatus.WAITLISTED), key=lambda a: a.id)
     return MeetingFunding(
-        budget=budget, awards=rows, waitlist=waitlist(meeting, on=on, awards=waiting)
+        budget=budget,
+        awards=rows,
+        waitlist=waitlist(meeting, on=on, needs=[(a, outstanding(a)) for a in waiting]),
     )
 
 

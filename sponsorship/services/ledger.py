@@ -58,6 +58,7 @@ from sponsorship.models import (
     AllocationStatus,
     Application,
     Award,
+    AwardCostLine,
     AwardStatus,
     Contribution,
     ContributionStatus,
@@ -297,46 +298,46 @@ def meeting_purpose(meeting: Meeting) -> Purpose:
 
 
 def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
-    """Each award's purpose, in two queries whatever the number of awards."""
+    """Each award's purpose, in one query whatever the number of awards: a row per
+    theme of the sessions its application serves (one row, theme NULL, for none)."""
     ids = list(award_ids)
     if not ids:
         return {}
     rows = db.session.execute(
         select(
             Award.id,
-            Application.id,
             Meeting.id,
             Meeting.kind,
             Meeting.starts_on,
             State.regional_group,
             State.convention_status,
+            MeetingSession.theme,
         )
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .join(Meeting, Application.meeting_id == Meeting.id)
         .join(State, Application.state_id == State.id)
+        .outerjoin(application_sessions, application_sessions.c.application_id == Application.id)
+        .outerjoin(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
         .where(Award.id.in_(ids))
     ).all()
     themes: dict[int, set[Theme]] = {}
-    for app_id, theme in db.session.execute(
-        select(application_sessions.c.application_id, MeetingSession.theme)
-        .join(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
-        .where(application_sessions.c.application_id.in_({r[1] for r in rows}))
-    ):
-        themes.setdefault(app_id, set()).add(Theme(theme))
-    purposes = {}
-    for award_id, app_id, meeting_id, kind, starts_on, region, convention in rows:
-        award_themes = set(themes.get(app_id, ()))
+    for award_id, *_rest, convention, theme in rows:
+        award_themes = themes.setdefault(award_id, set())
+        if theme is not None:
+            award_themes.add(Theme(theme))
         if convention != ConventionStatus.STATE_PARTY:
             award_themes.add(Theme.UNIVERSALIZATION)
-        purposes[award_id] = Purpose(
+    return {
+        award_id: Purpose(
             meeting_id,
             MeetingKind(kind),
             starts_on.year,
             RegionalGroup(region),
-            frozenset(award_themes),
+            frozenset(themes[award_id]),
         )
-    return purposes
+        for award_id, meeting_id, kind, starts_on, region, _convention, _theme in rows
+    }
 
 
 def award_purpose(award_id: int) -> Purpose:
@@ -359,19 +360,16 @@ def plan(cost: Decimal, balances: Iterable[tuple[int, Decimal]]) -> list[tuple[i
 # --- Reading balances ----------------------------------------------------------------
 
 
-def available(
+def available_total(
     *,
     meeting: Meeting | None = None,
     award: Award | None = None,
     donor: Donor | None = None,
     contribution: Contribution | None = None,
     on: date | None = None,
-) -> Decimal:
-    """Money that can still be committed on `on`, narrowed by every argument given.
-
-    For a meeting this is money whose earmarks allow at least some of its delegates;
-    the same money usually also counts for other meetings.
-    """
+) -> sa.Select:
+    """The statement summing `available`'s money (NULL when there is none), for a
+    caller that reads it together with other figures."""
     on = on or date.today()
     where = [
         Contribution.status == ContributionStatus.RECEIVED,
@@ -386,7 +384,25 @@ def available(
         where.append(Contribution.donor_id == donor.id)
     if contribution is not None:
         where.append(Contribution.id == contribution.id)
-    total = db.session.scalar(select(func.sum(AVAILABLE)).where(*where))
+    return select(func.sum(AVAILABLE)).where(*where)
+
+
+def available(
+    *,
+    meeting: Meeting | None = None,
+    award: Award | None = None,
+    donor: Donor | None = None,
+    contribution: Contribution | None = None,
+    on: date | None = None,
+) -> Decimal:
+    """Money that can still be committed on `on`, narrowed by every argument given.
+
+    For a meeting this is money whose earmarks allow at least some of its delegates;
+    the same money usually also counts for other meetings.
+    """
+    total = db.session.scalar(
+        available_total(meeting=meeting, award=award, donor=donor, contribution=contribution, on=on)
+    )
     return total if total is not None else ZERO
 
 
@@ -728,32 +744,61 @@ def meeting_awards_with_money(meeting: Meeting) -> sa.Select:
     )
 
 
+def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
+    """The meeting's waitlisted awards, oldest first, each with what it still needs (its
+    estimate less what is committed to it, summed by the database) and with its delegate
+    and application joined in: the waiting list in one statement."""
+    estimate = (
+        select(func.coalesce(func.sum(AwardCostLine.amount), 0))
+        .where(AwardCostLine.award_id == Award.id, AwardCostLine.stage == CostStage.ESTIMATE)
+        .scalar_subquery()
+    )
+    committed = (
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .where(Allocation.award_id == Award.id, Allocation.status == AllocationStatus.COMMITTED)
+        .scalar_subquery()
+    )
+    return (
+        select(Award, sa.type_coerce(estimate - committed, Money()))
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
+        .options(contains_eager(Award.delegate).contains_eager(Delegate.application))
+        .order_by(Award.id)
+    )
+
+
+def outstanding(award: Award) -> Decimal:
+    """What a loaded award (cost lines and allocations) still needs to be funded."""
+    committed = sum(
+        (a.amount for a in award.allocations if a.status == AllocationStatus.COMMITTED), ZERO
+    )
+    return award.total(CostStage.ESTIMATE) - committed
+
+
 def waitlist(
     meeting: Meeting,
     *,
     order: Sequence[int] | None = None,
     on: date | None = None,
-    awards: Sequence[Award] | None = None,
+    needs: Sequence[tuple[Award, Decimal]] | None = None,
 ) -> list[WaitlistCheck]:
     """The meeting's waitlisted awards and whether each could be funded now.
 
     Awards are taken in `order` (award ids, best first; by default the order they were
     created) and each fitting one is counted as funded before the next is tried, so the
-    awards marked as fitting can all be offered together. A caller that has already
-    loaded them (in id order, with cost lines and allocations) passes them as `awards`.
+    awards marked as fitting can all be offered together. A caller that has the
+    waitlisted awards already passes them, in id order, as `needs`: (award, what it
+    still needs) pairs, from `waitlisted_with_needs` or `outstanding`.
     Reads only; changes nothing.
     """
     on = on or date.today()
-    if awards is None:
-        awards = db.session.scalars(
-            meeting_awards_with_money(meeting)
-            .where(Award.status == AwardStatus.WAITLISTED)
-            .order_by(Award.id)
-        ).all()
+    if needs is None:
+        needs = db.session.execute(waitlisted_with_needs(meeting)).all()
     if order is not None:
         rank = {award_id: n for n, award_id in enumerate(order)}
-        awards = sorted(awards, key=lambda a: (rank.get(a.id, len(rank)), a.id))
-    purposes = award_purposes(a.id for a in awards)
+        needs = sorted(needs, key=lambda n: (rank.get(n[0].id, len(rank)), n[0].id))
+    purposes = award_purposes(award.id for award, _cost in needs)
     funds = db.session.scalars(
         select(Contribution)
         .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
@@ -761,11 +806,7 @@ def waitlist(
     ).all()
     balance = {c.id: usable(c, on) for c in funds}
     checks = []
-    for award in awards:
-        committed = sum(
-            (a.amount for a in award.allocations if a.status == AllocationStatus.COMMITTED), ZERO
-        )
-        cost = award.total(CostStage.ESTIMATE) - committed
+    for award, cost in needs:
         purpose = purposes[award.id]
         takes = (
             plan(cost, ((c.id, balance[c.id]) for c in funds if purpose.allows(c, on)))

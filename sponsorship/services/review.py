@@ -142,13 +142,14 @@ def default_meeting(today: date) -> Meeting | None:
 
 
 def load_applications(ids: list[int], details: bool = True) -> dict[int, Application]:
-    """Applications with State, delegates, awards and cost lines (4 queries), and with
-    `details` their meeting's and their own sessions and the awards' letters too (6
+    """Applications with State, delegates, awards and cost lines (3 queries), and with
+    `details` their meeting's and their own sessions and the awards' letters too (5
     queries); the queue shows neither. No page that loads these reads the awards'
     allocations (the history finds them by a subquery), so they are not loaded."""
     if not ids:
         return {}
-    award = selectinload(Application.delegates).selectinload(Delegate.award)
+    # An award per delegate at most: joined to its delegate, not a statement of its own.
+    award = selectinload(Application.delegates).joinedload(Delegate.award)
     options = [joinedload(Application.state)]
     if details:
         options += [
@@ -355,7 +356,7 @@ class Budget:
 
 
 def budget(meeting: Meeting, on: date | None = None) -> Budget:
-    """Two queries: the ledger's available money; allocations and estimates."""
+    """One query: the ledger's available money, allocations and estimates."""
     from sponsorship.services import ledger
 
     of_meeting = (
@@ -373,10 +374,17 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         ),
         Money(),
     )
-    # Money per allocation status and awards per award status, as one statement: two
-    # groupings of the same meeting, tagged, so the budget panel costs one round trip.
+    # The money available, money per allocation status and awards per award status, as
+    # one statement: three tagged groupings, so the budget panel costs one round trip.
     as_text = sa.String(32)
-    both = sa.union_all(
+    available = ledger.available_total(meeting=meeting, on=on).subquery()
+    every = sa.union_all(
+        select(
+            sa.literal("available", as_text),
+            sa.literal("", as_text),
+            sa.literal(0, sa.Integer),
+            sa.type_coerce(available.c[0], Money()),
+        ),
         select(
             sa.literal("allocation", as_text),
             sa.type_coerce(Allocation.status, as_text),
@@ -396,15 +404,18 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         .group_by(Award.status),
     )
     money, counts, estimates = {}, {}, {}
-    for tag, status, n, total in db.session.execute(both):
+    available_money = ZERO
+    for tag, status, n, total in db.session.execute(every):
         total = total if total is not None else ZERO  # Money: a Decimal already
-        if tag == "allocation":
+        if tag == "available":
+            available_money = total
+        elif tag == "allocation":
             money[AllocationStatus(status)] = total
         else:
             counts[AwardStatus(status).value] = n
             estimates[AwardStatus(status)] = total
     return Budget(
-        available=ledger.available(meeting=meeting, on=on),
+        available=available_money,
         committed=money.get(AllocationStatus.COMMITTED, ZERO),
         spent=money.get(AllocationStatus.SPENT, ZERO),
         pending=estimates.get(AwardStatus.PENDING, ZERO),

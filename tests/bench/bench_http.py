@@ -203,9 +203,9 @@ def _count_stamp_reads(app, counting: list) -> None:
     """Count the data stamp each signed-in request reads (web/signed_in.py) too: it runs
     on a bare DBAPI connection, which SQLAlchemy's events do not see."""
     users = app.extensions.get("signed_in_users")
-    reader = users and users.reader
-    if reader is None:
+    if users is None:
         return
+    reader = users.reader
     read = reader.read
 
     def counted(session):

@@ -20,6 +20,7 @@ from sponsorship.models import (
     Application,
     ApplicationStatus,
     AuditEvent,
+    AwardStatus,
     Letter,
     Meeting,
     Role,
@@ -29,6 +30,7 @@ from tests.applicant_data import accepted_award_after_meeting, offered_award
 from tests.factories import (
     ApplicationFactory,
     AwardCostLineFactory,
+    AwardFactory,
     ContributionFactory,
     DelegateFactory,
     DonorFactory,
@@ -105,6 +107,12 @@ def _grow(db, users: dict, ids: dict, first: int, times: int) -> None:
         )
         DelegateFactory(application=other)
         DelegateFactory(application=other, position=1)
+        # The queue's waiting list panel: one more waitlisted delegate each time.
+        waiting = AwardFactory(
+            delegate=DelegateFactory(application=other, position=2),
+            status=AwardStatus.WAITLISTED,
+        )
+        AwardCostLineFactory(award=waiting)
         DelegateFactory(application=submitted, position=n + 1)
         UserFactory(role=Role.APPLICANT, state=other.state)
         DonorFactory()
@@ -133,6 +141,8 @@ REAL_PATHS = {
         "administrator",
     ),
     "funds.meeting": ("/admin/funds/meetings/{meeting_id}", "administrator"),
+    # The meeting whose queue grows, with its budget panel and waiting list.
+    "admin.review.queue": ("/admin/review/?meeting={queue_meeting_id}", "administrator"),
 }
 
 
@@ -142,6 +152,7 @@ def _real_ids(ids: dict) -> dict:
 
     allocation = db.session.scalars(select(Allocation).order_by(Allocation.id)).first()
     return {
+        "queue_meeting_id": db.session.get(Application, ids["submitted"]).meeting_id,
         "meeting_id": ids["funds_meeting"],
         "contribution_id": allocation.contribution_id,
         "donor_id": allocation.contribution.donor_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
 
 import sqlalchemy as sa
 from flask import current_app
@@ -93,6 +94,13 @@ class DonorReport:
     outcomes: Outcomes
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
     awards: list[FundedAward] = field(default_factory=list)
+
+    def awards_by_meeting(self) -> list[tuple[str, list[FundedAward]]]:
+        """The awards grouped by meeting, latest meeting first (the awards' order)."""
+        return [
+            (meeting, list(rows))
+            for (meeting, _year), rows in groupby(self.awards, key=lambda a: (a.meeting, a.year))
+        ]
 
 
 def _d(value) -> Decimal:

@@ -60,6 +60,13 @@ def test_donor_pdf_reads_back_its_figures(db, client, auth, runner):
     assert f"Delegates funded {report.outcomes.funded}" in flat
     for award in report.awards:
         assert award.reference in flat
+    # A table per meeting, under its title, latest meeting first.
+    at = flat.index("Awards your money funded")
+    groups = report.awards_by_meeting()
+    assert groups
+    for meeting, awards in groups:
+        at = flat.index(meeting, at)
+        assert all(flat.index(a.reference) > at for a in awards)
     assert "By theme" in flat
     assert not reader.attachments
 

@@ -387,22 +387,14 @@ def available_total(
     return select(func.sum(AVAILABLE)).where(*where)
 
 
-def available(
-    *,
-    meeting: Meeting | None = None,
-    award: Award | None = None,
-    donor: Donor | None = None,
-    contribution: Contribution | None = None,
-    on: date | None = None,
-) -> Decimal:
-    """Money that can still be committed on `on`, narrowed by every argument given.
+def available(**narrowing) -> Decimal:
+    """Money that can still be committed on `on`, narrowed by every argument given (those
+    of `available_total`: meeting, award, donor, contribution, on).
 
     For a meeting this is money whose earmarks allow at least some of its delegates;
     the same money usually also counts for other meetings.
     """
-    total = db.session.scalar(
-        available_total(meeting=meeting, award=award, donor=donor, contribution=contribution, on=on)
-    )
+    total = db.session.scalar(available_total(**narrowing))
     return total if total is not None else ZERO
 
 

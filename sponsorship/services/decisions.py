@@ -307,18 +307,12 @@ def ranked_waitlist(
         {award.delegate.application_id for award, _cost in needs}
     )
     last = (len(ranks) + 1, 0)
-    order = [
-        award.id
-        for award, _cost in sorted(
-            needs,
-            key=lambda n: (
-                ranks.get(n[0].delegate.application_id, last)[0],
-                n[0].delegate.position,
-                n[0].id,
-            ),
-        )
-    ]
-    return ledger.waitlist(meeting, order=order, on=today, needs=needs)
+
+    def priority(need: tuple[Award, Decimal]) -> tuple:
+        award = need[0]
+        return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
+
+    return ledger.waitlist(meeting, on=today, needs=sorted(needs, key=priority))
 
 
 def expire_offers(

@@ -780,8 +780,9 @@ def waitlist(
     Awards are taken in `order` (award ids, best first; by default the order they were
     created) and each fitting one is counted as funded before the next is tried, so the
     awards marked as fitting can all be offered together. A caller that has the
-    waitlisted awards already passes them, in id order, as `needs`: (award, what it
-    still needs) pairs, from `waitlisted_with_needs` or `outstanding`.
+    waitlisted awards already passes them as `needs`: (award, what it still needs)
+    pairs, from `waitlisted_with_needs` or `outstanding`, taken in the order given
+    when there is no `order`.
     Reads only; changes nothing.
     """
     on = on or date.today()

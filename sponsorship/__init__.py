@@ -73,11 +73,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sponsorship.web import admin, admin_reports, applicant, auth, donor, funds, main, public
+    from sponsorship.accounts import views as accounts
+    from sponsorship.applications import views as applications
+    from sponsorship.documents import views as documents
+    from sponsorship.reporting import donor_views
+    from sponsorship.web import admin, main
 
-    for module in (main, auth, applicant, admin, admin_reports, donor, funds, public):
+    # Every administrator page is nested in `admin` (sponsorship/web/admin.py).
+    for module in (main, accounts, applications, admin, donor_views, documents):
         app.register_blueprint(module.bp)
-    auth.init_rate_limits(app)
+    accounts.init_rate_limits(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -89,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from sponsorship import tasks
+    from sponsorship import jobs as tasks
 
     tasks.init_app(app)
 

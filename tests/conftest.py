@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from config import TestingConfig
 from sponsorship import create_app
 from sponsorship.extensions import db as _db
-from sponsorship.services.states import load_states
+from sponsorship.programme.states import load_states
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from sponsorship.accounts.services import hash_password
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -26,7 +27,6 @@ from sponsorship.models import (
     Theme,
     User,
 )
-from sponsorship.services.accounts import hash_password
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
 #: Hashed once: Argon2 is slow on purpose, tests need not pay it per user.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sponsorship.funding import ledger
 from sponsorship.models import AwardStatus, Theme
 from sponsorship.models.awards import CostKind, CostStage
-from sponsorship.services import ledger
 from tests.factories import (
     AwardCostLineFactory,
     ContributionFactory,

@@ -1,1 +1,2 @@
-"""Blueprints: the only code that knows request, session, flash and forms."""
+"""Cross-cutting web code: security headers, errors, i18n, filters, the page cache, the
+signed-in user, refusals shown on pages, file responses, the home page and the admin shell."""

@@ -8,17 +8,19 @@ from functools import wraps
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g
-from flask_babel import format_currency, format_date, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_babel import gettext as _
 from jinja2 import pass_context
 from sqlalchemy import select
 
-from sponsorship.web.labels import (
-    MEETING_KIND_LABELS,
-    REGION_LABELS,
-    STATUS_LABELS,
-    THEME_LABELS,
-)
+from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, STATUS_LABELS, THEME_LABELS
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:
@@ -74,7 +76,7 @@ def percent(value: Decimal | float | None, digits: int = 0) -> str:
 
 
 def gender_label(value) -> str:
-    from sponsorship.web.applicant_forms import GENDERS
+    from sponsorship.applications.forms import GENDERS
 
     key = getattr(value, "value", value)
     return str(dict(GENDERS).get(key) or key)
@@ -142,10 +144,16 @@ def _per_render(f):
     return per_render
 
 
+def fdatetime(value) -> str:
+    """A moment in the user's time zone, e.g. "28 Nov 2026, 09:05"."""
+    return format_datetime(value, "medium") if value else "—"
+
+
 def init_filters(app: Flask) -> None:
     for f in (
         money,
         fdate,
+        fdatetime,
         date_range,
         fnumber,
         percent,

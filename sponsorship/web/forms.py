@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    FieldList,
-    FormField,
-    HiddenField,
-    PasswordField,
-    SelectField,
-    StringField,
-)
+from wtforms import FieldList, FormField, HiddenField, PasswordField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
-
-from sponsorship.models import Role
+from wtforms.validators import InputRequired
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -24,7 +13,15 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _strip(value):
+def enum_pairs(enum_cls, labels) -> list[tuple[str, str]]:
+    return [(m.value, labels[m.value]) for m in enum_cls]
+
+
+def enum_choices(enum_cls, labels) -> list:
+    return choices(enum_pairs(enum_cls, labels))
+
+
+def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
@@ -38,48 +35,11 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             filters = unbound_field.kwargs.get("filters", [])
             # Password as typed; list and form fields take no filters (their fields do).
-            if _strip not in filters and unbound_field.field_class not in _UNFILTERED:
-                unbound_field.kwargs["filters"] = [*filters, _strip]
+            if strip not in filters and unbound_field.field_class not in _UNFILTERED:
+                unbound_field.kwargs["filters"] = [*filters, strip]
             return unbound_field.bind(form=form, **options)
-
-
-class LoginForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
-    next = HiddenField()
-
-
-class SetPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"), validators=[InputRequired(), Length(min=10, max=200)]
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
 
 
 class LanguageForm(BaseForm):
     lang = HiddenField(validators=[InputRequired()])
     next = HiddenField()
-
-
-class InviteForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=200)])
-    role = SelectField(
-        _l("Role"),
-        choices=choices(
-            [
-                (Role.APPLICANT.value, _l("Applicant (a State's representative)")),
-                (Role.ADMINISTRATOR.value, _l("Administrator")),
-                (Role.DONOR.value, _l("Donor representative")),
-            ]
-        ),
-    )
-    state_id = SelectField(_l("State (applicants)"), coerce=int, validators=[Optional()])
-    donor_id = SelectField(_l("Donor (donor representatives)"), coerce=int, validators=[Optional()])
-    locale = SelectField(
-        _l("Language"),
-        choices=choices([("en", "English"), ("fr", "Français"), ("es", "Español")]),
-    )

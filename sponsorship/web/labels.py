@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from sponsorship.models import ConventionStatus
+
 STATUS_LABELS = {
     # applications
     "draft": _l("Draft"),
@@ -52,4 +54,18 @@ MEETING_KIND_LABELS = {
     "msp": _l("Meeting of the States Parties"),
     "intersessional": _l("Intersessional meetings"),
     "review_conference": _l("Review Conference"),
+}
+
+CONVENTION_LABELS = {
+    ConventionStatus.STATE_PARTY.value: _l("State Party"),
+    ConventionStatus.SIGNATORY.value: _l("Signatory"),
+    ConventionStatus.NOT_PARTY.value: _l("Not party"),
+    ConventionStatus.WITHDRAWN.value: _l("Withdrawn or withdrawing"),
+}
+
+GENDER_LABELS = {
+    "female": _l("woman"),
+    "male": _l("man"),
+    "other": _l("other gender"),
+    "undisclosed": _l("gender not given"),
 }

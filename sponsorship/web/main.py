@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user
 from sqlalchemy import text
 
-from sponsorship import tasks
+from sponsorship import jobs as tasks
 from sponsorship.extensions import db
 from sponsorship.models import Role
 from sponsorship.web.forms import LanguageForm

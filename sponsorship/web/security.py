@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, redirect, request, url_for
+from flask import Flask, Response, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -101,7 +101,3 @@ def init_security(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-
-
-def redirect_home() -> Response:
-    return redirect(url_for("main.home"))

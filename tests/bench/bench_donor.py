@@ -30,9 +30,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from sponsorship import create_app
+from sponsorship.devdata import scale
 from sponsorship.extensions import db
 from sponsorship.models import Allocation, Contribution, Role, User
-from sponsorship.services import scale
 from tests.conftest import QueryCounter, _reset_schema, make_config, post_form
 
 #: A fixed day, so every run measures the same rows.

@@ -171,10 +171,10 @@ def _ids() -> dict:
 #: Matrix paths naming id 0 (the matrix only checks the role there), given real ids here.
 REAL_PATHS = {
     "admin.meetings.edit": "/admin/meetings/{meeting}/edit",
-    "funds.donor": "/admin/funds/donors/{donor}",
-    "funds.contribution": "/admin/funds/contributions/{contribution}",
-    "funds.edit_contribution": "/admin/funds/contributions/{contribution}/edit",
-    "funds.meeting": "/admin/funds/meetings/{meeting}",
+    "admin.funds.donor": "/admin/funds/donors/{donor}",
+    "admin.funds.contribution": "/admin/funds/contributions/{contribution}",
+    "admin.funds.edit_contribution": "/admin/funds/contributions/{contribution}/edit",
+    "admin.funds.meeting": "/admin/funds/meetings/{meeting}",
 }
 
 
@@ -218,8 +218,8 @@ def _count_stamp_reads(app, counting: list) -> None:
 
 def count_queries(url: str) -> dict:
     from sponsorship import create_app
+    from sponsorship.devdata import scale
     from sponsorship.extensions import db
-    from sponsorship.services import scale
     from tests.conftest import QueryCounter, make_config, post_form
 
     # Statements and times of rendering each page, not of serving it from the page cache.
@@ -437,7 +437,7 @@ def wrk(url: str, cookie: str | None, seconds: int, connections: int, warm: bool
 
 
 def load(url: str, ids: dict, seconds: int, connections: int, rounds: int, logs: Path) -> dict:
-    from sponsorship.services import scale
+    from sponsorship.devdata import scale
 
     env = {
         "SPONSORSHIP_ENV": "production",

@@ -36,6 +36,8 @@ import sqlalchemy as sa  # noqa: E402
 
 from sponsorship import create_app  # noqa: E402
 from sponsorship.extensions import db  # noqa: E402
+from sponsorship.funding import ledger  # noqa: E402
+from sponsorship.funding.ledger import InsufficientFunds  # noqa: E402
 from sponsorship.models import (  # noqa: E402
     Application,
     Award,
@@ -52,9 +54,7 @@ from sponsorship.models import (  # noqa: E402
     State,
     Theme,
 )
-from sponsorship.services import ledger  # noqa: E402
-from sponsorship.services.ledger import InsufficientFunds  # noqa: E402
-from sponsorship.services.states import load_states  # noqa: E402
+from sponsorship.programme.states import load_states  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 
 D = Decimal

@@ -32,13 +32,9 @@ if str(ROOT) not in sys.path:  # `sponsorship` imports the top-level config modu
 from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from sponsorship.letters.context import CostLine, LetterContext  # noqa: E402
-from sponsorship.letters.fetcher import STATIC_SCHEME  # noqa: E402
-from sponsorship.letters.render import (  # noqa: E402
-    OUTPUT_INTENT,
-    PDF_VARIANT,
-    LetterRenderer,
-)
+from sponsorship.documents.context import CostLine, LetterContext  # noqa: E402
+from sponsorship.documents.fetcher import STATIC_SCHEME  # noqa: E402
+from sponsorship.documents.render import OUTPUT_INTENT, PDF_VARIANT, LetterRenderer  # noqa: E402
 
 STATES = {"en": "Cambodia", "fr": "Cambodge", "es": "Camboya"}
 NAMES = ("Sokha Chenda Lim", "María-José Ñúñez", "Amadou Diallo", "Nguyễn Thị Lan", "Zoë Okafor")

@@ -81,7 +81,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Flask:
     )
     app = create_app(config)
     with app.app_context():
-        from sponsorship.services import demo, states
+        from sponsorship.devdata import demo
+        from sponsorship.programme import states
 
         flask_migrate.upgrade()
         states.load_states()

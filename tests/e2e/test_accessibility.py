@@ -24,10 +24,10 @@ from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from sponsorship import ROOT
+from sponsorship.devdata.demo import DEMO_PASSWORD
+from sponsorship.documents import letters
 from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Role, User
-from sponsorship.services import letters
-from sponsorship.services.demo import DEMO_PASSWORD
 from tests.conftest import Auth
 from tests.crawl import crawl, html_of
 from tests.e2e.conftest import demo_app, serving

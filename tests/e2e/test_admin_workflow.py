@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -33,7 +34,6 @@ from sponsorship.models import (
     Role,
     State,
 )
-from sponsorship.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import demo_app, serving
 
 
@@ -113,7 +113,7 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
     page.goto(f"{base}/admin/review/")
     committed_after = _money(page.locator("#budget-committed").inner_text())
     with admin_app.app_context():
-        from sponsorship.services import ledger
+        from sponsorship.funding import ledger
 
         awards = {
             d: db.session.scalar(select(Award).where(Award.delegate_id == d))
@@ -141,7 +141,9 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
 
     # The second delegate's State accepts; the first never answers; time passes.
     with admin_app.app_context():
-        from sponsorship.services import accounts, decisions, offers
+        from sponsorship.accounts import services as accounts
+        from sponsorship.applications import offers
+        from sponsorship.review import decisions
 
         second_award = db.session.scalar(select(Award).where(Award.delegate_id == second[0]))
         meeting = second_award.delegate.application.meeting

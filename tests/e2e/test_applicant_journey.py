@@ -23,7 +23,11 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from sponsorship import create_app
+from sponsorship.applications import offers
+from sponsorship.devdata import demo
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
+from sponsorship.mail import outbox as mail
 from sponsorship.models import (
     Application,
     ApplicationStatus,
@@ -38,8 +42,7 @@ from sponsorship.models import (
     Theme,
 )
 from sponsorship.models.base import utcnow
-from sponsorship.services import demo, mail, offers, states
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.programme import states
 from tests.applicant_data import pdf_bytes
 from tests.e2e.conftest import _QuietRequestHandler
 from tests.mailserver import SMTPServer

@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Contribution, Donor
-from sponsorship.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import demo_app, serving
 from tests.unit.test_reports_opendata import assert_valid_360giving, assert_valid_iati
 

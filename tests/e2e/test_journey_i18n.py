@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from sponsorship.devdata.demo import APPLICANT_STATE, DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -32,7 +33,6 @@ from sponsorship.models import (
     State,
     User,
 )
-from sponsorship.services.demo import APPLICANT_STATE, DEMO_PASSWORD
 from tests.applicant_data import pdf_bytes
 from tests.e2e.conftest import demo_app, serving
 

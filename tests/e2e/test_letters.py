@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
-from sponsorship.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import demo_app, serving
 
 

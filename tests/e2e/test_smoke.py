@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.devdata.demo import DEMO_PASSWORD
 
 
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from sponsorship import create_app
+from sponsorship.devdata import demo
 from sponsorship.extensions import db
 from sponsorship.models import data_version
-from sponsorship.services import demo
 from tests.conftest import _reset_schema, make_config
 from tests.prod.conftest import admin_engine, drop_database
 

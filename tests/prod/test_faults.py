@@ -86,7 +86,7 @@ def _count(database_url: str, sql: str, **params) -> int:
 
 
 def test_worker_killed_mid_bulk_run_resumes_without_duplicate_letters(stack, prod_database):
-    from sponsorship import tasks
+    from sponsorship import jobs as tasks
 
     total = 40
     meeting_id = offered_meeting(prod_database, total)
@@ -120,7 +120,7 @@ def _offer_one(database_url: str) -> int:
 
     from sponsorship.extensions import db
     from sponsorship.models import Application, ApplicationStatus, Delegate, Role, User
-    from sponsorship.services import decisions, pricing
+    from sponsorship.review import decisions, pricing
     from tests.factories import UserFactory
 
     app = local_app(database_url)
@@ -155,7 +155,7 @@ def test_smtp_down_keeps_mail_in_outbox_until_it_returns(stack, prod_database):
 
 
 def _smtp_down_then_back(stack, prod_database, smtp: SMTPServer) -> None:
-    from sponsorship.tasks import RedisQueue
+    from sponsorship.jobs import RedisQueue
     from tests.prod.conftest import REDIS_URL
 
     queued = _offer_one(prod_database)

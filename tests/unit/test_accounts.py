@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from sponsorship.accounts import services as accounts
+from sponsorship.core.errors import DomainError
 from sponsorship.models import Role
 from sponsorship.models.base import utcnow
-from sponsorship.services import DomainError, accounts
 from tests.factories import PASSWORD, StateFactory, UserFactory
 
 

@@ -7,15 +7,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, OutboxMessage
-from sponsorship.services import NotAllowed, applications
-from sponsorship.services.applications import (
+from sponsorship.applications import services as applications
+from sponsorship.applications.services import (
     ApplicationInput,
     ApplicationInvalid,
     DelegateInput,
     add_months,
 )
-from sponsorship.services.uploads import StoredNote, UploadRefused, check_pdf, clean_filename
+from sponsorship.applications.uploads import StoredNote, UploadRefused, check_pdf, clean_filename
+from sponsorship.core.errors import NotAllowed
+from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, OutboxMessage
 from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
 from tests.factories import MeetingFactory, UserFactory
 

@@ -17,9 +17,9 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from sponsorship.devdata import demo
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.models import Delegate, Donor, Meeting, MeetingSession
-from sponsorship.services import demo
-from sponsorship.services.demo import DEMO_PASSWORD
 from tests.conftest import Auth, post_form
 from tests.crawl import crawl, html_of
 

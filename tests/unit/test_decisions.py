@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship import extensions
+from sponsorship.core.errors import DomainError, InvalidTransition
+from sponsorship.core.workflow import transition
+from sponsorship.funding import ledger
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -19,9 +22,8 @@ from sponsorship.models import (
     CostStage,
     RegionalGroup,
 )
-from sponsorship.services import DomainError, InvalidTransition, decisions, ledger
-from sponsorship.services.pricing import price
-from sponsorship.services.workflow import transition
+from sponsorship.review import decisions
+from sponsorship.review.pricing import price
 from tests.factories import (
     ApplicationFactory,
     ContributionFactory,
@@ -190,7 +192,7 @@ def test_bulk_refuses_delegate_of_other_meeting(db, admin, meeting):
 
 
 def test_bulk_price_uses_defaults(db, admin, meeting):
-    from sponsorship.services.pricing import update_fares
+    from sponsorship.review.pricing import update_fares
 
     update_fares(admin, {RegionalGroup.AFRICAN: D("1450")})
     delegate = DelegateFactory(

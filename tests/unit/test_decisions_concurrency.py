@@ -23,7 +23,7 @@ from sponsorship.models import (
     CostStage,
     Delegate,
 )
-from sponsorship.services import decisions
+from sponsorship.review import decisions
 from tests.unit import test_ledger_concurrency as ledger_race
 from tests.unit.test_ledger_concurrency import THREADS, TODAY, _assert_books, _attempt, _run
 
@@ -137,7 +137,7 @@ def test_price_and_offer_same_delegates_concurrently_one_award_each_offered_as_p
     """Administrators pricing then offering the same delegates, from opposite ends of the
     list, like two people working one queue: the second to price a delegate finds the
     first's award (no duplicate), and no price lands on an award already offered."""
-    from sponsorship.services import pricing
+    from sponsorship.review import pricing
 
     delegate_ids = _unpriced_delegates(race, 12)
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from sponsorship.models import Airfare, Application, ApplicationStatus, Meeting, MeetingKind
-from sponsorship.services.review import review_queue
+from sponsorship.review.queue import review_queue
 
 
 def test_demo_intersessional_queue_has_submitted_applications_from_several_states(db, runner):

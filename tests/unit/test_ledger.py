@@ -8,6 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from sponsorship.core.errors import DomainError
+from sponsorship.funding import earmarks, ledger
+from sponsorship.funding.ledger import InsufficientFunds, Overspend
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -21,8 +24,6 @@ from sponsorship.models import (
     RegionalGroup,
     Theme,
 )
-from sponsorship.services import DomainError, ledger
-from sponsorship.services.ledger import InsufficientFunds, Overspend
 from tests.factories import (
     ApplicationFactory,
     AwardCostLineFactory,
@@ -290,9 +291,9 @@ def test_allocate_sql_and_python_matching_agree(db):
     db.session.flush()
     ids = [c.id for c in funds]
     purposes = [
-        ledger.meeting_purpose(meeting),
-        ledger.Purpose(meeting.id, MeetingKind.MSP, year, RegionalGroup.AFRICAN, frozenset()),
-        ledger.Purpose(
+        earmarks.meeting_purpose(meeting),
+        earmarks.Purpose(meeting.id, MeetingKind.MSP, year, RegionalGroup.AFRICAN, frozenset()),
+        earmarks.Purpose(
             meeting.id,
             MeetingKind.MSP,
             year,
@@ -326,10 +327,10 @@ def test_priority_sql_and_python_order_agree(db):
         db.session.scalars(
             select(Contribution.id)
             .where(Contribution.id.in_([c.id for c in funds]))
-            .order_by(*ledger.PRIORITY)
+            .order_by(*earmarks.PRIORITY)
         )
     )
-    assert in_sql == [c.id for c in sorted(funds, key=ledger.priority_key)]
+    assert in_sql == [c.id for c in sorted(funds, key=earmarks.priority_key)]
     assert in_sql[0] == funds[2].id  # two earmarks beat one
 
 
@@ -611,5 +612,5 @@ def test_waitlist_shows_which_awards_now_fit(db, admin):
 
 
 def test_plan_takes_in_order_and_refuses_a_shortfall():
-    assert ledger.plan(D(10), [(1, D(4)), (2, D(0)), (3, D(10))]) == [(1, D(4)), (3, D(6))]
-    assert ledger.plan(D(10), [(1, D(4)), (2, D(5))]) == []
+    assert earmarks.plan(D(10), [(1, D(4)), (2, D(0)), (3, D(10))]) == [(1, D(4)), (3, D(6))]
+    assert earmarks.plan(D(10), [(1, D(4)), (2, D(5))]) == []

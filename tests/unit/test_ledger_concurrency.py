@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 
 from sponsorship import create_app
 from sponsorship.extensions import db
+from sponsorship.funding import ledger
+from sponsorship.funding.ledger import ConcurrentChange, InsufficientFunds
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -43,8 +45,6 @@ from sponsorship.models import (
     Theme,
     application_sessions,
 )
-from sponsorship.services import ledger
-from sponsorship.services.ledger import ConcurrentChange, InsufficientFunds
 from tests.conftest import make_config
 
 D = Decimal

@@ -10,16 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from sponsorship.models import (
-    Allocation,
-    AuditEvent,
-    Contribution,
-    ContributionStatus,
-    MeetingKind,
-    Theme,
-)
-from sponsorship.services import DomainError, ledger
-from sponsorship.services.contributions import (
+from sponsorship.core.errors import DomainError
+from sponsorship.funding import ledger
+from sponsorship.funding.contributions import (
     DonorDetails,
     Earmarks,
     Receipt,
@@ -29,6 +22,14 @@ from sponsorship.services.contributions import (
     record_contribution,
     update_contribution,
     update_donor,
+)
+from sponsorship.models import (
+    Allocation,
+    AuditEvent,
+    Contribution,
+    ContributionStatus,
+    MeetingKind,
+    Theme,
 )
 from tests.factories import (
     AwardCostLineFactory,

@@ -24,7 +24,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
+from sponsorship.funding import ledger
+from sponsorship.funding.contributions import Earmarks, Receipt, receive, record_contribution
+from sponsorship.funding.ledger import InsufficientFunds, Overspend
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -50,9 +54,6 @@ from sponsorship.models import (
     Theme,
     User,
 )
-from sponsorship.services import DomainError, ledger
-from sponsorship.services.contributions import Earmarks, Receipt, receive, record_contribution
-from sponsorship.services.ledger import InsufficientFunds, Overspend
 
 D = Decimal
 TODAY = date(2026, 3, 1)

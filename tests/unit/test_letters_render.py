@@ -19,10 +19,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError, fetch
 
-from sponsorship.letters import render as letters_render
-from sponsorship.letters.context import CostLine, LetterContext, LetterContextError
-from sponsorship.letters.fetcher import STATIC_ROOT, LetterURLFetcher, RefusedURL
-from sponsorship.letters.render import (
+from sponsorship.documents import render as letters_render
+from sponsorship.documents.context import CostLine, LetterContext, LetterContextError
+from sponsorship.documents.fetcher import STATIC_ROOT, LetterURLFetcher, RefusedURL
+from sponsorship.documents.render import (
     TEMPLATE_DIR,
     TRANSLATIONS_DIR,
     LetterRenderer,

@@ -13,8 +13,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from sponsorship.core.errors import DomainError
+from sponsorship.documents import letters
 from sponsorship.models import AuditEvent, AwardStatus, Letter, LetterStatus, Role
-from sponsorship.services import DomainError, letters
 from tests.applicant_data import offered_award
 from tests.factories import AwardCostLineFactory, StateFactory, UserFactory
 

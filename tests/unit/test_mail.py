@@ -9,9 +9,10 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from sponsorship.applications import offers
+from sponsorship.mail import outbox as mail
 from sponsorship.models import MessageStatus, OutboxMessage, Role
 from sponsorship.models.base import utcnow
-from sponsorship.services import mail, offers
 from tests.applicant_data import offered_award
 from tests.factories import StateFactory, UserFactory
 from tests.mailserver import SMTPServer, free_port
@@ -132,7 +133,7 @@ def test_log_backend_writes_message_to_log(app, db, caplog, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "log")
     message = queue_one()
     db.session.commit()
-    with caplog.at_level(logging.INFO, logger="sponsorship.services.mail"):
+    with caplog.at_level(logging.INFO, logger="sponsorship.mail.outbox"):
         assert mail.deliver_due().sent == 1
     assert "Subject: Sponsorship offer for Idriss Abakar" in caplog.text
     db.session.refresh(message)

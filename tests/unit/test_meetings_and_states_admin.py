@@ -9,16 +9,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from sponsorship.core.errors import DomainError
 from sponsorship.models import AuditEvent, ConventionStatus, MeetingKind, State, Theme
-from sponsorship.services import DomainError
-from sponsorship.services.meetings import (
+from sponsorship.programme.meetings import (
     MeetingDetails,
     SessionDetails,
     create_meeting,
     set_window,
     update_meeting,
 )
-from sponsorship.services.states import update_state
+from sponsorship.programme.states import update_state
 from tests.factories import ApplicationFactory, UserFactory
 
 DETAILS = MeetingDetails(

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from sponsorship.core.errors import DomainError
+from sponsorship.core.workflow import transition
 from sponsorship.models import (
     AuditEvent,
     AwardStatus,
@@ -17,9 +19,7 @@ from sponsorship.models import (
     RegionalGroup,
     Theme,
 )
-from sponsorship.services import DomainError
-from sponsorship.services.pricing import price, quote, reference_for, update_fares
-from sponsorship.services.workflow import transition
+from sponsorship.review.pricing import price, quote, reference_for, update_fares
 from tests.factories import (
     ApplicationFactory,
     DelegateFactory,

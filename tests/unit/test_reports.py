@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship.models import Allocation, AllocationStatus, Contribution, Donor
-from sponsorship.services import reports_donor, reports_programme
+from sponsorship.reporting import donor as reports_donor
+from sponsorship.reporting import programme as reports_programme
 from tests.factories import ContributionFactory, DonorFactory
 from tests.report_data import generated_programme
 
@@ -131,7 +132,7 @@ def test_pledged_total_leaves_out_unconverted_foreign_pledges(db):
 
 
 def test_cached_programme_lines_refresh_after_a_committed_write(db, app, monkeypatch):
-    from sponsorship.services import ledger
+    from sponsorship.funding import ledger
 
     monkeypatch.setitem(app.config, "PROGRAMME_REPORT_CACHE_SECONDS", 3600)
     made = generated_programme(1)
@@ -148,7 +149,7 @@ def test_cached_programme_lines_refresh_after_a_committed_write(db, app, monkeyp
 
 
 def test_charts_draw_the_largest_bars_and_the_rest_as_one():
-    from sponsorship.services import reports_charts
+    from sponsorship.reporting import charts as reports_charts
 
     items = [(f"S{i}", i) for i in range(40)]
     drawn = reports_charts.largest(items, "Others")

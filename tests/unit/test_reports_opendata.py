@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from sponsorship.models import Allocation, AllocationStatus, Contribution, Delegate, Donor
-from sponsorship.services import reports_opendata
+from sponsorship.reporting import opendata as reports_opendata
 from tests.report_data import generated_programme
 
 D = Decimal

@@ -10,7 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship import create_app
+from sponsorship.accounts import services as accounts
+from sponsorship.core.errors import DomainError
+from sponsorship.devdata import scale
 from sponsorship.extensions import db as _db
+from sponsorship.funding.ledger import check_books
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -25,8 +29,6 @@ from sponsorship.models import (
     Meeting,
     User,
 )
-from sponsorship.services import DomainError, accounts, scale
-from sponsorship.services.ledger import check_books
 from tests.conftest import _reset_schema, make_config
 
 TODAY = date(2026, 11, 28)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from sponsorship.core.errors import DomainError
 from sponsorship.models import (
     ApplicationStatus,
     AuditEvent,
@@ -16,8 +17,7 @@ from sponsorship.models import (
     Gender,
     ScoringWeight,
 )
-from sponsorship.services import DomainError
-from sponsorship.services.scoring import (
+from sponsorship.review.scoring import (
     DEFAULT_WEIGHTS,
     Features,
     Pool,
@@ -209,7 +209,7 @@ def test_sql_ranking_agrees_with_python_reference(db, seed):
     """The queue ranks in SQL; `score` (which gives the reasons) is the reference."""
     import random
 
-    from sponsorship.services.scoring import meeting_inputs, ranked_queue
+    from sponsorship.review.scoring import meeting_inputs, ranked_queue
 
     rng = random.Random(seed)
     admin = UserFactory()

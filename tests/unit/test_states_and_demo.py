@@ -16,7 +16,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.awards import Award
-from sponsorship.services.states import load_states
+from sponsorship.programme.states import load_states
 
 
 def test_load_states_twice_changes_nothing(db):

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from sponsorship import tasks
+from sponsorship import jobs as tasks
 from sponsorship.models import ApplicationStatus, Award, AwardStatus
-from sponsorship.services import decisions
-from sponsorship.services.pricing import price
+from sponsorship.review import decisions
+from sponsorship.review.pricing import price
 from tests.factories import (
     ApplicationFactory,
     ContributionFactory,

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from sponsorship.core.errors import InvalidTransition
+from sponsorship.core.workflow import TRANSITIONS, transition
 from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus
-from sponsorship.services import InvalidTransition
-from sponsorship.services.workflow import TRANSITIONS, transition
 from tests.factories import ApplicationFactory, AwardFactory, UserFactory
 
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from sponsorship.core.workflow import transition
 from sponsorship.models import (
     Application,
     ApplicationStatus,
@@ -20,10 +21,9 @@ from sponsorship.models import (
     RegionalGroup,
     State,
 )
-from sponsorship.services import decisions
-from sponsorship.services.pricing import update_fares
-from sponsorship.services.scoring import current_weights
-from sponsorship.services.workflow import transition
+from sponsorship.review import decisions
+from sponsorship.review.pricing import update_fares
+from sponsorship.review.scoring import current_weights
 from tests.conftest import post_form
 from tests.factories import (
     ApplicationFactory,
@@ -244,7 +244,7 @@ def test_fares_page_saves(client, db, admin):
         page="/admin/review/fares",
     )
     assert response.status_code == 302
-    from sponsorship.services.pricing import fare_table
+    from sponsorship.review.pricing import fare_table
 
     assert fare_table() == {RegionalGroup.AFRICAN: D("1450.00")}
 

@@ -198,7 +198,7 @@ def test_report_before_meeting_is_refused(db, signed_in, applicant):
 def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant):
     from decimal import Decimal
 
-    from sponsorship.services import ledger
+    from sponsorship.funding import ledger
     from tests.factories import AwardCostLineFactory, ContributionFactory
 
     award = offered_award(applicant.state)

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from sponsorship.accounts import services as accounts
 from sponsorship.models import Role
-from sponsorship.services import accounts
 from tests.conftest import make_config, post_form
 from tests.factories import PASSWORD, StateFactory, UserFactory
 

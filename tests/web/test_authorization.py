@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
+from sponsorship.accounts import services as accounts
 from sponsorship.models import Role
-from sponsorship.services import accounts
 from tests.factories import StateFactory, UserFactory
 
 ROLES = ("anonymous", "applicant", "other_applicant", "administrator", "donor")
@@ -119,8 +119,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/apply/awards/{accepted}/report"), own_state(REDIRECT), {"comments": "Useful"}
     ),
     ("admin.dashboard", "GET"): Case("/admin/", only("administrator")),
-    ("admin.users", "GET"): Case("/admin/users", only("administrator")),
-    ("admin.users", "POST"): Case("/admin/users", only("administrator"), {"email": "bad"}),
+    ("admin.accounts.users", "GET"): Case("/admin/users", only("administrator")),
+    ("admin.accounts.users", "POST"): Case("/admin/users", only("administrator"), {"email": "bad"}),
     # Meetings, States and the review (nested in admin: administrators only). Objects
     # of the applicant's State are used where they exist; id 0 exists nowhere (404).
     ("admin.meetings.index", "GET"): Case("/admin/meetings/", only("administrator")),
@@ -158,24 +158,24 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.review.bulk", "POST"): Case(
         "/admin/review/bulk", only("administrator", code=REDIRECT), {"action": "offer"}
     ),
-    ("admin.review.cancel", "POST"): Case(
+    ("admin.followup.cancel", "POST"): Case(
         Path("/admin/review/awards/{offer}/cancel"), only("administrator", code=REDIRECT)
     ),
-    ("admin.review.attendance", "POST"): Case(
+    ("admin.followup.attendance", "POST"): Case(
         Path("/admin/review/awards/{accepted}/attendance"),
         only("administrator", code=REDIRECT),
         {"attended": "1"},
     ),
-    ("admin.review.costs", "POST"): Case(
+    ("admin.followup.costs", "POST"): Case(
         Path("/admin/review/awards/{offer}/costs"), only("administrator", code=REDIRECT)
     ),
-    ("admin.review.reconcile", "POST"): Case(
+    ("admin.followup.reconcile", "POST"): Case(
         Path("/admin/review/awards/{offer}/reconcile"), only("administrator", code=REDIRECT)
     ),
-    ("admin.review.report", "POST"): Case(
+    ("admin.followup.report", "POST"): Case(
         Path("/admin/review/awards/{offer}/report"), only("administrator", code=REDIRECT)
     ),
-    ("admin.review.follow_up", "GET"): Case(
+    ("admin.followup.follow_up", "GET"): Case(
         Path("/admin/review/meetings/{fresh_meeting}/follow-up"), only("administrator")
     ),
     ("admin.review.weights", "GET"): Case("/admin/review/weights", only("administrator")),
@@ -188,28 +188,28 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # Award letters: the public verification page, and the administrators' letter pages.
     ("public.verify", "GET"): Case("/verify/MATRIX-1", everyone(OK)),
-    ("admin.review.letter_preview", "GET"): Case(
+    ("admin.letters.letter_preview", "GET"): Case(
         Path("/admin/review/awards/{offer}/letter/preview"), only("administrator")
     ),
-    ("admin.review.letter_issue", "POST"): Case(
+    ("admin.letters.letter_issue", "POST"): Case(
         "/admin/review/awards/0/letter", only("administrator", code=NOT_FOUND)
     ),
-    ("admin.review.letter_revoke", "POST"): Case(
+    ("admin.letters.letter_revoke", "POST"): Case(
         "/admin/review/letters/0/revoke", only("administrator", code=NOT_FOUND)
     ),
-    ("admin.review.letter_download", "GET"): Case(
+    ("admin.letters.letter_download", "GET"): Case(
         Path("/admin/review/letters/{letter}/download"), only("administrator")
     ),
-    ("admin.review.letters_page", "GET"): Case(
+    ("admin.letters.letters_page", "GET"): Case(
         Path("/admin/review/meetings/{fresh_meeting}/letters"), only("administrator")
     ),
-    ("admin.review.letters_status", "GET"): Case(
+    ("admin.letters.letters_status", "GET"): Case(
         Path("/admin/review/meetings/{fresh_meeting}/letters/status"), only("administrator")
     ),
-    ("admin.review.letters_bulk", "POST"): Case(
+    ("admin.letters.letters_bulk", "POST"): Case(
         "/admin/review/meetings/0/letters", only("administrator", code=NOT_FOUND)
     ),
-    ("admin.review.letters_zip", "GET"): Case(
+    ("admin.letters.letters_zip", "GET"): Case(
         Path("/admin/review/meetings/{fresh_meeting}/letters.zip"), only("administrator")
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
@@ -220,50 +220,54 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("donor.report_iati", "GET"): Case("/donor/report.iati.xml", only("donor")),
     # Another donor's contribution answers like a missing one (tests/web/test_reports_web.py).
     ("donor.contribution", "GET"): Case("/donor/contributions/0", only("donor", code=NOT_FOUND)),
-    ("admin_reports.programme_pdf", "GET"): Case(
+    ("admin.reports.programme_pdf", "GET"): Case(
         "/admin/reports/programme.pdf", only("administrator")
     ),
-    ("admin_reports.programme_360giving", "GET"): Case(
+    ("admin.reports.programme_360giving", "GET"): Case(
         "/admin/reports/programme.360giving.json", only("administrator")
     ),
-    ("admin_reports.programme_iati", "GET"): Case(
+    ("admin.reports.programme_iati", "GET"): Case(
         "/admin/reports/programme.iati.xml", only("administrator")
     ),
-    ("admin_reports.programme_xlsx", "GET"): Case(
+    ("admin.reports.programme_xlsx", "GET"): Case(
         "/admin/reports/programme.xlsx", only("administrator")
     ),
-    ("admin_reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
-    ("admin_reports.programme_csv", "GET"): Case(
+    ("admin.reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
+    ("admin.reports.programme_csv", "GET"): Case(
         "/admin/reports/programme.csv", only("administrator")
     ),
     # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
-    ("funds.overview", "GET"): Case("/admin/funds/", only("administrator")),
-    ("funds.donors", "GET"): Case("/admin/funds/donors", only("administrator")),
-    ("funds.donors", "POST"): Case("/admin/funds/donors", only("administrator", code=422)),
-    ("funds.donor", "GET"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
-    ("funds.donor", "POST"): Case("/admin/funds/donors/0", only("administrator", code=NOT_FOUND)),
-    ("funds.new_contribution", "GET"): Case(
+    ("admin.funds.overview", "GET"): Case("/admin/funds/", only("administrator")),
+    ("admin.funds.donors", "GET"): Case("/admin/funds/donors", only("administrator")),
+    ("admin.funds.donors", "POST"): Case("/admin/funds/donors", only("administrator", code=422)),
+    ("admin.funds.donor", "GET"): Case(
+        "/admin/funds/donors/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.funds.donor", "POST"): Case(
+        "/admin/funds/donors/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.funds.new_contribution", "GET"): Case(
         "/admin/funds/contributions/new", only("administrator")
     ),
-    ("funds.new_contribution", "POST"): Case(
+    ("admin.funds.new_contribution", "POST"): Case(
         "/admin/funds/contributions/new", only("administrator", code=422)
     ),
-    ("funds.contribution", "GET"): Case(
+    ("admin.funds.contribution", "GET"): Case(
         "/admin/funds/contributions/0", only("administrator", code=NOT_FOUND)
     ),
-    ("funds.edit_contribution", "GET"): Case(
+    ("admin.funds.edit_contribution", "GET"): Case(
         "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
     ),
-    ("funds.edit_contribution", "POST"): Case(
+    ("admin.funds.edit_contribution", "POST"): Case(
         "/admin/funds/contributions/0/edit", only("administrator", code=NOT_FOUND)
     ),
-    ("funds.receive", "POST"): Case(
+    ("admin.funds.receive", "POST"): Case(
         "/admin/funds/contributions/0/receive", only("administrator", code=NOT_FOUND)
     ),
-    ("funds.cancel", "POST"): Case(
+    ("admin.funds.cancel", "POST"): Case(
         "/admin/funds/contributions/0/cancel", only("administrator", code=NOT_FOUND)
     ),
-    ("funds.meeting", "GET"): Case(
+    ("admin.funds.meeting", "GET"): Case(
         "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
     ),
 }
@@ -285,8 +289,8 @@ def test_matrix_covers_every_route(app):
 
 def _applicant_objects(db_session, state) -> dict[str, int]:
     """One of each object an applicant URL names, all belonging to `state`."""
+    from sponsorship.applications import uploads
     from sponsorship.models import Letter
-    from sponsorship.services import uploads
     from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
     from tests.factories import ApplicationFactory, MeetingFactory
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from sponsorship.funding import ledger
 from sponsorship.models import (
     AwardStatus,
     Contribution,
@@ -17,7 +18,6 @@ from sponsorship.models import (
     MeetingKind,
     Theme,
 )
-from sponsorship.services import ledger
 from tests.conftest import post_form
 from tests.factories import (
     ApplicationFactory,

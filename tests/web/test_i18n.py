@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 
-from sponsorship.services import demo
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.devdata import demo
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.web.filters import language_name, percent
 from sponsorship.web.i18n import sort_key
 from tests.applicant_data import offered_award

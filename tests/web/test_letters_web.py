@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from sponsorship import tasks
+from sponsorship import jobs as tasks
+from sponsorship.documents import letters
+from sponsorship.mail import outbox as mail_service
 from sponsorship.models import Letter, OutboxMessage, Role
-from sponsorship.services import letters
-from sponsorship.services import mail as mail_service
 from tests.applicant_data import offered_award
 from tests.conftest import post_form
 from tests.factories import AwardCostLineFactory, StateFactory, UserFactory

@@ -134,13 +134,13 @@ def _grow(db, users: dict, ids: dict, first: int, times: int) -> None:
 REAL_PATHS = {
     "admin.meetings.edit": ("/admin/meetings/{meeting_id}/edit", "administrator"),
     "donor.contribution": ("/donor/contributions/{contribution_id}", "donor"),
-    "funds.donor": ("/admin/funds/donors/{donor_id}", "administrator"),
-    "funds.contribution": ("/admin/funds/contributions/{contribution_id}", "administrator"),
-    "funds.edit_contribution": (
+    "admin.funds.donor": ("/admin/funds/donors/{donor_id}", "administrator"),
+    "admin.funds.contribution": ("/admin/funds/contributions/{contribution_id}", "administrator"),
+    "admin.funds.edit_contribution": (
         "/admin/funds/contributions/{contribution_id}/edit",
         "administrator",
     ),
-    "funds.meeting": ("/admin/funds/meetings/{meeting_id}", "administrator"),
+    "admin.funds.meeting": ("/admin/funds/meetings/{meeting_id}", "administrator"),
     # The meeting whose queue grows, with its budget panel and waiting list.
     "admin.review.queue": ("/admin/review/?meeting={queue_meeting_id}", "administrator"),
 }

@@ -12,9 +12,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from sponsorship.devdata.demo import DEMO_PASSWORD
+from sponsorship.funding import ledger
 from sponsorship.models import Donor
-from sponsorship.services import ledger, reports_donor, reports_pdf, reports_programme
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.reporting import donor as reports_donor
+from sponsorship.reporting import pdf as reports_pdf
+from sponsorship.reporting import programme as reports_programme
 from tests.conftest import post_form
 from tests.factories import ContributionFactory, StateFactory, UserFactory
 from tests.unit.test_ledger import award_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.devdata.demo import DEMO_PASSWORD
 from tests.factories import ContributionFactory, UserFactory
 
 
@@ -113,7 +113,8 @@ def test_open_data_downloads_are_scoped(db, client, auth, runner):
 def test_donor_page_charts_the_largest_states_and_the_rest_as_one(db, client, auth):
     from decimal import Decimal
 
-    from sponsorship.services import ledger, reports_charts
+    from sponsorship.funding import ledger
+    from sponsorship.reporting import charts as reports_charts
     from tests.factories import MeetingFactory, StateFactory
     from tests.unit.test_ledger import award_for
 

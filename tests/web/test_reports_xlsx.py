@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from sponsorship.services.demo import DEMO_PASSWORD
+from sponsorship.devdata.demo import DEMO_PASSWORD
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,0 +1,1 @@
+"""Accounts: users, invitations, signing in and out."""

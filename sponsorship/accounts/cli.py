@@ -1,0 +1,29 @@
+"""`flask create-admin`."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from sponsorship.accounts import services as accounts
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.models import Role
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator")
+def create_admin(email: str, name: str) -> None:
+    """Create an administrator account, asking for its password."""
+    password = getpass.getpass("Password: ")
+    try:
+        accounts.create_user(
+            None, email=email, name=name, role=Role.ADMINISTRATOR, password=password
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Administrator {email} created.")

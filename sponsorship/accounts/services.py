@@ -1,0 +1,146 @@
+"""Accounts: password hashing (Argon2id), authentication and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from sponsorship.core.audit import record
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.models import Donor, Invitation, Role, State, User
+from sponsorship.models.base import utcnow
+
+#: argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile.
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("no such user, constant time")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            str(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        )
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    state: State | None = None,
+    donor: Donor | None = None,
+    password: str | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create an account (without committing); bind it to its State or donor."""
+    email = normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(str(_l("An account with this e-mail address already exists.")))
+    if role == Role.APPLICANT and state is None:
+        raise DomainError(str(_l("An applicant account must be bound to a State.")))
+    if role == Role.DONOR and donor is None:
+        raise DomainError(str(_l("A donor account must be bound to a donor.")))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        state=state if role == Role.APPLICANT else None,
+        donor=donor if role == Role.DONOR else None,
+        locale=locale,
+    )
+    if password is not None:
+        check_password_rules(password)
+        user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", user, after={"email": email, "role": role})
+    return user
+
+
+def invite(actor: User, ttl: timedelta, **fields) -> tuple[User, str]:
+    """Create a user without a password and a single-use link to set one.
+
+    Returns the user and the raw token; only its hash is stored.
+    """
+    user = create_user(actor, **fields)
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            user=user,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + ttl,
+            created_by_id=actor.id,
+        )
+    )
+    record(actor, "user.invite", user, after={"expires_in_hours": ttl.total_seconds() / 3600})
+    db.session.commit()
+    return user, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation for `token` if it can still be used, else None."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(token: str, password: str) -> User:
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
+    check_password_rules(password)
+    # Conditional UPDATE: of two concurrent uses of one link, only one succeeds.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
+    user = invitation.user
+    user.password_hash = hash_password(password)
+    record(user, "user.accept_invitation", user)
+    db.session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""The applicant's journey: applications with their delegates and note, offers answered, reports."""

@@ -1,0 +1,1 @@
+"""What every feature stands on: domain errors, the audit trail, status transitions, backup."""

@@ -1,0 +1,62 @@
+"""The one table of allowed status transitions for applications and awards.
+
+Every status change goes through `transition`, which refuses a move the table does
+not list and writes an audit event with the before and after status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sponsorship.core.audit import record
+from sponsorship.core.errors import InvalidTransition
+from sponsorship.models import Application, ApplicationStatus, Award, AwardStatus, User
+
+A = ApplicationStatus
+W = AwardStatus
+
+TRANSITIONS: dict[type, dict[Any, frozenset[Any]]] = {
+    Application: {
+        A.DRAFT: frozenset({A.SUBMITTED, A.WITHDRAWN}),
+        A.SUBMITTED: frozenset({A.IN_REVIEW, A.DECIDED, A.WITHDRAWN}),
+        A.IN_REVIEW: frozenset({A.DECIDED, A.WITHDRAWN}),
+        # A decided application reopens when a waitlisted delegate is offered later.
+        A.DECIDED: frozenset({A.IN_REVIEW}),
+        A.WITHDRAWN: frozenset(),
+    },
+    Award: {
+        W.PENDING: frozenset({W.OFFERED, W.WAITLISTED, W.REJECTED, W.CANCELLED}),
+        W.WAITLISTED: frozenset({W.OFFERED, W.REJECTED, W.CANCELLED}),
+        W.OFFERED: frozenset({W.ACCEPTED, W.DECLINED, W.EXPIRED, W.CANCELLED}),
+        W.ACCEPTED: frozenset({W.ATTENDED, W.NO_SHOW, W.CANCELLED}),
+        W.REJECTED: frozenset(),
+        W.DECLINED: frozenset(),
+        W.EXPIRED: frozenset(),
+        W.CANCELLED: frozenset(),
+        W.ATTENDED: frozenset(),
+        W.NO_SHOW: frozenset(),
+    },
+}
+
+
+def allowed(obj: Application | Award, target: Any) -> bool:
+    return target in TRANSITIONS[type(obj)][obj.status]
+
+
+def transition(
+    obj: Application | Award,
+    target: Any,
+    actor: User | None,
+    reason: str | None = None,
+) -> None:
+    """Move `obj` to `target` or raise InvalidTransition; audited, not committed."""
+    current = obj.status
+    if not allowed(obj, target):
+        raise InvalidTransition(
+            f"{type(obj).__name__} cannot go from {current.value} to {target.value}"
+        )
+    obj.status = target
+    after: dict[str, Any] = {"status": target}
+    if reason:
+        after["reason"] = reason
+    record(actor, "status", obj, before={"status": current}, after=after)

@@ -1,0 +1,1 @@
+"""Letters: the frozen context, the pure renderer and its fetcher, issuing and verifying."""

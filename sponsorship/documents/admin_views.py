@@ -1,0 +1,116 @@
+"""Award letters for administrators: preview, issue, revoke and download one, and issue a
+meeting's letters in bulk in the background.
+
+Registered inside the `admin` blueprint, whose before_request admits administrators only.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sponsorship import jobs
+from sponsorship.documents import letters
+from sponsorship.extensions import db
+from sponsorship.models import Award, Delegate, Letter, Meeting
+from sponsorship.web.refusals import refusal
+from sponsorship.web.responses import file_response, pdf_response
+
+bp = Blueprint("letters", __name__, url_prefix="/review")
+
+
+def _application_url(delegate: Delegate) -> str:
+    url = url_for("admin.review.application", application_id=delegate.application_id)
+    return f"{url}#d{delegate.id}"
+
+
+@bp.get("/awards/<int:award_id>/letter/preview")
+def letter_preview(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    as_pdf = request.args.get("format") == "pdf"
+    content = letters.preview(award, as_pdf=as_pdf)
+    if as_pdf:
+        return pdf_response(content, f"{award.reference}-preview.pdf", inline=True)
+    response = make_response(content)
+    # The letter's own stylesheet is print-only; shown as it is, sandboxed.
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    )
+    return response
+
+
+@bp.post("/awards/<int:award_id>/letter")
+def letter_issue(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    with refusal():
+        letter = letters.issue(award, current_user)
+        flash(
+            _(
+                "Letter version %(version)s issued; verification code %(code)s.",
+                version=letter.version,
+                code=letter.verification_code,
+            ),
+            "success",
+        )
+    return redirect(_application_url(award.delegate))
+
+
+@bp.post("/letters/<int:letter_id>/revoke")
+def letter_revoke(letter_id: int):
+    letter = db.get_or_404(Letter, letter_id)
+    with refusal():
+        letters.revoke(letter, current_user, reason=request.form.get("reason", "")[:500])
+        flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
+    return redirect(_application_url(letter.award.delegate))
+
+
+@bp.get("/letters/<int:letter_id>/download")
+def letter_download(letter_id: int):
+    letter = db.get_or_404(Letter, letter_id)
+    return pdf_response(letter.pdf, f"{letter.award.reference}-v{letter.version}.pdf")
+
+
+@bp.get("/meetings/<int:meeting_id>/letters")
+def letters_page(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    running = jobs.bulk_running(meeting_id)
+    body = render_template(
+        "documents/letters.html",
+        meeting=meeting,
+        progress=letters.progress(meeting_id),
+        running=running,
+    )
+    headers = {"Refresh": "2"} if running else {}
+    return body, 200, headers
+
+
+@bp.get("/meetings/<int:meeting_id>/letters/status")
+def letters_status(meeting_id: int):
+    db.get_or_404(Meeting, meeting_id)
+    return jsonify({**letters.progress(meeting_id), "running": jobs.bulk_running(meeting_id)})
+
+
+@bp.post("/meetings/<int:meeting_id>/letters")
+def letters_bulk(meeting_id: int):
+    db.get_or_404(Meeting, meeting_id)
+    jobs.start_bulk_letters(meeting_id, current_user.id)
+    flash(_("Issuing the meeting's letters in the background."), "info")
+    return redirect(url_for(".letters_page", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>/letters.zip")
+def letters_zip(meeting_id: int):
+    db.get_or_404(Meeting, meeting_id)
+    return file_response(
+        letters.letters_zip(meeting_id), "application/zip", f"letters-meeting-{meeting_id}.zip"
+    )

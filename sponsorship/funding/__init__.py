@@ -1,0 +1,1 @@
+"""The money: the fund ledger, donors and contributions, the fund's overview."""

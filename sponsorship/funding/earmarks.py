@@ -1,0 +1,194 @@
+"""Which money may pay for what, and in which order: the earmark and priority rules of the
+ledger (see `sponsorship.funding.ledger` for the whole rulebook).
+
+`Purpose.allows`, `priority_key`, `usable` and `plan` are plain functions over anything
+shaped like a contribution, so the scale generator runs the very same rules over its
+in-memory rows; `Purpose.clauses` and `PRIORITY` say the same in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Application,
+    Award,
+    Contribution,
+    ContributionStatus,
+    ConventionStatus,
+    Delegate,
+    Meeting,
+    MeetingKind,
+    MeetingSession,
+    RegionalGroup,
+    State,
+    Theme,
+    application_sessions,
+)
+from sponsorship.models.base import Money
+
+ZERO = Decimal(0)
+
+_EARMARKS = (
+    Contribution.earmark_meeting_id,
+    Contribution.earmark_meeting_kind,
+    Contribution.earmark_year,
+    Contribution.earmark_region,
+    Contribution.earmark_theme,
+)
+#: base_amount - committed - spent, typed so that it reads back as a Decimal.
+AVAILABLE = sa.type_coerce(
+    Contribution.base_amount - Contribution.committed - Contribution.spent, Money()
+)
+#: The global order money is used in; rows are also locked in this order.
+PRIORITY = (
+    sum(sa.case((col.is_not(None), 1), else_=0) for col in _EARMARKS).desc(),
+    sa.case((Contribution.spend_by.is_(None), 1), else_=0),
+    Contribution.spend_by,
+    Contribution.received_on,
+    Contribution.id,
+)
+
+
+def priority_key(c: Contribution) -> tuple:
+    """PRIORITY, in Python."""
+    return (
+        -c.restriction_count,
+        c.spend_by is None,
+        c.spend_by or date.max,
+        c.received_on or date.max,
+        c.id,
+    )
+
+
+def usable(c: Contribution, on: date) -> Decimal:
+    """What `c` can still commit on `on`: nothing if not received or past its spend-by."""
+    if c.status != ContributionStatus.RECEIVED or (c.spend_by is not None and c.spend_by < on):
+        return ZERO
+    return max(c.available, ZERO)
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What money would pay for: an award, or (region and themes open) a meeting."""
+
+    meeting_id: int
+    kind: MeetingKind
+    year: int
+    #: None: any region (a meeting's budget, before a delegate is known).
+    region: RegionalGroup | None = None
+    #: None: any theme.
+    themes: frozenset[Theme] | None = None
+
+    def allows(self, c: Contribution, on: date) -> bool:
+        return (
+            c.status == ContributionStatus.RECEIVED
+            and (c.spend_by is None or c.spend_by >= on)
+            and c.earmark_meeting_id in (None, self.meeting_id)
+            and c.earmark_meeting_kind in (None, self.kind)
+            and c.earmark_year in (None, self.year)
+            and (self.region is None or c.earmark_region in (None, self.region))
+            and (self.themes is None or c.earmark_theme is None or c.earmark_theme in self.themes)
+        )
+
+    def clauses(self, on: date) -> list:
+        """`allows`, in SQL."""
+        clauses = [
+            Contribution.status == ContributionStatus.RECEIVED,
+            sa.or_(Contribution.spend_by.is_(None), Contribution.spend_by >= on),
+            sa.or_(
+                Contribution.earmark_meeting_id.is_(None),
+                Contribution.earmark_meeting_id == self.meeting_id,
+            ),
+            sa.or_(
+                Contribution.earmark_meeting_kind.is_(None),
+                Contribution.earmark_meeting_kind == self.kind,
+            ),
+            sa.or_(Contribution.earmark_year.is_(None), Contribution.earmark_year == self.year),
+        ]
+        if self.region is not None:
+            clauses.append(
+                sa.or_(
+                    Contribution.earmark_region.is_(None),
+                    Contribution.earmark_region == self.region,
+                )
+            )
+        if self.themes is not None:
+            theme_ok = [Contribution.earmark_theme.is_(None)]
+            if self.themes:
+                theme_ok.append(Contribution.earmark_theme.in_(sorted(self.themes)))
+            clauses.append(sa.or_(*theme_ok))
+        return clauses
+
+
+def meeting_purpose(meeting: Meeting) -> Purpose:
+    """A meeting's budget: money any of its delegates could be paid with."""
+    themes = {s.theme for s in meeting.sessions} | {Theme.UNIVERSALIZATION}
+    return Purpose(meeting.id, meeting.kind, meeting.starts_on.year, None, frozenset(themes))
+
+
+def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
+    """Each award's purpose, in one query whatever the number of awards: a row per
+    theme of the sessions its application serves (one row, theme NULL, for none)."""
+    ids = list(award_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Award.id,
+            Meeting.id,
+            Meeting.kind,
+            Meeting.starts_on,
+            State.regional_group,
+            State.convention_status,
+            MeetingSession.theme,
+        )
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .join(Meeting, Application.meeting_id == Meeting.id)
+        .join(State, Application.state_id == State.id)
+        .outerjoin(application_sessions, application_sessions.c.application_id == Application.id)
+        .outerjoin(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
+        .where(Award.id.in_(ids))
+    ).all()
+    themes: dict[int, set[Theme]] = {}
+    for award_id, *_rest, convention, theme in rows:
+        award_themes = themes.setdefault(award_id, set())
+        if theme is not None:
+            award_themes.add(Theme(theme))
+        if convention != ConventionStatus.STATE_PARTY:
+            award_themes.add(Theme.UNIVERSALIZATION)
+    return {
+        award_id: Purpose(
+            meeting_id,
+            MeetingKind(kind),
+            starts_on.year,
+            RegionalGroup(region),
+            frozenset(themes[award_id]),
+        )
+        for award_id, meeting_id, kind, starts_on, region, _convention, _theme in rows
+    }
+
+
+def award_purpose(award_id: int) -> Purpose:
+    return award_purposes([award_id])[award_id]
+
+
+def plan(cost: Decimal, balances: Iterable[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
+    """Take `cost` from (id, balance) pairs in the order given; [] if they fall short."""
+    takes, remaining = [], cost
+    for key, balance in balances:
+        if remaining <= 0:
+            break
+        take = min(balance, remaining)
+        if take > 0:
+            takes.append((key, take))
+            remaining -= take
+    return takes if remaining <= 0 else []

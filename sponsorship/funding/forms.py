@@ -1,0 +1,188 @@
+"""Forms of the fund pages: donors, contributions and their receipt. They parse; services
+decide."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import (
+    NumberFormatError,
+    format_decimal,
+    get_currency_name,
+    list_currencies,
+    parse_decimal,
+)
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from sponsorship.extensions import db
+from sponsorship.funding.contributions import DonorDetails, Earmarks, Receipt
+from sponsorship.models import Donor, Meeting, MeetingKind, RegionalGroup, Theme
+from sponsorship.web.forms import BaseForm, choices, enum_pairs
+from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, THEME_LABELS
+
+_PLAIN_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+
+
+class LocalDecimalField(DecimalField):
+    """An amount typed as the user's language writes it ("1 234,50" in French, "1,234.50"
+    in English); a plain "1234.50" is understood in every language."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, places=None, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = re.sub(r"\s", "", valuelist[0])
+        try:
+            self.data = _parse_local(raw)
+        except (NumberFormatError, InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(_l("Enter a number, such as 1234.50.")) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(
+            self.data, locale=get_locale(), decimal_quantization=False, group_separator=False
+        )
+
+
+def _parse_local(raw: str) -> Decimal:
+    try:
+        return parse_decimal(raw, locale=get_locale(), strict=True)
+    except NumberFormatError:
+        if _PLAIN_DECIMAL.match(raw):
+            return Decimal(raw)
+        raise
+
+
+def _enum_choices(labels: dict, members) -> list:
+    """Choices of an optional earmark: none, or one of `members`."""
+    return choices([("", _l("— none —")), *enum_pairs(members, labels)])
+
+
+class DonorForm(BaseForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    country_iso3 = StringField(
+        _l("Country code (ISO 3166, three letters)"), validators=[Optional(), Length(min=3, max=3)]
+    )
+    org_identifier = StringField(
+        _l("Organisation identifier (IATI, 360Giving)"), validators=[Optional(), Length(max=100)]
+    )
+
+    def details(self) -> DonorDetails:
+        return DonorDetails(
+            name=self.name.data,
+            short_name=self.short_name.data,
+            country_iso3=self.country_iso3.data,
+            org_identifier=self.org_identifier.data,
+        )
+
+
+class EarmarkFields(BaseForm):
+    meeting_id = SelectField(_l("Earmarked for a meeting"), coerce=int, validators=[Optional()])
+    meeting_kind = SelectField(
+        _l("Earmarked for a kind of meeting"),
+        choices=_enum_choices(MEETING_KIND_LABELS, MeetingKind),
+        validators=[Optional()],
+    )
+    year = IntegerField(
+        _l("Earmarked for a year"), validators=[Optional(), NumberRange(min=2000, max=2100)]
+    )
+    region = SelectField(
+        _l("Earmarked for a regional group"),
+        choices=_enum_choices(REGION_LABELS, RegionalGroup),
+        validators=[Optional()],
+    )
+    theme = SelectField(
+        _l("Earmarked for a theme"),
+        choices=_enum_choices(THEME_LABELS, Theme),
+        validators=[Optional()],
+    )
+    spend_by = DateField(_l("Spend by"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def setup(self) -> None:
+        meetings = db.session.execute(
+            select(Meeting.id, Meeting.title).order_by(Meeting.starts_on.desc())
+        )
+        self.meeting_id.choices = choices([(0, _l("— none —")), *meetings])
+
+    def earmarks(self) -> Earmarks:
+        return Earmarks(
+            meeting_id=self.meeting_id.data or None,
+            meeting_kind=MeetingKind(self.meeting_kind.data) if self.meeting_kind.data else None,
+            year=self.year.data,
+            region=RegionalGroup(self.region.data) if self.region.data else None,
+            theme=Theme(self.theme.data) if self.theme.data else None,
+        )
+
+
+class ContributionForm(EarmarkFields):
+    donor_id = SelectField(_l("Donor"), coerce=int, validators=[InputRequired()])
+    reference = StringField(_l("Reference"), validators=[InputRequired(), Length(max=60)])
+    currency = SelectField(_l("Currency"), validators=[InputRequired()])
+    amount = LocalDecimalField(_l("Amount pledged"), validators=[InputRequired()])
+    pledged_on = DateField(_l("Pledged on"), validators=[InputRequired()])
+    # Filled when the money has already arrived.
+    received_on = DateField(_l("Received on"), validators=[Optional()])
+    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[Optional()])
+    rate_date = DateField(_l("Rate date"), validators=[Optional()])
+
+    def setup(self) -> None:
+        super().setup()
+        donors = db.session.execute(select(Donor.id, Donor.name).order_by(Donor.name))
+        self.donor_id.choices = choices(donors)
+        self.currency.choices = _currency_choices()
+
+    def receipt(self) -> Receipt | None:
+        if not self.received_on.data:
+            return None
+        return Receipt(
+            received_on=self.received_on.data,
+            exchange_rate=self.exchange_rate.data,
+            rate_date=self.rate_date.data or self.received_on.data,
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.received_on.data and self.exchange_rate.data is None:
+            self.exchange_rate.errors.append(_("Give the rate the money was converted at."))
+            ok = False
+        return ok
+
+
+class ContributionEditForm(EarmarkFields):
+    reference = StringField(_l("Reference"), validators=[InputRequired(), Length(max=60)])
+
+
+class ReceiveForm(BaseForm):
+    amount = LocalDecimalField(_l("Amount received"), validators=[InputRequired()])
+    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[InputRequired()])
+    received_on = DateField(_l("Received on"), validators=[InputRequired()])
+    rate_date = DateField(_l("Rate date"), validators=[InputRequired()])
+
+
+class CancelForm(BaseForm):
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+
+
+def _currency_choices() -> list:
+    locale = get_locale()
+    base = current_app.config["BASE_CURRENCY"]
+    common = [base, "EUR", "USD", "NOK", "AUD", "GBP", "SEK", "DKK", "CAD", "JPY", "NZD"]
+    codes = list(dict.fromkeys(common)) + sorted(set(list_currencies()) - set(common))
+    return choices((c, f"{c} — {get_currency_name(c, locale=locale)}") for c in codes)

@@ -1,0 +1,177 @@
+"""Administering meetings: their dates, sessions, window, rates and cap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from sponsorship.core.audit import record
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Meeting,
+    MeetingKind,
+    MeetingSession,
+    Theme,
+    User,
+    application_sessions,
+)
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    kind: MeetingKind
+    number: int | None
+    title: str
+    venue: str
+    city: str
+    starts_on: date
+    ends_on: date
+    applications_open_on: date
+    applications_close_on: date
+    offer_response_days: int
+    dsa_rate: Decimal
+    dsa_currency: str
+    terminal_expenses: Decimal
+    delegate_cap: int
+    report_due_days: int = 30
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    title: str
+    theme: Theme
+    held_on: date
+    #: An existing session to change; None for a new one.
+    id: int | None = None
+
+
+def _check(d: MeetingDetails, sessions: Sequence[SessionDetails]) -> None:
+    if not d.title.strip():
+        raise DomainError(_("A meeting needs a title."))
+    if d.ends_on < d.starts_on:
+        raise DomainError(_("The meeting cannot end before it starts."))
+    if d.applications_close_on < d.applications_open_on:
+        raise DomainError(_("The application window cannot close before it opens."))
+    if d.applications_close_on > d.ends_on:
+        raise DomainError(_("Applications must close before the meeting ends."))
+    if d.delegate_cap < 1:
+        raise DomainError(_("Allow at least one delegate per State."))
+    if d.offer_response_days < 1:
+        raise DomainError(_("Give at least one day to answer an offer."))
+    if d.report_due_days < 0:
+        raise DomainError(_("The report delay cannot be negative."))
+    if d.dsa_rate < 0 or d.terminal_expenses < 0:
+        raise DomainError(_("Rates cannot be negative."))
+    if len(d.dsa_currency) != 3 or not d.dsa_currency.isalpha():
+        raise DomainError(_("The currency is a three-letter ISO 4217 code."))
+    for s in sessions:
+        if not d.starts_on <= s.held_on <= d.ends_on:
+            raise DomainError(
+                _("The session “%(title)s” is outside the meeting's dates.", title=s.title)
+            )
+
+
+def _values(meeting: Meeting) -> dict:
+    return {
+        **{key: getattr(meeting, key) for key in MeetingDetails.__dataclass_fields__},
+        "sessions": [
+            {"id": s.id, "title": s.title, "theme": s.theme, "held_on": s.held_on}
+            for s in meeting.sessions
+        ],
+    }
+
+
+def _apply(meeting: Meeting, d: MeetingDetails) -> None:
+    for key, value in asdict(d).items():
+        setattr(meeting, key, value.strip() if isinstance(value, str) else value)
+    meeting.dsa_currency = d.dsa_currency.upper()
+
+
+def create_meeting(
+    actor: User, details: MeetingDetails, sessions: Sequence[SessionDetails]
+) -> Meeting:
+    """A new meeting with its sessions; its window starts closed. One transaction."""
+    _check(details, sessions)
+    meeting = Meeting(window_open=False)
+    _apply(meeting, details)
+    meeting.sessions = [
+        MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on) for s in sessions
+    ]
+    db.session.add(meeting)
+    db.session.flush()
+    record(actor, "meeting.create", meeting, after=_values(meeting))
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(
+    actor: User,
+    meeting: Meeting,
+    details: MeetingDetails,
+    sessions: Sequence[SessionDetails],
+) -> Meeting:
+    """Change a meeting and its sessions; sessions not listed are removed.
+
+    A session that applications have chosen cannot be removed: the delegates were
+    nominated (and will be priced) for it.
+    """
+    _check(details, sessions)
+    before = _values(meeting)
+    existing = {s.id: s for s in meeting.sessions}
+    kept = {s.id for s in sessions if s.id is not None}
+    if kept - existing.keys():
+        raise DomainError(_("A session does not belong to this meeting."))
+    removed = existing.keys() - kept
+    if removed:
+        chosen = db.session.scalar(
+            select(func.count()).where(application_sessions.c.session_id.in_(removed))
+        )
+        if chosen:
+            raise DomainError(
+                _("A session that applications have chosen cannot be removed; rename it instead.")
+            )
+    _apply(meeting, details)
+    for session_id in removed:
+        meeting.sessions.remove(existing[session_id])
+    for s in sessions:
+        if s.id is None:
+            meeting.sessions.append(
+                MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
+            )
+        else:
+            row = existing[s.id]
+            row.title, row.theme, row.held_on = s.title.strip(), s.theme, s.held_on
+    db.session.flush()
+    after = _values(meeting)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        record(
+            actor,
+            "meeting.update",
+            meeting,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+    db.session.commit()
+    return meeting
+
+
+def set_window(actor: User, meeting: Meeting, open_: bool) -> None:
+    """Open or close the application window (the dates still bound it). Audited."""
+    if meeting.window_open == open_:
+        return
+    record(
+        actor,
+        "meeting.open_window" if open_ else "meeting.close_window",
+        meeting,
+        before={"window_open": meeting.window_open},
+        after={"window_open": open_},
+    )
+    meeting.window_open = open_
+    db.session.commit()

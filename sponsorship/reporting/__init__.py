@@ -1,0 +1,1 @@
+"""Reports: the programme's and each donor's figures, charts, exports, open data and PDFs."""

@@ -1,0 +1,1 @@
+"""The review: scoring and ranking, pricing, decisions on delegates, and what follows the offer."""

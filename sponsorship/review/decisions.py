@@ -1,0 +1,482 @@
+"""Deciding on delegates and running the offers to the end of the meeting.
+
+Offer, waitlist, reject (one by one or over a selection); expire overdue offers and
+find the waitlisted delegates the released money now pays for; after the meeting,
+attendance, actual costs, reconciliation and the delegates' reports.
+
+Every status change goes through the one transition table (`workflow.transition`),
+so an illegal move is refused here whatever the page showed. Every function that
+moves money runs inside one `ledger.transaction()`: the offer commits the money, moves
+the award and queues the mail together, or does none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from sponsorship.core.audit import record
+from sponsorship.core.errors import DomainError, InvalidTransition
+from sponsorship.core.workflow import allowed, transition
+from sponsorship.extensions import db
+from sponsorship.funding import ledger
+from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardCostLine,
+    AwardStatus,
+    CostKind,
+    CostStage,
+    Delegate,
+    Meeting,
+    User,
+)
+from sponsorship.models.base import utcnow
+from sponsorship.review import queue as review
+from sponsorship.review.pricing import ensure_award, hold_application
+from sponsorship.review.scoring import QUEUE_STATUSES
+
+ZERO = Decimal(0)
+#: An application is decided once none of its delegates awaits a decision.
+UNDECIDED = frozenset({AwardStatus.PENDING})
+
+
+def _label(award: Award) -> str:
+    return f"{award.delegate.name} ({award.reference})"
+
+
+def _check_reviewable(application: Application) -> None:
+    if application.status not in QUEUE_STATUSES:
+        raise DomainError(
+            _(
+                "Only a submitted application is decided on (this one is %(status)s).",
+                status=application.status.value,
+            )
+        )
+
+
+def _refresh_application(application: Application, actor: User | None) -> None:
+    """First decision: submitted -> in review. No delegate left pending: -> decided."""
+    if application.status == ApplicationStatus.SUBMITTED:
+        transition(application, ApplicationStatus.IN_REVIEW, actor)
+    pending = any(d.award is None or d.award.status in UNDECIDED for d in application.delegates)
+    if application.status == ApplicationStatus.IN_REVIEW and not pending:
+        transition(application, ApplicationStatus.DECIDED, actor)
+
+
+def _refuse_unless(award: Award, target: AwardStatus) -> None:
+    if not allowed(award, target):
+        raise InvalidTransition(
+            _(
+                "%(name)s cannot be moved from “%(current)s” to “%(target)s”.",
+                name=award.delegate.name,
+                current=award.status.value,
+                target=target.value,
+            )
+        )
+
+
+def _locked_award(award_id: int) -> Award:
+    """The award, re-read under a row lock (PostgreSQL; SQLite's IMMEDIATE transaction
+    already serialises), so a concurrent answer is seen before we act."""
+    return db.session.scalar(
+        select(Award)
+        .where(Award.id == award_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def offer_deadline(meeting: Meeting, today: date) -> date:
+    """Today + the meeting's response days, but never on or after its first day."""
+    deadline = today + timedelta(days=meeting.offer_response_days)
+    return max(today, min(deadline, meeting.starts_on - timedelta(days=1)))
+
+
+def _notify(award: Award, actor: User | None) -> None:
+    """Queue the offer mail (the applicant journey's outbox), in our transaction."""
+    from sponsorship.applications.offers import notify_offer
+
+    notify_offer(award, actor)
+
+
+def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) -> Award:
+    """Offer the delegate a sponsorship: commit the priced estimate through the ledger,
+    move the award to offered with its deadline, and queue the offer mail.
+
+    All or nothing: when the earmarked funds do not cover the estimate the ledger
+    raises `InsufficientFunds` and nothing at all is written.
+    """
+    today = today or date.today()
+    award = delegate.award
+    if award is None or award.total(CostStage.ESTIMATE) <= 0:
+        raise DomainError(_("Price %(name)s before making an offer.", name=delegate.name))
+    _check_reviewable(delegate.application)
+    _refuse_unless(award, AwardStatus.OFFERED)
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.commit()
+    with ledger.transaction():
+        hold_application(delegate)
+        funding = ledger.allocate(award, actor, on=today)  # locks the award and refreshes it
+        _refuse_unless(award, AwardStatus.OFFERED)
+        application = award.delegate.application
+        _check_reviewable(application)
+        meeting = application.meeting
+        transition(award, AwardStatus.OFFERED, actor)
+        award.offered_at = utcnow()
+        award.offer_deadline = offer_deadline(meeting, today)
+        award.decision_reason = None
+        record(
+            actor,
+            "award.offer",
+            award,
+            after={"committed": funding.amount, "deadline": award.offer_deadline},
+        )
+        _refresh_application(application, actor)
+        _notify(award, actor)
+    return award
+
+
+def waitlist(actor: User | None, delegate: Delegate, *, reason: str | None = None) -> Award:
+    """Put a priced delegate on the waiting list (offered later if money frees up)."""
+    with ledger.transaction():
+        hold_application(delegate)
+        _check_reviewable(delegate.application)
+        award = ensure_award(delegate)
+        if award.total(CostStage.ESTIMATE) <= 0:
+            raise DomainError(
+                _(
+                    "Price %(name)s before the waiting list: it is offered by what fits.",
+                    name=delegate.name,
+                )
+            )
+        transition(award, AwardStatus.WAITLISTED, actor, reason=reason or None)
+        _refresh_application(delegate.application, actor)
+    return award
+
+
+def reject(actor: User | None, delegate: Delegate, *, reason: str) -> Award:
+    """Reject with a reason, which the applicant sees."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason shown to the applicant."))
+    with ledger.transaction():
+        hold_application(delegate)
+        _check_reviewable(delegate.application)
+        award = ensure_award(delegate)
+        transition(award, AwardStatus.REJECTED, actor, reason=reason)
+        award.decision_reason = reason
+        _refresh_application(delegate.application, actor)
+    return award
+
+
+def cancel(actor: User | None, award: Award, *, reason: str) -> Decimal:
+    """Withdraw an offer or a sponsorship before the meeting.
+
+    An open offer's money is released at once. An accepted sponsorship keeps its money
+    committed: tickets may already be bought, so its actual costs are recorded and
+    reconciled like any other, which releases what was not spent.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason shown to the applicant."))
+    _refuse_unless(award, AwardStatus.CANCELLED)
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.commit()
+    released = ZERO
+    with ledger.transaction():
+        award = _locked_award(award.id)
+        _refuse_unless(award, AwardStatus.CANCELLED)
+        if award.status in (AwardStatus.OFFERED, AwardStatus.WAITLISTED, AwardStatus.PENDING):
+            released = ledger.release(award, actor, reason="cancelled")
+        transition(award, AwardStatus.CANCELLED, actor, reason=reason)
+        award.decision_reason = reason
+    return released
+
+
+# --- Over a selection ----------------------------------------------------------------
+
+
+class Action:
+    PRICE = "price"
+    OFFER = "offer"
+    WAITLIST = "waitlist"
+    REJECT = "reject"
+    ALL = (PRICE, OFFER, WAITLIST, REJECT)
+
+
+@dataclass
+class BulkResult:
+    done: list[str] = field(default_factory=list)
+    #: (delegate name, why it was refused)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def bulk(
+    actor: User,
+    delegate_ids: Sequence[int],
+    action: str,
+    *,
+    reason: str | None = None,
+    meeting_id: int | None = None,
+    today: date | None = None,
+) -> BulkResult:
+    """Apply one decision to each delegate, in the order given (the queue's rank).
+
+    Each delegate is its own transaction: one refused offer (the money ran out) does
+    not undo the offers before it, and is reported with its reason.
+    """
+    from sponsorship.review import pricing
+
+    if action not in Action.ALL:
+        raise DomainError(_("Choose a decision."))
+    if action == Action.REJECT and not (reason or "").strip():
+        raise DomainError(_("Give the reason shown to the applicant."))
+    if not delegate_ids:
+        raise DomainError(_("Select at least one delegate."))
+    stmt = (
+        select(Delegate)
+        .where(Delegate.id.in_(delegate_ids))
+        .options(selectinload(Delegate.application), selectinload(Delegate.award))
+    )
+    found = {d.id: d for d in db.session.scalars(stmt)}
+    result = BulkResult()
+    for delegate_id in dict.fromkeys(delegate_ids):
+        delegate = found.get(delegate_id)
+        if delegate is None or (
+            meeting_id is not None and delegate.application.meeting_id != meeting_id
+        ):
+            result.refused.append((str(delegate_id), _("Not a delegate of this meeting.")))
+            continue
+        name = delegate.name
+        try:
+            if action == Action.PRICE:
+                pricing.price(actor, delegate)
+            elif action == Action.OFFER:
+                offer(actor, delegate, today=today)
+            elif action == Action.WAITLIST:
+                waitlist(actor, delegate, reason=reason)
+            else:
+                reject(actor, delegate, reason=reason or "")
+        except DomainError as exc:
+            db.session.rollback()
+            result.refused.append((name, str(exc)))
+        else:
+            result.done.append(name)
+    return result
+
+
+# --- Offers over time ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    award_id: int
+    reference: str
+    delegate: str
+    meeting_id: int
+    cost: Decimal
+
+
+@dataclass
+class ExpiryResult:
+    expired: list[str] = field(default_factory=list)
+    released: Decimal = ZERO
+    #: Waitlisted delegates the money now pays for, best-ranked first.
+    proposals: list[Proposal] = field(default_factory=list)
+    #: With auto-offer on: those offered.
+    offered: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def ranked_waitlist(
+    meeting: Meeting, today: date | None = None, ranking: review.Ranking | None = None
+) -> list[ledger.WaitlistCheck]:
+    """The meeting's waiting list in priority order, each marked fits or not; `ranking`
+    is the meeting's, when the caller has it already."""
+    needs = db.session.execute(ledger.waitlisted_with_needs(meeting)).all()
+    if not needs:
+        return []
+    ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of(
+        {award.delegate.application_id for award, _cost in needs}
+    )
+    last = (len(ranks) + 1, 0)
+
+    def priority(need: tuple[Award, Decimal]) -> tuple:
+        award = need[0]
+        return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
+
+    return ledger.waitlist(meeting, on=today, needs=sorted(needs, key=priority))
+
+
+def expire_offers(
+    today: date | None = None, *, auto_offer: bool | None = None, actor: User | None = None
+) -> ExpiryResult:
+    """Expire offers whose deadline has passed, release their money, and list (or, with
+    `auto_offer`, offer) the waitlisted delegates of those meetings who now fit.
+
+    Idempotent: an offer is expired once; each is its own transaction.
+    """
+    today = today or date.today()
+    if auto_offer is None:
+        auto_offer = current_app.config.get("AUTO_OFFER_WAITLIST", False)
+    result = ExpiryResult()
+    overdue = db.session.scalars(
+        select(Award.id)
+        .where(Award.status == AwardStatus.OFFERED, Award.offer_deadline < today)
+        .order_by(Award.offer_deadline, Award.id)
+    ).all()
+    db.session.commit()
+    meetings: dict[int, Meeting] = {}
+    for award_id in overdue:
+        with ledger.transaction():
+            award = _locked_award(award_id)
+            if award.status != AwardStatus.OFFERED or not (
+                award.offer_deadline and award.offer_deadline < today
+            ):
+                continue  # answered meanwhile
+            released = ledger.release(award, actor, reason="expired")
+            transition(award, AwardStatus.EXPIRED, actor, reason="deadline passed")
+            result.expired.append(_label(award))
+            result.released += released
+            meeting = award.delegate.application.meeting
+            meetings[meeting.id] = meeting
+    for meeting in meetings.values():
+        for check in ranked_waitlist(meeting, today):
+            if not check.fits:
+                continue
+            award = check.award
+            if auto_offer:
+                try:
+                    offer(actor, award.delegate, today=today)
+                except DomainError as exc:
+                    db.session.rollback()
+                    result.refused.append((_label(award), str(exc)))
+                else:
+                    result.offered.append(_label(award))
+            else:
+                result.proposals.append(
+                    Proposal(award.id, award.reference, award.delegate.name, meeting.id, check.cost)
+                )
+        if result.proposals:
+            record(
+                actor,
+                "waitlist.proposed",
+                meeting,
+                after={
+                    "awards": [p.reference for p in result.proposals if p.meeting_id == meeting.id]
+                },
+            )
+    db.session.commit()
+    return result
+
+
+# --- After the meeting ---------------------------------------------------------------
+
+
+def record_attendance(
+    actor: User, award: Award, attended: bool, *, today: date | None = None
+) -> None:
+    """Attended or no-show, for an accepted award, once the meeting has begun."""
+    today = today or date.today()
+    meeting = award.delegate.application.meeting
+    if today < meeting.starts_on:
+        raise DomainError(_("Attendance is recorded once the meeting has begun."))
+    target = AwardStatus.ATTENDED if attended else AwardStatus.NO_SHOW
+    _refuse_unless(award, target)
+    try:
+        transition(award, target, actor)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class ActualCosts:
+    ticket: Decimal = ZERO
+    dsa: Decimal = ZERO
+    other: Decimal = ZERO
+
+
+def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decimal:
+    """Replace the award's actual cost lines (what was paid); before reconciliation."""
+    if award.reconciled_at is not None:
+        raise DomainError(_("This award is already reconciled; its costs are final."))
+    if award.status not in ledger.RECONCILABLE:
+        raise DomainError(
+            _("Actual costs are recorded after the meeting (attended, no-show or cancelled).")
+        )
+    amounts = {CostKind.AIRFARE: costs.ticket, CostKind.DSA: costs.dsa, CostKind.OTHER: costs.other}
+    if any(Decimal(v) < 0 for v in amounts.values()):
+        raise DomainError(_("Amounts cannot be negative."))
+    descriptions = {
+        CostKind.AIRFARE: _("Ticket as invoiced"),
+        CostKind.DSA: _("DSA paid"),
+        CostKind.OTHER: _("Other costs"),
+    }
+    try:
+        before = award.total(CostStage.ACTUAL)
+        for line in [x for x in award.cost_lines if x.stage == CostStage.ACTUAL]:
+            award.cost_lines.remove(line)
+        for kind, amount in amounts.items():
+            if amount:
+                award.cost_lines.append(
+                    AwardCostLine(
+                        kind=kind,
+                        stage=CostStage.ACTUAL,
+                        description=descriptions[kind],
+                        quantity=Decimal(1),
+                        unit_amount=Decimal(amount),
+                        amount=Decimal(amount),
+                    )
+                )
+        after = award.total(CostStage.ACTUAL)
+        record(
+            actor,
+            "award.actual_costs",
+            award,
+            before={"actual": before},
+            after={"actual": after, **{k.value: v for k, v in amounts.items()}},
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return after
+
+
+def reconcile(
+    actor: User, award: Award, *, overspend: ledger.Overspend | None = None
+) -> ledger.Reconciliation:
+    """Spend the actual costs from the award's money and release the rest (the ledger)."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.commit()
+    return ledger.reconcile(award, actor, overspend=overspend)
+
+
+def mark_report_received(actor: User, award: Award) -> None:
+    if award.status != AwardStatus.ATTENDED:
+        raise DomainError(_("Only a delegate who attended reports on the meeting."))
+    if award.report_received_at is not None:
+        return
+    award.report_received_at = utcnow()
+    record(actor, "award.report_received", award, after={"by": "administrator"})
+    db.session.commit()
+
+
+def report_overdue(award: Award, today: date) -> bool:
+    meeting = award.delegate.application.meeting
+    return (
+        award.status == AwardStatus.ATTENDED
+        and award.report_received_at is None
+        and today > meeting.ends_on + timedelta(days=meeting.report_due_days)
+    )

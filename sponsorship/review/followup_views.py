@@ -1,0 +1,114 @@
+"""After the offer: cancelling an award, attendance, actual costs, reconciliation and the
+delegate's report, and the meeting's follow-up list.
+
+Registered inside the `admin` blueprint, whose before_request admits administrators only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sponsorship.extensions import db
+from sponsorship.funding import ledger
+from sponsorship.models import Award, Delegate, Meeting
+from sponsorship.review import decisions
+from sponsorship.review import queue as review
+from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
+from sponsorship.web.filters import money
+from sponsorship.web.refusals import refusal
+
+bp = Blueprint("followup", __name__, url_prefix="/review")
+
+
+def application_url(delegate: Delegate) -> str:
+    return (
+        url_for("admin.review.application", application_id=delegate.application_id)
+        + f"#d{delegate.id}"
+    )
+
+
+def _checked(form_class, **kwargs):
+    """The submitted form; a post without a valid token or field is a bad request."""
+    form = form_class(**kwargs)
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+@bp.get("/meetings/<int:meeting_id>/follow-up")
+def follow_up(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    return render_template(
+        "review/follow_up.html",
+        meeting=meeting,
+        rows=review.follow_up(meeting, date.today()),
+        report_due=meeting.ends_on + timedelta(days=meeting.report_due_days),
+    )
+
+
+@bp.post("/awards/<int:award_id>/cancel")
+def cancel(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    form = _checked(ReasonForm)
+    with refusal():
+        released = decisions.cancel(current_user, award, reason=form.reason.data or "")
+        flash(_("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success")
+    return redirect(application_url(award.delegate))
+
+
+@bp.post("/awards/<int:award_id>/attendance")
+def attendance(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    form = _checked(AttendanceForm)
+    with refusal():
+        decisions.record_attendance(current_user, award, form.attended.data == "1")
+        flash(_("Attendance recorded."), "success")
+    return redirect(application_url(award.delegate))
+
+
+@bp.post("/awards/<int:award_id>/costs")
+def costs(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    form = ActualCostsForm(prefix=f"a{award.id}")
+    if not form.validate_on_submit():
+        flash(_("Amounts are numbers of zero or more."), "error")
+        return redirect(application_url(award.delegate))
+    actual = decisions.ActualCosts(
+        ticket=form.ticket.data or 0, dsa=form.dsa.data or 0, other=form.other.data or 0
+    )
+    with refusal():
+        total = decisions.record_actual_costs(current_user, award, actual)
+        flash(_("Actual costs recorded: %(total)s.", total=money(total)), "success")
+    return redirect(application_url(award.delegate))
+
+
+@bp.post("/awards/<int:award_id>/reconcile")
+def reconcile(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    form = _checked(ReconcileForm)
+    overspend = ledger.Overspend(form.overspend.data) if form.overspend.data else None
+    with refusal():
+        result = decisions.reconcile(current_user, award, overspend=overspend)
+        flash(
+            _(
+                "Reconciled: %(spent)s spent, %(released)s released.",
+                spent=money(result.spent),
+                released=money(result.released),
+            ),
+            "success",
+        )
+    return redirect(application_url(award.delegate))
+
+
+@bp.post("/awards/<int:award_id>/report")
+def report(award_id: int):
+    award = db.get_or_404(Award, award_id)
+    _checked(ReasonForm)
+    with refusal():
+        decisions.mark_report_received(current_user, award)
+        flash(_("Report marked as received."), "success")
+    return redirect(application_url(award.delegate))

@@ -1,0 +1,101 @@
+"""Forms of the review: pricing, decisions, the weights and the fare table, and the
+after-meeting records. They parse; services decide."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from sponsorship.models import Criterion, RegionalGroup
+from sponsorship.review.scoring import CRITERION_LABELS
+from sponsorship.web.forms import BaseForm, choices
+from sponsorship.web.labels import REGION_LABELS
+
+
+class PriceForm(BaseForm):
+    sessions = SelectMultipleField(
+        _l("Sessions attended"),
+        coerce=int,
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    airfare = DecimalField(
+        _l("Airfare (empty: from the fare table)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0)],
+    )
+    visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), NumberRange(min=0)])
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField(
+        _l("Reason shown to the applicant"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class AttendanceForm(BaseForm):
+    attended = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class ActualCostsForm(BaseForm):
+    ticket = DecimalField(
+        _l("Ticket as invoiced"), places=2, validators=[Optional(), NumberRange(min=0)]
+    )
+    dsa = DecimalField(_l("DSA paid"), places=2, validators=[Optional(), NumberRange(min=0)])
+    other = DecimalField(_l("Other costs"), places=2, validators=[Optional(), NumberRange(min=0)])
+
+
+class ReconcileForm(BaseForm):
+    overspend = SelectField(
+        _l("If the actual costs exceed the committed money"),
+        choices=choices(
+            [
+                ("", _l("Stop and tell me")),
+                ("allocate", _l("Commit the difference from the funds")),
+                ("absorb", _l("Record it as paid outside the fund")),
+            ]
+        ),
+        validators=[Optional()],
+    )
+
+
+class WeightsForm(BaseForm):
+    horizon_years = IntegerField(
+        _l("Years ahead an Article 5 deadline counts as soon"),
+        validators=[InputRequired(), NumberRange(min=0, max=50)],
+    )
+
+
+for _criterion in Criterion:
+    setattr(
+        WeightsForm,
+        f"points_{_criterion.value}",
+        IntegerField(
+            CRITERION_LABELS[_criterion],
+            validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
+        ),
+    )
+
+
+class FaresForm(BaseForm):
+    pass
+
+
+for _region in RegionalGroup:
+    setattr(
+        FaresForm,
+        f"fare_{_region.value}",
+        DecimalField(
+            REGION_LABELS[_region.value], places=2, validators=[Optional(), NumberRange(min=0)]
+        ),
+    )

@@ -1,0 +1,475 @@
+"""Read models of the review: the ranked queue of a meeting and an application's history.
+
+Each is a fixed number of queries whatever the number of applications: the queue
+scores the whole meeting from one row per application (see `scoring`), filters and
+pages those rows in memory, then loads only the page's applications with their
+delegates, awards and cost lines.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Allocation,
+    AllocationStatus,
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Award,
+    AwardCostLine,
+    AwardStatus,
+    CostStage,
+    Delegate,
+    Meeting,
+    RegionalGroup,
+)
+from sponsorship.models.base import Money
+from sponsorship.review import scoring
+from sponsorship.review.scoring import QUEUE_STATUSES, ScoredApplication
+
+PER_PAGE = 25
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: ApplicationStatus | None = None
+    region: RegionalGroup | None = None
+    min_score: int | None = None
+
+    def accepts(self, score: int, status, region) -> bool:
+        return (
+            (self.status is None or status == self.status)
+            and (self.region is None or region == self.region)
+            and (self.min_score is None or score >= self.min_score)
+        )
+
+    def clauses(self, ranked) -> list:
+        clauses = []
+        if self.status is not None:
+            clauses.append(ranked.c.status == self.status)
+        if self.region is not None:
+            clauses.append(ranked.c.region == self.region)
+        if self.min_score is not None:
+            clauses.append(ranked.c.score >= self.min_score)
+        return clauses
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    application: Application
+    scored: ScoredApplication
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    meeting: Meeting
+    rows: list[QueueRow]
+    #: Applications matching the filters.
+    total: int
+    #: Applications in the meeting's queue, unfiltered.
+    in_queue: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def queue_meetings(today: date) -> tuple[list[Meeting], Meeting | None]:
+    """The meetings to choose from, latest first, and the one the queue opens on (as
+    `default_meeting` chooses it), in one query."""
+    # IN over one scan of the applications' (meeting, status) index, not a correlated
+    # EXISTS: PostgreSQL ran that as a sequential scan per meeting (75 ms at 20 years).
+    has_queue = Meeting.id.in_(
+        select(Application.meeting_id).where(Application.status.in_(QUEUE_STATUSES))
+    )
+    # The sessions come along: the budget panel's money depends on the meeting's themes.
+    rows = (
+        db.session.execute(
+            select(Meeting, has_queue)
+            .options(joinedload(Meeting.sessions))
+            .order_by(Meeting.starts_on.desc(), Meeting.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    meetings = [meeting for meeting, _queued in rows]
+    upcoming = [m for m, queued in rows if queued and m.ends_on >= today]
+    default = min(upcoming, key=lambda m: m.starts_on) if upcoming else None
+    return meetings, default or (meetings[0] if meetings else None)
+
+
+def default_meeting(today: date) -> Meeting | None:
+    """The next meeting that has applications in review, else the latest meeting."""
+    upcoming = db.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.ends_on >= today,
+            sa.exists().where(
+                Application.meeting_id == Meeting.id, Application.status.in_(QUEUE_STATUSES)
+            ),
+        )
+        .order_by(Meeting.starts_on)
+        .limit(1)
+    )
+    return upcoming or db.session.scalar(
+        select(Meeting).order_by(Meeting.starts_on.desc()).limit(1)
+    )
+
+
+def load_applications(ids: list[int], details: bool = True) -> dict[int, Application]:
+    """Applications with State, delegates, awards and cost lines (3 queries), and with
+    `details` their meeting's and their own sessions and the awards' letters too (5
+    queries); the queue shows neither. No page that loads these reads the awards'
+    allocations (the history finds them by a subquery), so they are not loaded."""
+    if not ids:
+        return {}
+    # An award per delegate at most: joined to its delegate, not a statement of its own.
+    award = selectinload(Application.delegates).joinedload(Delegate.award)
+    options = [joinedload(Application.state)]
+    if details:
+        options += [
+            joinedload(Application.meeting).joinedload(Meeting.sessions),
+            selectinload(Application.sessions),
+            award.options(
+                selectinload(Award.cost_lines),
+                selectinload(Award.letters),
+            ),
+        ]
+    else:
+        options.append(award.selectinload(Award.cost_lines))
+    rows = db.session.scalars(select(Application).where(Application.id.in_(ids)).options(*options))
+    return {a.id: a for a in rows.unique()}
+
+
+# --- The meeting's ranking, kept per process ------------------------------------------
+#
+# Ranking a queue scores every application of the meeting against the States' whole
+# history: at twenty years of data that was most of the queue page's time, on every
+# page, filter and reload, while the ranking changes only when the programme does. So it
+# is kept per process and computed again as soon as an audit event has been written
+# (every transition, weight, State edit, delegate report and ledger movement writes
+# one) or the queue's applications change in number, or on another day (the overdue
+# reports count by the day).
+
+_rankings: dict[tuple, tuple] = {}
+_rankings_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    inputs: scoring.MeetingInputs
+    #: (application id, score, status, region) in queue order; the rank is position + 1.
+    rows: tuple[tuple[int, int, ApplicationStatus, RegionalGroup], ...]
+
+    def rank_of(self, application_ids) -> dict[int, tuple[int, int]]:
+        """Application id -> (rank, score), like `scoring.rank_of`."""
+        wanted = set(application_ids)
+        return {
+            app_id: (rank, score)
+            for rank, (app_id, score, _status, _region) in enumerate(self.rows, start=1)
+            if app_id in wanted
+        }
+
+
+def _marker(meeting: Meeting) -> tuple:
+    """What moves when the ranking may: the latest audit event, and the size and newest
+    application of the queue (rows written in bulk, without an audit event). One query."""
+    latest = select(AuditEvent.id, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)
+    queue = select(func.count(Application.id), func.max(Application.id)).where(
+        scoring.in_queue(meeting)
+    )
+    audit = db.session.execute(
+        select(
+            latest.with_only_columns(AuditEvent.id).scalar_subquery(),
+            latest.with_only_columns(AuditEvent.at).scalar_subquery(),
+            queue.with_only_columns(func.count(Application.id)).scalar_subquery(),
+            queue.with_only_columns(func.max(Application.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(audit)
+
+
+def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
+    """The meeting's whole queue in rank order: one query while nothing changed.
+
+    Shared between requests: read it, never change it."""
+    today = today or date.today()
+    key = (str(db.engine.url), meeting.id, today)
+    marker = _marker(meeting)
+    with _rankings_lock:
+        hit = _rankings.get(key)
+    if hit is not None and hit[0] == marker:
+        return hit[1]
+    inputs = scoring.meeting_inputs(meeting, today)
+    scored = scoring.scored_queue(meeting, inputs)
+    rows = db.session.execute(
+        select(scored.c.id, scored.c.score, scored.c.status, scored.c.region).order_by(
+            *scoring.queue_order(scored)
+        )
+    ).all()
+    ranking = Ranking(inputs, tuple((r[0], int(r[1]), r[2], r[3]) for r in rows))
+    with _rankings_lock:
+        if len(_rankings) > 64:  # meetings x days: a bound, not a policy
+            _rankings.clear()
+        _rankings[key] = (marker, ranking)
+    return ranking
+
+
+def score_application(application: Application, today: date | None = None):
+    """One application's features, score and rank, the rank read from the meeting's kept
+    ranking (one query while nothing changed) instead of ranking the whole meeting again."""
+    meeting = application.meeting
+    ranking = meeting_ranking(meeting, today)
+    inputs = ranking.inputs
+    found = scoring.meeting_features(meeting, ids=[application.id], history=inputs.history)
+    if not found:
+        return None
+    ranked = ranking.rank_of([application.id]) or scoring.rank_of(meeting, [application.id], inputs)
+    rank, _score = ranked.get(application.id, (0, 0))
+    return ScoredApplication(
+        found[0], scoring.score(found[0], inputs.weights, inputs.context), rank
+    )
+
+
+def review_queue(
+    meeting: Meeting,
+    filters: QueueFilters | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    today: date | None = None,
+    ranking: Ranking | None = None,
+) -> QueuePage:
+    """One page of the meeting's ranked queue, filtered; the rank shown is the rank in
+    the whole queue, before the filters."""
+    filters = filters or QueueFilters()
+    ranking = ranking or meeting_ranking(meeting, today)
+    matching = [
+        (app_id, rank)
+        for rank, (app_id, score, status, region) in enumerate(ranking.rows, start=1)
+        if filters.accepts(score, status, region)
+    ]
+    total = len(matching)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * per_page
+    rows = matching[offset : offset + per_page]
+    ranks = dict(rows)
+    features = {
+        f.application_id: f
+        for f in scoring.meeting_features(meeting, ids=ranks, history=ranking.inputs.history)
+    }
+    apps = load_applications(list(ranks), details=False)
+    inputs = ranking.inputs
+    return QueuePage(
+        meeting=meeting,
+        rows=[
+            QueueRow(
+                apps[app_id],
+                scoring.ScoredApplication(
+                    features[app_id],
+                    scoring.score(features[app_id], inputs.weights, inputs.context),
+                    rank,
+                ),
+            )
+            for app_id, rank in rows
+        ],
+        total=total,
+        in_queue=len(ranking.rows),
+        page=page,
+        per_page=per_page,
+    )
+
+
+def application_history(application: Application) -> list[AuditEvent]:
+    """Every audit event about the application, its delegates, their awards, the awards'
+    cost lines and allocations, oldest first, with who did it. Three queries."""
+    delegate_ids = [d.id for d in application.delegates]
+    award_ids = list(
+        db.session.scalars(select(Award.id).where(Award.delegate_id.in_(delegate_ids)))
+    )
+    allocation_ids = (
+        select(Allocation.id).where(Allocation.award_id.in_(award_ids)) if award_ids else None
+    )
+    line_ids = (
+        select(AwardCostLine.id).where(AwardCostLine.award_id.in_(award_ids)) if award_ids else None
+    )
+    about = [
+        sa.and_(AuditEvent.object_type == "Application", AuditEvent.object_id == application.id),
+        sa.and_(AuditEvent.object_type == "Delegate", AuditEvent.object_id.in_(delegate_ids)),
+    ]
+    if award_ids:
+        about += [
+            sa.and_(AuditEvent.object_type == "Award", AuditEvent.object_id.in_(award_ids)),
+            sa.and_(
+                AuditEvent.object_type == "Allocation", AuditEvent.object_id.in_(allocation_ids)
+            ),
+            sa.and_(AuditEvent.object_type == "AwardCostLine", AuditEvent.object_id.in_(line_ids)),
+        ]
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(sa.or_(*about))
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The budget panel beside the queue: money for this meeting and where it stands."""
+
+    #: Money that can still be committed to at least some of the meeting's delegates.
+    available: Decimal
+    committed: Decimal
+    spent: Decimal
+    #: Estimates of priced delegates still awaiting a decision, and of the waiting list.
+    pending: Decimal
+    waitlisted: Decimal
+    #: Number of awards per status.
+    counts: dict[str, int]
+
+
+def budget(meeting: Meeting, on: date | None = None) -> Budget:
+    """One query: the ledger's available money, allocations and estimates."""
+    from sponsorship.funding import ledger
+
+    of_meeting = (
+        select(Award.id)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id)
+    )
+    estimate = sa.type_coerce(
+        func.coalesce(
+            func.sum(
+                sa.case((AwardCostLine.stage == CostStage.ESTIMATE, AwardCostLine.amount), else_=0)
+            ),
+            0,
+        ),
+        Money(),
+    )
+    # The money available, money per allocation status and awards per award status, as
+    # one statement: three tagged groupings, so the budget panel costs one round trip.
+    as_text = sa.String(32)
+    available = ledger.available_total(meeting=meeting, on=on).subquery()
+    every = sa.union_all(
+        select(
+            sa.literal("available", as_text),
+            sa.literal("", as_text),
+            sa.literal(0, sa.Integer),
+            sa.type_coerce(available.c[0], Money()),
+        ),
+        select(
+            sa.literal("allocation", as_text),
+            sa.type_coerce(Allocation.status, as_text),
+            sa.literal(0, sa.Integer),
+            sa.type_coerce(func.sum(Allocation.amount), Money()),
+        )
+        .where(Allocation.award_id.in_(of_meeting))
+        .group_by(Allocation.status),
+        select(
+            sa.literal("award", as_text),
+            sa.type_coerce(Award.status, as_text),
+            func.count(sa.distinct(Award.id)),
+            estimate,
+        )
+        .outerjoin(AwardCostLine, AwardCostLine.award_id == Award.id)
+        .where(Award.id.in_(of_meeting))
+        .group_by(Award.status),
+    )
+    money, counts, estimates = {}, {}, {}
+    available_money = ZERO
+    for tag, status, n, total in db.session.execute(every):
+        total = total if total is not None else ZERO  # Money: a Decimal already
+        if tag == "available":
+            available_money = total
+        elif tag == "allocation":
+            money[AllocationStatus(status)] = total
+        else:
+            counts[AwardStatus(status).value] = n
+            estimates[AwardStatus(status)] = total
+    return Budget(
+        available=available_money,
+        committed=money.get(AllocationStatus.COMMITTED, ZERO),
+        spent=money.get(AllocationStatus.SPENT, ZERO),
+        pending=estimates.get(AwardStatus.PENDING, ZERO),
+        waitlisted=estimates.get(AwardStatus.WAITLISTED, ZERO),
+        counts=counts,
+    )
+
+
+#: Awards that are followed up after the offer was taken.
+FOLLOWED_UP = (
+    AwardStatus.ACCEPTED,
+    AwardStatus.ATTENDED,
+    AwardStatus.NO_SHOW,
+    AwardStatus.CANCELLED,
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    award: Award
+    estimate: Decimal
+    actual: Decimal
+    #: "received", "overdue", "awaited" or None (no report expected).
+    report: str | None
+
+
+def follow_up(meeting: Meeting, today: date) -> list[FollowUp]:
+    """The meeting's sponsored delegates after the offer: attendance, costs, reports.
+
+    Four queries: awards, their cost lines, delegates, applications with States.
+    """
+    awards = db.session.scalars(
+        select(Award)
+        .join(Delegate, Award.delegate_id == Delegate.id)
+        .join(Application, Delegate.application_id == Application.id)
+        .where(Application.meeting_id == meeting.id, Award.status.in_(FOLLOWED_UP))
+        .options(
+            selectinload(Award.cost_lines),
+            selectinload(Award.delegate)
+            .selectinload(Delegate.application)
+            .joinedload(Application.state),
+        )
+        .order_by(Award.reference)
+    ).all()
+    due = meeting.ends_on + timedelta(days=meeting.report_due_days)
+    rows = []
+    for award in awards:
+        report = None
+        if award.status == AwardStatus.ATTENDED:
+            if award.report_received_at is not None:
+                report = "received"
+            else:
+                report = "overdue" if today > due else "awaited"
+        rows.append(
+            FollowUp(
+                award,
+                award.total(CostStage.ESTIMATE),
+                award.total(CostStage.ACTUAL),
+                report,
+            )
+        )
+    return rows

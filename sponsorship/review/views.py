@@ -1,0 +1,308 @@
+"""The review: ranked queue, an application with its delegates' pricing and decisions,
+its history, and the weights and fares the review runs on.
+
+Registered inside the `admin` blueprint, whose before_request admits administrators only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    Criterion,
+    Delegate,
+    Meeting,
+    RegionalGroup,
+)
+from sponsorship.review import decisions, pricing, scoring
+from sponsorship.review import queue as review
+from sponsorship.review.followup_views import application_url
+from sponsorship.review.forms import (
+    ActualCostsForm,
+    FaresForm,
+    PriceForm,
+    ReasonForm,
+    WeightsForm,
+)
+from sponsorship.web.filters import fdate, money
+from sponsorship.web.forms import choices
+from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS
+from sponsorship.web.page_cache import cached_page
+from sponsorship.web.refusals import refusal
+from sponsorship.web.security import safe_next
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def load_application(application_id: int) -> Application:
+    loaded = review.load_applications([application_id]).get(application_id)
+    if loaded is None:
+        abort(404)
+    return loaded
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _enum_arg(name: str, enum_cls):
+    try:
+        return enum_cls(request.args.get(name, "")) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@cached_page
+def queue():
+    meeting_id = _int_arg("meeting")
+    meetings, meeting = review.queue_meetings(date.today())
+    if meeting_id:
+        meeting = next((m for m in meetings if m.id == meeting_id), None)
+        if meeting is None:
+            abort(404)
+    filters = review.QueueFilters(
+        status=_enum_arg("status", ApplicationStatus),
+        region=_enum_arg("region", RegionalGroup),
+        min_score=_int_arg("min_score"),
+    )
+    page = budget = waiting = None
+    if meeting is not None:
+        ranking = review.meeting_ranking(meeting)
+        page = review.review_queue(meeting, filters, page=_int_arg("page") or 1, ranking=ranking)
+        budget = review.budget(meeting)
+        waiting = decisions.ranked_waitlist(meeting, ranking=ranking)
+    return render_template(
+        "review/queue.html",
+        meeting=meeting,
+        meetings=meetings,
+        filters=filters,
+        queue=page,
+        budget=budget,
+        waiting=waiting,
+        statuses=scoring.QUEUE_STATUSES,
+        regions=list(RegionalGroup),
+        region_labels=REGION_LABELS,
+        reason_form=ReasonForm(),
+    )
+
+
+def price_form(delegate: Delegate, meeting: Meeting) -> PriceForm:
+    form = PriceForm(prefix=f"d{delegate.id}")
+    form.sessions.choices = choices(
+        (s.id, f"{s.title} ({fdate(s.held_on)})") for s in meeting.sessions
+    )
+    if not form.is_submitted():
+        form.sessions.data = [s.id for s in delegate.application.sessions] or [
+            s.id for s in meeting.sessions
+        ]
+    return form
+
+
+@bp.get("/applications/<int:application_id>")
+def application(application_id: int):
+    app_ = load_application(application_id)
+    return _render_application(app_)
+
+
+def _render_application(app_: Application, forms: dict | None = None, status: int = 200):
+    meeting = app_.meeting
+    fares = pricing.fare_table()
+    quotes, forms = {}, forms or {}
+    for d in app_.delegates:
+        forms.setdefault(d.id, price_form(d, meeting))
+        try:
+            quotes[d.id] = pricing.quote(d, fares=fares)
+        except DomainError as exc:
+            quotes[d.id] = str(exc)
+    today = date.today()
+    awards = [d.award for d in app_.delegates if d.award is not None]
+    return (
+        render_template(
+            "review/application.html",
+            application=app_,
+            meeting=meeting,
+            gender_labels=GENDER_LABELS,
+            cost_forms={a.id: _cost_form(a) for a in awards},
+            overdue={a.id: decisions.report_overdue(a, today) for a in awards},
+            scored=review.score_application(app_),
+            quotes=quotes,
+            forms=forms,
+            reason_form=ReasonForm(),
+        ),
+        status,
+    )
+
+
+def _cost_form(award: Award) -> ActualCostsForm:
+    """The actual-costs form, filled with what was recorded (or the estimate)."""
+    stage = "actual" if any(x.stage == "actual" for x in award.cost_lines) else "estimate"
+    by_kind: dict[str, Decimal] = {}
+    for line in award.cost_lines:
+        if line.stage == stage:
+            by_kind[line.kind.value] = by_kind.get(line.kind.value, Decimal(0)) + line.amount
+    return ActualCostsForm(
+        prefix=f"a{award.id}",
+        formdata=None,
+        data={
+            "ticket": by_kind.pop("airfare", None),
+            "dsa": by_kind.pop("dsa", None),
+            "other": sum(by_kind.values(), Decimal(0)) or None,
+        },
+    )
+
+
+@bp.post("/delegates/<int:delegate_id>/price")
+def price(delegate_id: int):
+    delegate = db.get_or_404(Delegate, delegate_id)
+    app_ = delegate.application
+    form = price_form(delegate, app_.meeting)
+    if form.validate_on_submit():
+        with refusal(form.airfare) as outcome:
+            award = pricing.price(
+                current_user,
+                delegate,
+                session_ids=form.sessions.data or None,
+                airfare=form.airfare.data,
+                visa=form.visa.data,
+            )
+        if not outcome.refused:
+            flash(
+                _(
+                    "%(name)s priced at %(total)s.",
+                    name=delegate.name,
+                    total=money(award.total()),
+                ),
+                "success",
+            )
+            return redirect(url_for(".application", application_id=app_.id) + f"#d{delegate.id}")
+    return _render_application(load_application(app_.id), {delegate.id: form}, 422)
+
+
+@bp.get("/applications/<int:application_id>/history")
+def history(application_id: int):
+    app_ = load_application(application_id)
+    return render_template(
+        "review/history.html",
+        application=app_,
+        events=review.application_history(app_),
+    )
+
+
+# --- Weights and fares ---------------------------------------------------------------
+
+
+@bp.route("/weights", methods=["GET", "POST"])
+def weights():
+    current = scoring.current_weights()
+    form = WeightsForm(
+        data={
+            "horizon_years": current[Criterion.ARTICLE5_DEADLINE].horizon_years or 0,
+            **{f"points_{c.value}": w.points for c, w in current.items()},
+        }
+    )
+    if form.validate_on_submit():
+        with refusal(form.horizon_years):
+            changed = scoring.update_weights(
+                current_user,
+                {c: form[f"points_{c.value}"].data for c in Criterion},
+                horizon_years=form.horizon_years.data,
+            )
+            flash(_("Weights saved (%(num)d changed).", num=changed), "success")
+            return redirect(url_for(".weights"))
+    return render_template(
+        "review/weights.html", form=form, criteria=list(Criterion)
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/fares", methods=["GET", "POST"])
+def fares():
+    table = pricing.fare_table()
+    form = FaresForm(data={f"fare_{r.value}": table.get(r) for r in RegionalGroup})
+    if form.validate_on_submit():
+        with refusal():
+            changed = pricing.update_fares(
+                current_user, {r: form[f"fare_{r.value}"].data for r in RegionalGroup}
+            )
+            flash(_("Fare table saved (%(num)d changed).", num=changed), "success")
+            return redirect(url_for(".fares"))
+    return render_template(
+        "review/fares.html", form=form, regions=list(RegionalGroup)
+    ), 422 if request.method == "POST" else 200
+
+
+# --- Decisions -----------------------------------------------------------------------
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next"), default)
+
+
+@bp.post("/delegates/<int:delegate_id>/<any(offer, waitlist, reject):decision>")
+def decide(delegate_id: int, decision: str):
+    delegate = db.get_or_404(Delegate, delegate_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = _back(application_url(delegate))
+    with refusal(template=_("%(name)s: %(error)s"), name=delegate.name):
+        if decision == "offer":
+            award = decisions.offer(current_user, delegate)
+            flash(
+                _(
+                    "%(name)s offered %(total)s; answer due by %(date)s.",
+                    name=delegate.name,
+                    total=money(award.total()),
+                    date=fdate(award.offer_deadline),
+                ),
+                "success",
+            )
+        elif decision == "waitlist":
+            decisions.waitlist(current_user, delegate, reason=form.reason.data)
+            flash(_("%(name)s is on the waiting list.", name=delegate.name), "success")
+        else:
+            decisions.reject(current_user, delegate, reason=form.reason.data or "")
+            flash(_("%(name)s was not selected.", name=delegate.name), "success")
+    return redirect(target)
+
+
+@bp.post("/bulk")
+def bulk():
+    meeting_id = _int_arg("meeting")
+    target = _back(url_for(".queue", meeting=meeting_id))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("delegate") if v.isdigit()]
+    with refusal() as outcome:
+        result = decisions.bulk(
+            current_user,
+            ids,
+            request.form.get("action", ""),
+            reason=form.reason.data,
+            meeting_id=meeting_id,
+        )
+    if outcome.refused:
+        return redirect(target)
+    if result.done:
+        flash(
+            _("Done for %(num)d: %(names)s.", num=len(result.done), names=", ".join(result.done)),
+            "success",
+        )
+    for name, why in result.refused:
+        flash(_("%(name)s: %(error)s", name=name, error=why), "error")
+    return redirect(target)

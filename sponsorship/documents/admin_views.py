@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sponsorship import jobs
-from sponsorship.documents import letters
+from sponsorship.documents import bulk, letters
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
 from sponsorship.web.refusals import refusal
@@ -87,7 +87,7 @@ def letters_page(meeting_id: int):
     body = render_template(
         "documents/letters.html",
         meeting=meeting,
-        progress=letters.progress(meeting_id),
+        progress=bulk.progress(meeting_id),
         running=running,
     )
     headers = {"Refresh": "2"} if running else {}
@@ -97,7 +97,7 @@ def letters_page(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/letters/status")
 def letters_status(meeting_id: int):
     db.get_or_404(Meeting, meeting_id)
-    return jsonify({**letters.progress(meeting_id), "running": jobs.bulk_running(meeting_id)})
+    return jsonify({**bulk.progress(meeting_id), "running": jobs.bulk_running(meeting_id)})
 
 
 @bp.post("/meetings/<int:meeting_id>/letters")
@@ -112,5 +112,5 @@ def letters_bulk(meeting_id: int):
 def letters_zip(meeting_id: int):
     db.get_or_404(Meeting, meeting_id)
     return file_response(
-        letters.letters_zip(meeting_id), "application/zip", f"letters-meeting-{meeting_id}.zip"
+        bulk.letters_zip(meeting_id), "application/zip", f"letters-meeting-{meeting_id}.zip"
     )

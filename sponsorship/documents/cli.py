@@ -24,13 +24,13 @@ letters_cli = AppGroup("letters", help="Award letters.")
 )
 def letters_issue(meeting_id: int, workers: int) -> None:
     """Issue every missing letter of a meeting, with a progress bar (rerun-safe)."""
-    from sponsorship.documents import letters
+    from sponsorship.documents import bulk
 
     if db.session.get(Meeting, meeting_id) is None:
         raise click.ClickException(f"no meeting {meeting_id}")
-    pending = len(letters.pending_awards(meeting_id))
+    pending = len(bulk.pending_awards(meeting_id))
     with click.progressbar(length=pending, label="Issuing letters") as bar:
-        result = letters.bulk_issue(meeting_id, None, workers=workers, on_progress=bar.update)
+        result = bulk.bulk_issue(meeting_id, None, workers=workers, on_progress=bar.update)
     click.echo(
         f"Letters: {len(result.issued)} issued, {len(result.failed)} failed, "
         f"{result.retried} retried."

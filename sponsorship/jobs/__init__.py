@@ -100,15 +100,13 @@ def deliver_mail_at(now: str | None = None) -> dict:
 
 def issue_letters(meeting_id: int, actor_id: int | None = None) -> dict:
     """Issue every missing award letter of a meeting (rerunning issues none twice)."""
-    from sponsorship.documents import letters
+    from sponsorship.documents import bulk
     from sponsorship.models import User
 
     actor = db.session.get(User, actor_id) if actor_id else None
     lease = _Lease.hold(meeting_id)
     try:
-        result = letters.bulk_issue(
-            meeting_id, actor, workers=current_app.config["LETTERS_WORKERS"]
-        )
+        result = bulk.bulk_issue(meeting_id, actor, workers=current_app.config["LETTERS_WORKERS"])
     finally:
         if lease is not None:
             lease.release()

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from sponsorship.core.errors import DomainError
-from sponsorship.documents import letters
+from sponsorship.documents import bulk, letters
 from sponsorship.models import AuditEvent, AwardStatus, Letter, LetterStatus, Role
 from tests.applicant_data import offered_award
 from tests.factories import AwardCostLineFactory, StateFactory, UserFactory
@@ -119,13 +119,13 @@ def _meeting_with_offers(n: int):
 def test_bulk_issue_rerun_issues_each_letter_once(db, admin):
     meeting, awards = _meeting_with_offers(5)
     db.session.commit()
-    first = letters.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
-    again = letters.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
+    first = bulk.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
+    again = bulk.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
     assert len(first.issued) == 5 and first.failed == []
     assert again.issued == []
     assert db.session.scalar(select(func.count(Letter.id))) == 5
-    assert letters.progress(meeting.id) == {"total": 5, "issued": 5, "pending": 0}
-    with zipfile.ZipFile(io.BytesIO(letters.letters_zip(meeting.id))) as archive:
+    assert bulk.progress(meeting.id) == {"total": 5, "issued": 5, "pending": 0}
+    with zipfile.ZipFile(io.BytesIO(bulk.letters_zip(meeting.id))) as archive:
         assert len(archive.namelist()) == 5
 
 
@@ -144,11 +144,11 @@ def test_bulk_issue_retries_then_reports_failed_letter(db, admin):
             raise RuntimeError("transient")
         return _fake_pdf(snapshot)
 
-    result = letters.bulk_issue(meeting.id, admin, renderer=flaky)
+    result = bulk.bulk_issue(meeting.id, admin, renderer=flaky)
     assert sorted(result.issued) == sorted([awards[0].reference, awards[2].reference])
     assert [ref for ref, _why in result.failed] == [broken]
-    assert calls[broken] == 1 + letters.RETRIES
-    rerun = letters.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
+    assert calls[broken] == 1 + bulk.RETRIES
+    rerun = bulk.bulk_issue(meeting.id, admin, renderer=_fake_pdf)
     assert rerun.issued == [broken]
 
 
@@ -166,7 +166,7 @@ def test_bulk_issue_dead_render_process_retries_on_new_pool(db, admin, tmp_path,
     meeting, awards = _meeting_with_offers(4)
     db.session.commit()
     monkeypatch.setenv("LETTERS_TEST_DEATH_MARKER", str(tmp_path / "died"))
-    result = letters.bulk_issue(meeting.id, admin, workers=2, renderer=_dies_once)
+    result = bulk.bulk_issue(meeting.id, admin, workers=2, renderer=_dies_once)
     assert (tmp_path / "died").exists()
     assert result.failed == [] and result.retried >= 1
     assert sorted(result.issued) == sorted(a.reference for a in awards)
@@ -176,7 +176,7 @@ def test_bulk_issue_dead_render_process_retries_on_new_pool(db, admin, tmp_path,
 def test_letters_issue_cli_issues_missing_letters_once(db, runner, monkeypatch):
     meeting, _awards = _meeting_with_offers(3)
     db.session.commit()
-    monkeypatch.setattr(letters, "_render_snapshot", _fake_pdf)
+    monkeypatch.setattr(bulk, "_render_snapshot", _fake_pdf)
     result = runner.invoke(
         args=["letters", "issue", "--meeting", str(meeting.id), "--workers", "1"]
     )

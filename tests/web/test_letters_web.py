@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship import jobs as tasks
-from sponsorship.documents import letters
+from sponsorship.documents import bulk, letters
 from sponsorship.mail import outbox as mail_service
 from sponsorship.models import Letter, OutboxMessage, Role
 from tests.applicant_data import offered_award
@@ -104,9 +104,7 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
     db.session.commit()
     recorder = _Recorder()
     monkeypatch.setattr(tasks, "job_queue", lambda _app=None: recorder)
-    monkeypatch.setattr(
-        letters, "_render_snapshot", lambda s: b"%PDF-1.7 " + s["reference"].encode()
-    )
+    monkeypatch.setattr(bulk, "_render_snapshot", lambda s: b"%PDF-1.7 " + s["reference"].encode())
     auth.login(admin.email)
     url = f"/admin/review/meetings/{meeting.id}/letters"
     assert post_form(client, url, page=url).status_code == 302

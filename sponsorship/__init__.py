@@ -94,9 +94,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from sponsorship import jobs as tasks
+    from sponsorship import jobs
 
-    tasks.init_app(app)
+    jobs.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

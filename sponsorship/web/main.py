@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user
 from sqlalchemy import text
 
-from sponsorship import jobs as tasks
+from sponsorship import jobs
 from sponsorship.extensions import db
 from sponsorship.models import Role
 from sponsorship.web.forms import LanguageForm
@@ -37,7 +37,7 @@ def healthz():
     processes are counted, not required: a load balancer must not drop a web node
     because the workers, a separate service, are being restarted.
     """
-    checks = {"database": _check_database(), **_check_queue()}
+    checks = {"database": _check_database(), **jobs.queue_health()}
     healthy = checks["database"] == "ok" and checks["queue"] in ("ok", "embedded")
     status = 200 if healthy else 503
     response = jsonify(status="ok" if healthy else "error", **checks)
@@ -54,18 +54,6 @@ def _check_database() -> str:
         db.session.rollback()
         return "error"
     return "ok"
-
-
-def _check_queue() -> dict:
-    target = tasks.job_queue()
-    if not isinstance(target, tasks.RedisQueue):
-        return {"queue": "embedded"}
-    try:
-        target.ping()
-        return {"queue": "ok", "queued_jobs": target.queue.count, "workers": target.workers()}
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        current_app.logger.error("health check: Redis unreachable: %s", error)
-        return {"queue": "error"}
 
 
 @bp.post("/language")

@@ -285,7 +285,7 @@ class Stack:
 
 @pytest.fixture
 def stack(prod_database, tmp_path) -> Iterator[Stack]:
-    from sponsorship.jobs import RedisQueue
+    from sponsorship.jobs.queues import RedisQueue
 
     queue = f"prodtest-{uuid.uuid4().hex[:10]}"
     running = Stack(prod_database, queue, tmp_path)

@@ -86,7 +86,7 @@ def _count(database_url: str, sql: str, **params) -> int:
 
 
 def test_worker_killed_mid_bulk_run_resumes_without_duplicate_letters(stack, prod_database):
-    from sponsorship import jobs as tasks
+    from sponsorship import jobs
 
     total = 40
     meeting_id = offered_meeting(prod_database, total)
@@ -94,7 +94,7 @@ def test_worker_killed_mid_bulk_run_resumes_without_duplicate_letters(stack, pro
     stack.scheduler()  # notices the dead run and enqueues it again
     app = local_app(prod_database, stack.queue)
     with app.app_context():
-        assert tasks.start_bulk_letters(meeting_id, None)
+        assert jobs.start_bulk_letters(meeting_id, None)
 
     # Kill -9 the worker (and its rendering processes) once some letters are committed.
     wait_for(lambda: letters_of(prod_database, meeting_id)[0] >= 3, 180, "the first letters")
@@ -105,7 +105,7 @@ def test_worker_killed_mid_bulk_run_resumes_without_duplicate_letters(stack, pro
     stack.worker("worker-2")
     wait_for(lambda: letters_of(prod_database, meeting_id)[0] >= total, 180, "the resumed run")
     with app.app_context():
-        wait_for(lambda: not tasks.bulk_running(meeting_id), 30, "the run to be marked done")
+        wait_for(lambda: not jobs.bulk_running(meeting_id), 30, "the run to be marked done")
     # Every award has exactly one letter, version 1: nothing lost, nothing twice.
     assert letters_of(prod_database, meeting_id) == (total, total, 0)
     assert "resumed as job" in stack.log("scheduler")
@@ -155,7 +155,7 @@ def test_smtp_down_keeps_mail_in_outbox_until_it_returns(stack, prod_database):
 
 
 def _smtp_down_then_back(stack, prod_database, smtp: SMTPServer) -> None:
-    from sponsorship.jobs import RedisQueue
+    from sponsorship.jobs.queues import RedisQueue
     from tests.prod.conftest import REDIS_URL
 
     queued = _offer_one(prod_database)

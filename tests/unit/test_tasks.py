@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from sponsorship import jobs as tasks
+from sponsorship import jobs
+from sponsorship.jobs import definitions, queues
+from sponsorship.jobs.scheduler import Scheduler
 from sponsorship.models import ApplicationStatus, Award, AwardStatus
 from sponsorship.review import decisions
 from sponsorship.review.pricing import price
@@ -42,13 +44,23 @@ def overdue_offer(db):
     return offered.award, waiting.award
 
 
+def use_queue(monkeypatch, app, target) -> None:
+    """Make `target` the app's job queue for one test."""
+    monkeypatch.setattr(app.extensions[queues.EXTENSION], "queue", target)
+
+
 def test_jobs_default_to_embedded_queue(app):
-    assert isinstance(tasks.job_queue(app), tasks.EmbeddedQueue)
+    assert isinstance(queues.job_queue(app), queues.EmbeddedQueue)
+
+
+def test_queue_health_of_embedded_queue(app):
+    with app.app_context():
+        assert jobs.queue_health() == {"queue": "embedded"}
 
 
 def test_embedded_queue_runs_expiry_job_in_app_context(app, db):
     offered, waiting = overdue_offer(db)
-    target = tasks.EmbeddedQueue(app)
+    target = queues.EmbeddedQueue(app)
     target.enqueue("expire-offers")
     target.join()
     [done] = target.done
@@ -63,8 +75,8 @@ def test_embedded_queue_survives_a_failing_job(app, db, monkeypatch):
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(tasks.JOBS, "broken", broken)
-    target = tasks.EmbeddedQueue(app)
+    monkeypatch.setitem(definitions.JOBS, "broken", broken)
+    target = queues.EmbeddedQueue(app)
     target.enqueue("broken")
     target.enqueue("deliver-mail")
     target.join()
@@ -75,7 +87,7 @@ def test_embedded_queue_survives_a_failing_job(app, db, monkeypatch):
 
 def test_unknown_job_is_refused(app):
     with pytest.raises(KeyError):
-        tasks.EmbeddedQueue(app).enqueue("no-such-job")
+        queues.EmbeddedQueue(app).enqueue("no-such-job")
 
 
 class _Recorder:
@@ -89,8 +101,8 @@ class _Recorder:
 
 def test_scheduler_enqueues_each_job_once_per_interval(app, monkeypatch):
     recorder = _Recorder()
-    monkeypatch.setattr(tasks, "job_queue", lambda _app=None: recorder)
-    scheduler = tasks.Scheduler(app, {"expire-offers": 3600, "deliver-mail": 60})
+    use_queue(monkeypatch, app, recorder)
+    scheduler = Scheduler(app, {"expire-offers": 3600, "deliver-mail": 60})
     assert sorted(scheduler.tick(now=1000.0)) == ["deliver-mail", "expire-offers"]
     assert scheduler.tick(now=1030.0) == []
     assert scheduler.tick(now=1060.0) == ["deliver-mail"]
@@ -121,10 +133,10 @@ def redis_queue():
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
-    target = tasks.RedisQueue(REDIS_URL, name=f"test-{uuid.uuid4().hex[:8]}")
+    target = queues.RedisQueue(REDIS_URL, name=f"test-{uuid.uuid4().hex[:8]}")
     yield target
     target.queue.delete(delete_jobs=True)
-    for key in target.connection.scan_iter(f"{tasks.QUEUE_NAME}:lock:test-*"):
+    for key in target.connection.scan_iter(f"{queues.QUEUE_NAME}:lock:test-*"):
         target.connection.delete(key)
 
 
@@ -143,11 +155,32 @@ def test_redis_queue_job_runs_in_rq_worker(app, db, redis_queue):
 
 
 def test_redis_scheduler_lock_lets_one_process_enqueue(app, monkeypatch, redis_queue):
-    monkeypatch.setattr(tasks, "job_queue", lambda _app=None: redis_queue)
+    use_queue(monkeypatch, app, redis_queue)
     name = f"test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(tasks.JOBS, name, lambda: None)
-    first = tasks.Scheduler(app, {name: 3600})
-    second = tasks.Scheduler(app, {name: 3600})
+    monkeypatch.setitem(definitions.JOBS, name, lambda: None)
+    first = Scheduler(app, {name: 3600})
+    second = Scheduler(app, {name: 3600})
     assert first.tick(now=7200.0) == [name]
     assert second.tick(now=7201.0) == []
     assert redis_queue.queue.count == 1
+
+
+def test_rq_jobs_keep_the_dotted_path_of_jobs_queued_before_the_package(app, redis_queue):
+    # RQ stores the path its worker imports: jobs queued by the release where `jobs` was
+    # one module name `sponsorship.jobs.execute`, and so do this release's.
+    job = redis_queue.queue.fetch_job(redis_queue.enqueue("deliver-mail"))
+    assert job.func_name == "sponsorship.jobs.execute"
+    assert job.func is definitions.execute
+    assert job.args == ("deliver-mail", {})
+
+
+def test_queue_health_on_redis_counts_jobs_and_workers(app, redis_queue):
+    redis_queue.enqueue("deliver-mail")
+    with app.app_context():
+        assert redis_queue.health() == {"queue": "ok", "queued_jobs": 1, "workers": 0}
+
+
+def test_queue_health_names_the_queue_when_redis_is_down(app):
+    down = queues.RedisQueue("redis://127.0.0.1:1/0", name=f"test-{uuid.uuid4().hex[:8]}")
+    with app.app_context():
+        assert down.health() == {"queue": "error"}

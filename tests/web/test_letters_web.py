@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from sponsorship import jobs as tasks
 from sponsorship.documents import bulk, letters
+from sponsorship.jobs import definitions, queues
 from sponsorship.mail import outbox as mail_service
 from sponsorship.models import Letter, OutboxMessage, Role
 from tests.applicant_data import offered_award
@@ -103,7 +103,7 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
     offered_award(StateFactory(), meeting=meeting)
     db.session.commit()
     recorder = _Recorder()
-    monkeypatch.setattr(tasks, "job_queue", lambda _app=None: recorder)
+    monkeypatch.setattr(app.extensions[queues.EXTENSION], "queue", recorder)
     monkeypatch.setattr(bulk, "_render_snapshot", lambda s: b"%PDF-1.7 " + s["reference"].encode())
     auth.login(admin.email)
     url = f"/admin/review/meetings/{meeting.id}/letters"
@@ -113,9 +113,9 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
     page = client.get(url)
     assert page.headers.get("Refresh") == "2"
     assert client.get(url + "/status").get_json()["running"] is True
-    result = tasks.issue_letters(**recorder.jobs[0][1])
+    result = definitions.issue_letters(**recorder.jobs[0][1])
     assert result["issued"] == 2
-    tasks.issue_letters(**recorder.jobs[0][1])
+    definitions.issue_letters(**recorder.jobs[0][1])
     assert db.session.scalar(select(func.count(Letter.id))) == 2
     status = client.get(url + "/status").get_json()
     assert status == {"total": 2, "issued": 2, "pending": 0, "running": False}

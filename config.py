@@ -88,7 +88,7 @@ class Config:
     #: Days before an offer's deadline when the reminder goes out.
     OFFER_REMINDER_DAYS = int(os.environ.get("OFFER_REMINDER_DAYS", "3"))
 
-    #: Background jobs (sponsorship/tasks.py): "embedded" runs a scheduler thread in the
+    #: Background jobs (sponsorship/jobs/): "embedded" runs a scheduler thread in the
     #: serving process; "off" leaves it to `flask jobs scheduler` or cron.
     JOBS_SCHEDULER = os.environ.get("JOBS_SCHEDULER", "embedded")
     #: The RQ queue, and the prefix of every Redis key of ours: two deployments can

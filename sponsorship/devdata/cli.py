@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sponsorship.core.errors import DomainError
-from sponsorship.devdata import demo
+from sponsorship.devdata import demo, fresh
 from sponsorship.extensions import db
-from sponsorship.models import Meeting, State, User
+from sponsorship.models import User
 from sponsorship.programme import states
 
 
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo programme (refused in production)."""
-    if not current_app.config.get("DEMO_DATA_ALLOWED"):
-        raise click.ClickException("demo data is refused under the production configuration")
-    if db.session.scalar(select(func.count(State.id))) == 0:
-        states.load_states()
+    _allowed_with_states("demo data")
     try:
         result = demo.seed_demo()
     except DomainError as error:
@@ -46,10 +43,7 @@ def seed_scale(years: int, seed: int, today) -> None:
 
     from sponsorship.devdata import scale
 
-    if not current_app.config.get("DEMO_DATA_ALLOWED"):
-        raise click.ClickException("scale data is refused under the production configuration")
-    if db.session.scalar(select(func.count(State.id))) == 0:
-        states.load_states()
+    _allowed_with_states("scale data")
     started = time.perf_counter()
     try:
         result = scale.seed_scale(years=years, seed=seed, today=today and today.date())
@@ -72,16 +66,21 @@ def seed_scale(years: int, seed: int, today) -> None:
 @click.command("bootstrap")
 def bootstrap() -> None:
     """What `make run` does after migrating: States and demo data on an empty database."""
-    if db.session.scalar(select(func.count(State.id))) == 0:
+    if not fresh.has_states():
         result = states.load_states()
         click.echo(f"States: {result.created} loaded.")
-    empty = not db.session.scalar(select(func.count(Meeting.id))) and not db.session.scalar(
-        select(func.count(User.id))
-    )
-    if empty and current_app.config.get("DEMO_DATA_ALLOWED"):
+    if not fresh.holds_programme() and current_app.config.get("DEMO_DATA_ALLOWED"):
         demo.seed_demo()
         click.echo("Demo data loaded.")
     _print_logins()
+
+
+def _allowed_with_states(what: str) -> None:
+    """Refuse generated data under the production configuration; load the States first."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException(f"{what} is refused under the production configuration")
+    if not fresh.has_states():
+        states.load_states()
 
 
 def _print_logins() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,9 @@ from sponsorship import create_app
 from sponsorship.accounts import services as accounts
 from sponsorship.core.errors import DomainError
 from sponsorship.devdata import scale
+from sponsorship.devdata.scale.funds import Books, Fund
 from sponsorship.extensions import db as _db
+from sponsorship.funding.earmarks import Purpose, award_purposes
 from sponsorship.funding.ledger import check_books
 from sponsorship.models import (
     Allocation,
@@ -27,6 +30,9 @@ from sponsorship.models import (
     DelegateReport,
     Letter,
     Meeting,
+    MeetingKind,
+    RegionalGroup,
+    Theme,
     User,
 )
 from tests.conftest import _reset_schema, make_config
@@ -78,6 +84,49 @@ def test_seed_scale_allocations_follow_each_award_fate(db):
     assert (AwardStatus.OFFERED, False, AllocationStatus.COMMITTED) in seen
     assert (AwardStatus.DECLINED, False, AllocationStatus.RELEASED) in seen
     assert (AwardStatus.ATTENDED, True, AllocationStatus.SPENT) in seen
+
+
+def test_seed_scale_allocations_obey_the_ledgers_earmarks(db):
+    scale.seed_scale(years=1, seed=7, today=TODAY)
+    rows = db.session.execute(
+        select(Allocation.award_id, Allocation.created_at, Contribution).join(
+            Contribution, Allocation.contribution_id == Contribution.id
+        )
+    ).all()
+    purposes = award_purposes({award_id for award_id, _at, _c in rows})
+    assert rows
+    for award_id, created_at, c in rows:
+        on = created_at.date()
+        assert c.received_on <= on
+        assert purposes[award_id].allows(c, on), (award_id, c.reference)
+
+
+D = Decimal
+
+
+def _fund(fund_id: int, received_on: date, **earmarks) -> Fund:
+    return Fund(fund_id, f"F{fund_id}", received_on, None, None, None, None, D(1000), **earmarks)
+
+
+def test_scale_books_pay_by_the_ledgers_rules():
+    books = Books()
+    books.funds += [
+        _fund(1, date(2025, 1, 1)),
+        _fund(2, date(2025, 1, 1), earmark_theme=Theme.VICTIM_ASSISTANCE),
+        _fund(3, date(2025, 1, 1), earmark_meeting_id=7),
+        _fund(4, date(2025, 9, 1)),  # not received yet on the day the books are open
+    ]
+    books.open_on(date(2025, 6, 1))
+    general = Purpose(8, MeetingKind.MSP, 2025, RegionalGroup.AFRICAN, frozenset({Theme.GENERAL}))
+    assert books.commit(general, D(1500)) == [], "only fund 1 allows it, and it falls short"
+    victims = Purpose(
+        7, MeetingKind.MSP, 2025, RegionalGroup.AFRICAN, frozenset({Theme.VICTIM_ASSISTANCE})
+    )
+    # The most restricted money first (2 and 3, one earmark each, in id order), then 1.
+    takes = books.commit(victims, D(2500))
+    assert [(f.id, take) for f, take in takes] == [(2, D(1000)), (3, D(1000)), (1, D(500))]
+    # Fund 4 is still a pledge: nothing available, as the model says of a pledge.
+    assert {f.id: f.available for f in books.funds} == {1: D(500), 2: 0, 3: 0, 4: 0}
 
 
 def test_seed_scale_accounts_log_in_with_the_published_password(db):

@@ -1,0 +1,136 @@
+"""The demo's open intersessional meeting: applications from several States, submitted
+and waiting for the administrators' review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from sponsorship.core.workflow import transition
+from sponsorship.devdata.clock import stamp
+from sponsorship.extensions import db
+from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Delegate,
+    Gender,
+    Meeting,
+    State,
+    Theme,
+)
+
+#: The intersessional meetings' review queue: (State, sessions served by theme,
+#: statement planned, delegates as (name, gender, function, departure, first time,
+#: survivor)). All submitted, none decided: the administrators' work to do.
+QUEUE = [
+    (
+        "SOM",
+        {Theme.MINE_CLEARANCE, Theme.GENERAL},
+        True,
+        [("Hodan Ali Yusuf", Gender.FEMALE, "Deputy Director, SEMA", "Mogadishu", True, False)],
+    ),
+    (
+        "SEN",
+        {Theme.MINE_CLEARANCE, Theme.GENERAL},
+        False,
+        [
+            ("Moussa Ndiaye", Gender.MALE, "Coordinator, CNAMS", "Dakar", False, False),
+            ("Awa Sarr", Gender.FEMALE, "Counsellor, Permanent Mission", "Dakar", True, False),
+        ],
+    ),
+    (
+        "ZWE",
+        {Theme.MINE_CLEARANCE, Theme.GENERAL},
+        False,
+        [("Tendai Moyo", Gender.MALE, "Director, ZIMAC", "Harare", False, False)],
+    ),
+    (
+        "ETH",
+        {Theme.MINE_CLEARANCE, Theme.GENERAL},
+        False,
+        [
+            (
+                "Selam Haile",
+                Gender.FEMALE,
+                "Ethiopian Mine Action Office",
+                "Addis Ababa",
+                False,
+                False,
+            )
+        ],
+    ),
+    (
+        "KHM",
+        {Theme.VICTIM_ASSISTANCE, Theme.MINE_CLEARANCE},
+        True,
+        [
+            ("Dara Sok", Gender.MALE, "Director, CMAA", "Phnom Penh", False, False),
+            ("Sreymom Keo", Gender.FEMALE, "Survivor network", "Phnom Penh", True, True),
+        ],
+    ),
+    (
+        "MMR",
+        {Theme.GENERAL},
+        False,
+        [("Aung Min Htet", Gender.MALE, "Ministry of Foreign Affairs", "Yangon", True, False)],
+    ),
+    (
+        "COL",
+        {Theme.MINE_CLEARANCE, Theme.VICTIM_ASSISTANCE},
+        True,
+        [("Camila Torres", Gender.FEMALE, "Descontamina Colombia", "Bogotá", False, False)],
+    ),
+    (
+        "UKR",
+        {Theme.STOCKPILE_DESTRUCTION, Theme.MINE_CLEARANCE},
+        True,
+        [("Oleksandr Kovalenko", Gender.MALE, "Ministry of Defence", "Warsaw", False, False)],
+    ),
+    (
+        "IRQ",
+        {Theme.MINE_CLEARANCE},
+        False,
+        [("Zainab Hassan", Gender.FEMALE, "Directorate of Mine Action", "Baghdad", False, False)],
+    ),
+]
+
+
+def intersessional_queue(upcoming: Meeting, today: date) -> int:
+    """Submitted applications from several States, waiting for review."""
+    states = {s.iso3: s for s in db.session.scalars(select(State))}
+    for n, (iso3, themes, statement, delegates) in enumerate(QUEUE):
+        state = states[iso3]
+        app = Application(
+            meeting=upcoming,
+            state=state,
+            language="fr" if iso3 in {"SEN"} else "es" if iso3 in {"COL"} else "en",
+            statement_planned=statement,
+            presentation_planned=iso3 == "KHM",
+            national_role="Article 5 update" if state.article5_deadline else None,
+            consent_personal_data=True,
+            created_at=stamp(today - timedelta(days=12)),
+        )
+        app.sessions = [s for s in upcoming.sessions if s.theme in themes]
+        for position, (name, gender, function, city, first, survivor) in enumerate(delegates):
+            app.delegates.append(
+                Delegate(
+                    position=position,
+                    name=name,
+                    gender=gender,
+                    function=function,
+                    organisation=function.split(", ")[-1],
+                    email=f"{iso3.lower()}{position + 1}@example.org",
+                    phone="+41 22 000 00 00",
+                    nationality=iso3,
+                    passport_number=f"{iso3}{n:02d}{position:02d}123",
+                    passport_expiry=upcoming.ends_on + timedelta(days=400),
+                    departure_city=city,
+                    first_time=first,
+                    survivor=survivor,
+                )
+            )
+        db.session.add(app)
+        transition(app, ApplicationStatus.SUBMITTED, None)
+        app.submitted_at = stamp(today - timedelta(days=10 - n))
+    return len(QUEUE)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from sponsorship.applications import delegate_reports as reports
-from sponsorship.applications import offers, uploads
+from sponsorship.applications import offers, rules, uploads
 from sponsorship.applications import services as service
 from sponsorship.applications.dashboard import open_meetings
 from sponsorship.applications.forms import (
@@ -37,7 +37,7 @@ from sponsorship.applications.forms import (
     DeclineOfferForm,
     ReportForm,
 )
-from sponsorship.applications.services import ApplicationInput, ApplicationInvalid, DelegateInput
+from sponsorship.applications.rules import ApplicationInput, ApplicationInvalid, DelegateInput
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.models import (
@@ -338,7 +338,7 @@ def _application_page(meeting: Meeting, application: Application | None):
             form=form,
             meeting=meeting,
             application=application,
-            passport_date=service.passport_valid_until(meeting),
+            passport_date=rules.passport_valid_until(meeting),
             summary=_summary_items(form),
             pending_note=uploads.from_token(form.note_token.data, current_user.id)
             if form.note_token.data

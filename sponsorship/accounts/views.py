@@ -10,8 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from sponsorship.accounts import services as accounts
 from sponsorship.accounts.forms import LoginForm, SetPasswordForm
-from sponsorship.core.errors import DomainError
 from sponsorship.extensions import make_limiter
+from sponsorship.web.refusals import refusal
 from sponsorship.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -76,11 +76,8 @@ def accept_invitation(token: str):
         return render_template("accounts/invitation_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusal(form.password):
             user = accounts.accept_invitation(token, form.password.data)
-        except DomainError as error:
-            form.password.errors.append(str(error))
-        else:
             login_user(user)
             flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
             return redirect(url_for("main.home"))

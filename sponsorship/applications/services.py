@@ -1,25 +1,28 @@
 """A State's application: drafts, submission, withdrawal, and what the State does next.
 
-The rules live here, not in forms: the window must be open, the meeting's cap holds,
-one application per State and meeting, and a submitted application is complete
-(every required field, valid e-mail addresses, passports valid six months after the
-meeting, consent, the nomination note). Errors come back per field so a page can
-show each next to its field.
+The rules live in `rules`, not in forms; here they are applied with what only the
+database knows (one application per State and meeting) before a draft is saved or
+submitted in one transaction. Errors come back per field so a page can show each
+next to its field.
 """
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from sponsorship.applications.uploads import StoredNote
+from sponsorship.applications.rules import (
+    ApplicationInput,
+    ApplicationInvalid,
+    FieldError,
+    completeness_errors,
+    shape_errors,
+)
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
 from sponsorship.core.workflow import transition
@@ -40,101 +43,8 @@ from sponsorship.models import (
 )
 from sponsorship.models.base import utcnow
 
-LANGUAGES = ("en", "fr", "es")
-#: A passport must be valid this many months after the meeting's last day.
-PASSPORT_MONTHS = 6
 #: Statuses in which the State may still withdraw (no decision on any delegate yet).
 WITHDRAWABLE = {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW}
-#: Delegate fields a submitted application must fill in.
-REQUIRED_DELEGATE_FIELDS = (
-    "name",
-    "gender",
-    "function",
-    "organisation",
-    "email",
-    "nationality",
-    "passport_number",
-    "passport_expiry",
-    "departure_city",
-)
-
-
-@dataclass
-class DelegateInput:
-    name: str = ""
-    gender: str = ""
-    function: str = ""
-    organisation: str = ""
-    email: str = ""
-    phone: str = ""
-    nationality: str = ""
-    passport_number: str = ""
-    passport_expiry: date | None = None
-    departure_city: str = ""
-    first_time: bool = False
-    survivor: bool = False
-    accessibility_needs: str = ""
-
-    def is_blank(self) -> bool:
-        texts = (
-            self.name,
-            self.gender,
-            self.function,
-            self.organisation,
-            self.email,
-            self.phone,
-            self.nationality,
-            self.passport_number,
-            self.departure_city,
-            self.accessibility_needs,
-        )
-        return (
-            not any(texts)
-            and self.passport_expiry is None
-            and not (self.first_time or self.survivor)
-        )
-
-
-@dataclass
-class ApplicationInput:
-    delegates: list[DelegateInput] = field(default_factory=list)
-    session_ids: list[int] = field(default_factory=list)
-    statement_planned: bool = False
-    presentation_planned: bool = False
-    national_role: str = ""
-    consent_personal_data: bool = False
-    language: str = "en"
-    #: A newly uploaded note; None keeps the application's current one.
-    note: StoredNote | None = None
-
-
-@dataclass(frozen=True)
-class FieldError:
-    #: Name of the form field: a delegate field when `index` is set, else an application field.
-    field: str | None
-    message: str
-    #: Position of the delegate in the list, for delegate fields.
-    index: int | None = None
-
-
-class ApplicationInvalid(DomainError):
-    """The application cannot be saved or submitted as it is; `errors` says where."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def passport_valid_until(meeting: Meeting) -> date:
-    """The earliest passport expiry accepted for `meeting`."""
-    return add_months(meeting.ends_on, PASSPORT_MONTHS)
 
 
 def find(state: State | int, meeting: Meeting | int) -> Application | None:
@@ -150,87 +60,6 @@ def find(state: State | int, meeting: Meeting | int) -> Application | None:
 def _check_actor(actor: User, state_id: int) -> None:
     if actor.role != Role.APPLICANT or actor.state_id != state_id:
         raise NotAllowed(str(_l("You may only change your own State's applications.")))
-
-
-def _shape_errors(meeting: Meeting, data: ApplicationInput, today: date) -> list[FieldError]:
-    """What even a draft must respect."""
-    errors: list[FieldError] = []
-    if not meeting.accepts_applications(today):
-        errors.append(FieldError(None, str(_l("Applications for this meeting are closed."))))
-    delegates = [d for d in data.delegates if not d.is_blank()]
-    if len(delegates) > meeting.delegate_cap:
-        errors.append(
-            FieldError(
-                None,
-                str(
-                    _l(
-                        "This meeting accepts at most %(num)d delegates per State.",
-                        num=meeting.delegate_cap,
-                    )
-                ),
-            )
-        )
-    session_ids = {s.id for s in meeting.sessions}
-    if not set(data.session_ids) <= session_ids:
-        errors.append(FieldError("sessions", str(_l("Choose sessions of this meeting."))))
-    if data.language not in LANGUAGES:
-        errors.append(FieldError("language", str(_l("Choose English, French or Spanish."))))
-    for index, delegate in enumerate(data.delegates):
-        if delegate.gender and delegate.gender not in {g.value for g in Gender}:
-            errors.append(FieldError("gender", str(_l("Choose one of the options.")), index))
-    return errors
-
-
-def _completeness_errors(
-    meeting: Meeting, data: ApplicationInput, has_note: bool
-) -> list[FieldError]:
-    """What a submitted application must also have."""
-    errors: list[FieldError] = []
-    required = str(_l("This field is required to submit."))
-    if not data.delegates or all(d.is_blank() for d in data.delegates):
-        errors.append(FieldError(None, str(_l("Nominate at least one delegate."))))
-    earliest = passport_valid_until(meeting)
-    for index, delegate in enumerate(data.delegates):
-        if delegate.is_blank():
-            continue
-        for name in REQUIRED_DELEGATE_FIELDS:
-            if getattr(delegate, name) in (None, ""):
-                errors.append(FieldError(name, required, index))
-        if delegate.email:
-            try:
-                validate_email(delegate.email, check_deliverability=False)
-            except EmailNotValidError:
-                errors.append(FieldError("email", str(_l("Enter a valid e-mail address.")), index))
-        if delegate.passport_expiry is not None and delegate.passport_expiry < earliest:
-            errors.append(
-                FieldError(
-                    "passport_expiry",
-                    str(
-                        _l(
-                            "The passport must be valid until at least %(date)s, six months "
-                            "after the meeting.",
-                            date=earliest.isoformat(),
-                        )
-                    ),
-                    index,
-                )
-            )
-    if not data.session_ids:
-        errors.append(
-            FieldError("sessions", str(_l("Choose the sessions the delegates will serve.")))
-        )
-    if not data.consent_personal_data:
-        errors.append(
-            FieldError(
-                "consent_personal_data",
-                str(_l("Consent to the processing of personal data is needed to submit.")),
-            )
-        )
-    if not has_note:
-        errors.append(
-            FieldError("note", str(_l("Upload the nomination note (note verbale) as a PDF.")))
-        )
-    return errors
 
 
 def _apply(application: Application, meeting: Meeting, data: ApplicationInput) -> None:
@@ -297,10 +126,10 @@ def problems(
         return [FieldError(None, str(_l("Only a draft can be changed.")))]
     if application is None and find(state_id, meeting) is not None:
         return [FieldError(None, str(_l("Your State has already applied for this meeting.")))]
-    errors = _shape_errors(meeting, data, today)
+    errors = shape_errors(meeting, data, today)
     if submit:
         has_note = data.note is not None or bool(application and application.note_path)
-        errors += _completeness_errors(meeting, data, has_note)
+        errors += completeness_errors(meeting, data, has_note)
     return errors
 
 

@@ -5,7 +5,7 @@ Registered inside the `admin` blueprint, whose before_request admits administrat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -17,13 +17,6 @@ from sponsorship.programme.states import EDITABLE, update_state
 from sponsorship.web.refusals import Outcome, refusal
 
 bp = Blueprint("states", __name__, url_prefix="/states")
-
-
-def load_state(iso3: str) -> State:
-    state = db.session.scalar(select(State).where(State.iso3 == iso3.upper()))
-    if state is None:
-        abort(404)
-    return state
 
 
 @bp.get("/")
@@ -46,7 +39,7 @@ def index():
 
 @bp.route("/<iso3>", methods=["GET", "POST"])
 def edit(iso3: str):
-    state = load_state(iso3)
+    state = db.first_or_404(select(State).where(State.iso3 == iso3.upper()))
     form = StateForm(obj=state)
     outcome = Outcome()
     if form.validate_on_submit():

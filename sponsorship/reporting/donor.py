@@ -209,9 +209,23 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
 
     The same statement counts the outcomes, under the key OUTCOMES.
     """
+    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES)}
+    parts = _breakdown_parts(_funded(donor_id))
+    for dim, key, label, order, n, amount in db.session.execute(sa.union_all(*parts)):
+        if dim == "theme" and key == NO_THEME:
+            label = str(_l("No session named"))
+        result[dim].append((order, Row(key, label, n, _d(amount))))
+    return {
+        dim: [row for _, row in sorted(rows, key=lambda r: r[0])] for dim, rows in result.items()
+    }
+
+
+def _funded(donor_id: int):
+    """The donor's funded awards (a CTE): the money held on each, and every value
+    `breakdowns` groups them by, as text."""
     held = _held(donor_id)
     year = sa.cast(sa.cast(func.extract("year", Meeting.starts_on), sa.Integer), sa.String)
-    funded = (
+    return (
         _joined(held)
         .add_columns(
             held.c.amount.label("amount"),
@@ -231,18 +245,28 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
         .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .cte("funded")
     )
-    themes = (
+
+
+def _group(funded, dim: str, key, label, order, total, *group_by):
+    """One dimension's rows of `breakdowns`: (dim, k, l, o, n, a), where `o` sorts them
+    and `a` sums `total` over each group's awards."""
+    return (
         select(
-            application_sessions.c.application_id.label("application_id"),
-            sa.type_coerce(MeetingSession.theme, sa.String).label("theme"),
+            sa.literal(dim).label("dim"),
+            key.label("k"),
+            label.label("l"),
+            order.label("o"),
+            func.count().label("n"),
+            func.sum(total).label("a"),
         )
-        .join(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
-        .where(application_sessions.c.application_id.in_(select(funded.c.application_id)))
-        .distinct()
-        .cte("themes")
+        .select_from(funded)
+        .group_by(*group_by)
     )
+
+
+def _breakdown_parts(funded) -> list:
+    """Every dimension's group over `funded`, the themes, and the outcomes."""
     f = funded.c
-    theme = func.coalesce(themes.c.theme, NO_THEME)
     # (dimension, key, label, sort key): the sort key orders meetings by date.
     groups = {
         "meeting": (f.meeting_id, f.meeting, f.starts_on),
@@ -253,52 +277,28 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
         "first_time": (f.first_time, f.first_time, f.first_time),
     }
     parts = [
-        select(
-            sa.literal(dim).label("dim"),
-            key.label("k"),
-            label.label("l"),
-            func.min(order).label("o"),
-            func.count().label("n"),
-            func.sum(f.amount).label("a"),
-        )
-        .select_from(funded)
-        .group_by(key, label)
+        _group(funded, dim, key, label, func.min(order), f.amount, key, label)
         for dim, (key, label, order) in groups.items()
     ]
-    parts.append(
+    themes = (
         select(
-            sa.literal("theme").label("dim"),
-            theme.label("k"),
-            theme.label("l"),
-            theme.label("o"),
-            func.count().label("n"),
-            func.sum(f.amount).label("a"),
+            application_sessions.c.application_id.label("application_id"),
+            sa.type_coerce(MeetingSession.theme, sa.String).label("theme"),
         )
-        .select_from(funded)
-        .outerjoin(themes, themes.c.application_id == f.application_id)
-        .group_by(theme)
+        .join(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
+        .where(application_sessions.c.application_id.in_(select(f.application_id)))
+        .distinct()
+        .cte("themes")
     )
-    # The outcomes: delegates per award status, and statements delivered (as "n").
+    theme = func.coalesce(themes.c.theme, NO_THEME)
     parts.append(
-        select(
-            sa.literal(OUTCOMES).label("dim"),
-            f.status.label("k"),
-            f.status.label("l"),
-            f.status.label("o"),
-            func.count().label("n"),
-            func.sum(f.statement).label("a"),
+        _group(funded, "theme", theme, theme, theme, f.amount, theme).outerjoin(
+            themes, themes.c.application_id == f.application_id
         )
-        .select_from(funded)
-        .group_by(f.status)
     )
-    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES)}
-    for dim, key, label, order, n, amount in db.session.execute(sa.union_all(*parts)):
-        if dim == "theme" and key == NO_THEME:
-            label = str(_l("No session named"))
-        result[dim].append((order, Row(key, label, n, _d(amount))))
-    return {
-        dim: [row for _, row in sorted(rows, key=lambda r: r[0])] for dim, rows in result.items()
-    }
+    # The outcomes: delegates per award status, and statements delivered (as "a").
+    parts.append(_group(funded, OUTCOMES, f.status, f.status, f.status, f.statement, f.status))
+    return parts
 
 
 def outcomes(

@@ -2,20 +2,20 @@
 
 The donors' group ranks applications by the priorities of SPEC section 1. Each
 priority is a `Criterion` whose points are data (`ScoringWeight` rows an administrator
-edits); the code only says what each criterion looks at. A score is never shown
-without the reasons that make it up ("Article 5 deadline in 2027: +30").
+edits); the code only says what each criterion looks at (`criteria`). A score is never
+shown without the reasons that make it up ("Article 5 deadline in 2027: +30").
 
 A whole meeting is scored in a fixed number of queries (the weights, one row of
 features per application, one of the States' history), whatever its size; the
-scoring itself is a pure function of those rows, so the rules are tested without a
-database.
+scoring itself is a pure function of those rows (`criteria.score`), so the rules are
+tested without a database.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -36,12 +36,21 @@ from sponsorship.models import (
     Delegate,
     Gender,
     Meeting,
-    RegionalGroup,
     ScoringWeight,
     State,
     User,
 )
 from sponsorship.models.base import utcnow
+from sponsorship.review.criteria import (
+    DEFAULT_WEIGHTS,
+    Features,
+    Pool,
+    Score,
+    ScoringContext,
+    Weight,
+    pool_of,
+    score,
+)
 
 #: Applications that are in the review queue (drafts are not sent, withdrawn ones are gone).
 QUEUE_STATUSES = (
@@ -50,32 +59,6 @@ QUEUE_STATUSES = (
     ApplicationStatus.DECIDED,
 )
 
-
-@dataclass(frozen=True)
-class Weight:
-    criterion: Criterion
-    points: int
-    horizon_years: int | None = None
-
-
-#: Used for a criterion that has no row (a new criterion before its first edit).
-DEFAULT_WEIGHTS: dict[Criterion, Weight] = {
-    w.criterion: w
-    for w in (
-        Weight(Criterion.ARTICLE5_DEADLINE, 30, 3),
-        Weight(Criterion.ARTICLE5_EXTENSION, 25),
-        Weight(Criterion.ARTICLE4_STOCKPILE, 20),
-        Weight(Criterion.SURVIVORS, 20),
-        Weight(Criterion.NOT_PARTY, 25),
-        Weight(Criterion.LDC, 15),
-        Weight(Criterion.ODA, 5),
-        Weight(Criterion.FIRST_TIME, 10),
-        Weight(Criterion.GENDER_BALANCE, 10),
-        Weight(Criterion.SPEAKING, 15),
-        Weight(Criterion.PAST_NO_SHOW, -20),
-        Weight(Criterion.MISSING_REPORT, -10),
-    )
-}
 
 #: What each criterion means, for the weights page.
 CRITERION_LABELS = {
@@ -92,142 +75,6 @@ CRITERION_LABELS = {
     Criterion.PAST_NO_SHOW: _l("Each earlier sponsored delegate who did not attend"),
     Criterion.MISSING_REPORT: _l("Each earlier sponsored delegate whose report is overdue"),
 }
-
-
-#: What each reason says; translated when shown, not when scored, since a queue of
-#: thousands is scored on every page and only one page of reasons is read.
-REASON_TEXTS = {
-    Criterion.ARTICLE5_DEADLINE: _l("Article 5 deadline in %(year)d"),
-    Criterion.ARTICLE5_EXTENSION: _l("Article 5 extension request pending"),
-    Criterion.ARTICLE4_STOCKPILE: _l("Stockpile still to destroy (Article 4)"),
-    Criterion.SURVIVORS: _l("Significant number of mine survivors"),
-    Criterion.NOT_PARTY: _l("Not a State Party: universalization"),
-    Criterion.LDC: _l("Least-developed country"),
-    Criterion.ODA: _l("ODA-eligible"),
-    Criterion.FIRST_TIME: _l("%(num)d first-time participant(s) nominated"),
-    Criterion.GENDER_BALANCE: _l("Nominates a woman; women are %(percent)d%% of the nominees"),
-    Criterion.SPEAKING: _l("Statement or presentation planned"),
-    Criterion.PAST_NO_SHOW: _l("%(num)d earlier sponsored delegate(s) did not attend"),
-    Criterion.MISSING_REPORT: _l("%(num)d report(s) from earlier meetings overdue"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    criterion: Criterion
-    points: int
-    #: The numbers the text names (year, num, percent).
-    params: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def label(self) -> str:
-        """Translated, e.g. "Article 5 deadline in 2027"."""
-        text = REASON_TEXTS[self.criterion]
-        return text % dict(self.params) if self.params else str(text)
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.points:+d}"
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    total: int
-    reasons: tuple[Reason, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    """Everything the criteria look at for one application."""
-
-    application_id: int
-    state_id: int
-    convention_status: ConventionStatus
-    article5_deadline: date | None = None
-    article5_extension_pending: bool = False
-    article4_stockpile_pending: bool = False
-    significant_survivors: bool = False
-    ldc: bool = False
-    oda_eligible: bool = False
-    statement_planned: bool = False
-    presentation_planned: bool = False
-    delegates: int = 0
-    first_time: int = 0
-    women: int = 0
-    #: Earlier sponsored delegates of the State who did not attend.
-    past_no_shows: int = 0
-    #: Earlier sponsored delegates of the State whose report is overdue.
-    missing_reports: int = 0
-    # Not scored; carried for the queue's filters and order.
-    status: ApplicationStatus = ApplicationStatus.SUBMITTED
-    region: RegionalGroup = RegionalGroup.NONE
-    submitted_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Pool:
-    """The meeting's nominees as a whole, for the gender-balance criterion."""
-
-    delegates: int = 0
-    women: int = 0
-
-    @property
-    def women_under_half(self) -> bool:
-        return 2 * self.women < self.delegates
-
-    @property
-    def women_percent(self) -> int:
-        return round(100 * self.women / self.delegates) if self.delegates else 0
-
-
-@dataclass(frozen=True)
-class ScoringContext:
-    meeting_starts_on: date
-    pool: Pool = field(default_factory=Pool)
-
-
-def score(f: Features, weights: Mapping[Criterion, Weight], context: ScoringContext) -> Score:
-    """The score of one application: the sum of the points of every criterion it meets.
-
-    A criterion whose weight is zero is not listed among the reasons: it did not count.
-    """
-    reasons: list[Reason] = []
-
-    def add(criterion: Criterion, times: int = 1, **params: int) -> None:
-        points = weights[criterion].points * times
-        if points:
-            reasons.append(Reason(criterion, points, tuple(params.items())))
-
-    deadline = f.article5_deadline
-    horizon = weights[Criterion.ARTICLE5_DEADLINE].horizon_years
-    if (
-        deadline is not None
-        and deadline >= context.meeting_starts_on
-        and deadline.year <= context.meeting_starts_on.year + (horizon or 0)
-    ):
-        add(Criterion.ARTICLE5_DEADLINE, year=deadline.year)
-    if f.article5_extension_pending:
-        add(Criterion.ARTICLE5_EXTENSION)
-    if f.article4_stockpile_pending:
-        add(Criterion.ARTICLE4_STOCKPILE)
-    if f.significant_survivors:
-        add(Criterion.SURVIVORS)
-    if f.convention_status != ConventionStatus.STATE_PARTY:
-        add(Criterion.NOT_PARTY)
-    if f.ldc:
-        add(Criterion.LDC)
-    if f.oda_eligible:
-        add(Criterion.ODA)
-    if f.first_time:
-        add(Criterion.FIRST_TIME, num=f.first_time)
-    if f.women and context.pool.women_under_half:
-        add(Criterion.GENDER_BALANCE, percent=context.pool.women_percent)
-    if f.statement_planned or f.presentation_planned:
-        add(Criterion.SPEAKING)
-    if f.past_no_shows:
-        add(Criterion.PAST_NO_SHOW, f.past_no_shows, num=f.past_no_shows)
-    if f.missing_reports:
-        add(Criterion.MISSING_REPORT, f.missing_reports, num=f.missing_reports)
-    return Score(sum(r.points for r in reasons), tuple(reasons))
 
 
 # --- Weights -------------------------------------------------------------------------
@@ -439,6 +286,31 @@ def ranked_queue(meeting: Meeting, inputs: MeetingInputs):
     ).subquery()
 
 
+#: The features counted over an application's delegates (see `_delegate_counts`).
+_COUNTED = ("delegates", "first_time", "women")
+
+
+def _feature_columns(counts) -> tuple:
+    """The columns of one application's `Features`, each labelled with its field's name."""
+    return (
+        Application.id.label("application_id"),
+        Application.status.label("status"),
+        Application.submitted_at.label("submitted_at"),
+        Application.statement_planned.label("statement_planned"),
+        Application.presentation_planned.label("presentation_planned"),
+        State.id.label("state_id"),
+        State.regional_group.label("region"),
+        State.convention_status.label("convention_status"),
+        State.article5_deadline.label("article5_deadline"),
+        State.article5_extension_pending.label("article5_extension_pending"),
+        State.article4_stockpile_pending.label("article4_stockpile_pending"),
+        State.significant_survivors.label("significant_survivors"),
+        State.ldc.label("ldc"),
+        State.oda_eligible.label("oda_eligible"),
+        *(func.coalesce(counts.c[name], 0).label(name) for name in _COUNTED),
+    )
+
+
 def meeting_features(
     meeting: Meeting,
     today: date | None = None,
@@ -450,78 +322,21 @@ def meeting_features(
     ids = None if ids is None else list(ids)
     counts = _delegate_counts(meeting.id, ids)
     stmt = (
-        select(
-            Application.id,
-            Application.status,
-            Application.submitted_at,
-            Application.statement_planned,
-            Application.presentation_planned,
-            State.id,
-            State.regional_group,
-            State.convention_status,
-            State.article5_deadline,
-            State.article5_extension_pending,
-            State.article4_stockpile_pending,
-            State.significant_survivors,
-            State.ldc,
-            State.oda_eligible,
-            func.coalesce(counts.c.delegates, 0),
-            func.coalesce(counts.c.first_time, 0),
-            func.coalesce(counts.c.women, 0),
-        )
+        select(*_feature_columns(counts))
         .join(State, Application.state_id == State.id)
         .outerjoin(counts, counts.c.application_id == Application.id)
         .where(in_queue(meeting))
     )
     if ids is not None:
         stmt = stmt.where(Application.id.in_(ids))
-    rows = db.session.execute(stmt).all()
+    rows = [row._asdict() for row in db.session.execute(stmt)]
     if history is None:
-        history = _history(meeting, {row[5] for row in rows}, today)
+        history = _history(meeting, {row["state_id"] for row in rows}, today)
     features = []
-    for (
-        app_id,
-        status,
-        submitted_at,
-        statement,
-        presentation,
-        state_id,
-        region,
-        convention,
-        deadline,
-        extension,
-        stockpile,
-        survivors,
-        ldc,
-        oda,
-        delegates,
-        first_time,
-        women,
-    ) in rows:
-        no_shows, missing = history.get(state_id, (0, 0))
-        features.append(
-            Features(
-                application_id=app_id,
-                state_id=state_id,
-                convention_status=convention,
-                article5_deadline=deadline,
-                article5_extension_pending=extension,
-                article4_stockpile_pending=stockpile,
-                significant_survivors=survivors,
-                ldc=ldc,
-                oda_eligible=oda,
-                statement_planned=statement,
-                presentation_planned=presentation,
-                delegates=int(delegates),
-                first_time=int(first_time),
-                women=int(women),
-                past_no_shows=no_shows,
-                missing_reports=missing,
-                status=status,
-                region=region,
-                submitted_at=submitted_at,
-            )
-        )
+    for row in rows:
+        no_shows, missing = history.get(row["state_id"], (0, 0))
+        row.update({name: int(row[name]) for name in _COUNTED})
+        features.append(Features(**row, past_no_shows=no_shows, missing_reports=missing))
     return features
 
 
@@ -571,14 +386,6 @@ def _history(meeting: Meeting, state_ids, today: date | None = None) -> dict:
         if ends_on + timedelta(days=due_days) < today:
             totals[state_id][1] += int(missing or 0)
     return {state_id: (n, m) for state_id, (n, m) in totals.items()}
-
-
-def pool_of(features: Iterable[Features]) -> Pool:
-    delegates = women = 0
-    for f in features:
-        delegates += f.delegates
-        women += f.women
-    return Pool(delegates, women)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from sponsorship.applications import rules
 from sponsorship.applications import services as applications
-from sponsorship.applications.services import (
+from sponsorship.applications.rules import (
     ApplicationInput,
     ApplicationInvalid,
     DelegateInput,
@@ -33,7 +34,7 @@ def delegate(meeting, **overrides) -> DelegateInput:
         email="achta@example.org",
         nationality="TCD",
         passport_number="P1",
-        passport_expiry=applications.passport_valid_until(meeting),
+        passport_expiry=rules.passport_valid_until(meeting),
         departure_city="N'Djamena",
     )
     values.update(overrides)
@@ -84,7 +85,7 @@ def test_submit_passport_valid_exactly_six_months_after_is_accepted(db, applican
 
 
 def test_submit_passport_one_day_short_is_refused(db, applicant, meeting):
-    short = applications.passport_valid_until(meeting) - timedelta(days=1)
+    short = rules.passport_valid_until(meeting) - timedelta(days=1)
     data = complete(meeting, delegates=[delegate(meeting, passport_expiry=short)])
     with pytest.raises(ApplicationInvalid) as error:
         applications.save(applicant, meeting, data, TODAY, submit=True)
@@ -96,7 +97,7 @@ def test_submit_lists_every_missing_field(db, applicant, meeting):
     with pytest.raises(ApplicationInvalid) as error:
         applications.save(applicant, meeting, data, TODAY, submit=True)
     found = fields(error.value)
-    for name in applications.REQUIRED_DELEGATE_FIELDS:
+    for name in rules.REQUIRED_DELEGATE_FIELDS:
         if name != "name":
             assert (name, 0) in found
     assert {("sessions", None), ("consent_personal_data", None), ("note", None)} <= found

@@ -17,17 +17,15 @@ from sponsorship.models import (
     Gender,
     ScoringWeight,
 )
-from sponsorship.review.scoring import (
+from sponsorship.review.criteria import (
     DEFAULT_WEIGHTS,
     Features,
     Pool,
     ScoringContext,
     Weight,
-    current_weights,
     score,
-    score_meeting,
-    update_weights,
 )
+from sponsorship.review.scoring import current_weights, score_meeting, update_weights
 from tests.factories import (
     ApplicationFactory,
     AwardFactory,

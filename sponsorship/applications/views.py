@@ -248,8 +248,7 @@ def note(application_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    # Not `file_response`: the name is the applicant's own (any Unicode, quotes), which
-    # only send_file writes safely into Content-Disposition (an ASCII name and filename*).
+    # Streamed from the stored file rather than read into memory (`file_response`).
     response = send_file(
         path,
         mimetype="application/pdf",

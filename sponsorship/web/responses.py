@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
+from urllib.parse import quote
 
 from flask import Response
+from werkzeug.datastructures import Headers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -16,15 +19,21 @@ def file_response(data: bytes | str, mimetype: str, filename: str, *, inline: bo
 
     Every file here holds programme or personal data: browsers and proxies must not keep it.
     """
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    headers = Headers({"Cache-Control": "private, no-store"})
+    headers.set("Content-Disposition", "inline" if inline else "attachment", **_names(filename))
+    return Response(data, mimetype=mimetype, headers=headers)
+
+
+def _names(filename: str) -> dict[str, str]:
+    """The file name as a header can carry it: quoted, and for a name beyond ASCII (an
+    applicant's "Note – Sénégal.pdf") an ASCII fallback plus RFC 5987's UTF-8 form, as
+    Werkzeug's send_file writes it; a raw non-Latin-1 header fails in the WSGI server."""
+    try:
+        filename.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+        return {"filename": simple, "filename*": f"UTF-8''{quote(filename, safe='!#$&+-.^_`|~')}"}
+    return {"filename": filename}
 
 
 def csv_response(rows: list[list], filename: str) -> Response:

@@ -16,11 +16,12 @@ from typing import NamedTuple
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Page
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sponsorship.applications import offers
-from sponsorship.devdata.demo import APPLICANT_STATE
+from sponsorship.devdata.demo import APPLICANT_STATE, DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Meeting, MeetingKind, MeetingSession, State, Theme
 from tests.applicant_data import accepted_award_after_meeting, offered_award
@@ -129,6 +130,22 @@ def own_site(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Site]
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     with demo_site(tmp_path_factory, f"e2e-{module.replace('_', '-')}") as site:
         yield site
+
+
+def submit_login(page: Page, email: str, password: str = DEMO_PASSWORD, base: str = "") -> None:
+    """Fill and send the login form; `base` is the site's URL, else the page's base URL."""
+    page.goto(f"{base}/login")
+    form = page.locator("main form")
+    form.locator("[name=email]").fill(email)
+    form.locator("[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def sign_in(page: Page, email: str, base: str = "") -> None:
+    """Sign in with the demo password through the login form."""
+    submit_login(page, email, base=base)
+    assert "/login" not in page.url, f"{email} could not sign in"
 
 
 def _msp(title: str, starts: date) -> Meeting:

@@ -28,7 +28,7 @@ from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Role, User
 from tests.conftest import Auth
 from tests.crawl import crawl, html_of
-from tests.e2e.conftest import Site, seed_offer_and_past_award
+from tests.e2e.conftest import Site, seed_offer_and_past_award, sign_in
 
 AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
@@ -84,16 +84,6 @@ def journeys(a11y_site: Site) -> dict[str, list[str]]:
         found[name] = crawl(get, start)
     found["public"].append(a11y_site.app.config["A11Y_VERIFY_PATH"])
     return found
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill(email)
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, "sign-in failed"
 
 
 def axe_violations(page: Page) -> list[str]:

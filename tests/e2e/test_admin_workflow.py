@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from sponsorship.accounts import services as accounts
 from sponsorship.applications import offers
-from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.funding import ledger
 from sponsorship.models import (
@@ -37,6 +36,7 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.review import decisions
+from tests.e2e.conftest import sign_in
 
 #: (delegate id, application id, name) of a State's first intersessional delegate.
 Row = tuple[int, int, str]
@@ -155,7 +155,7 @@ def _second_accepts_first_expires(app: Flask, first: Row, second: Row, waiting: 
 
 def test_admin_runs_intersessional_queue_to_expiry(page: Page, own_site):
     app, base = own_site
-    sign_in_at(page, base)
+    sign_in(page, "admin@demo.test", base)
     _queue_is_ranked_with_reasons(page, base)
     committed_before = _committed(page)
 
@@ -181,12 +181,3 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, own_site):
     page.goto(f"{base}/admin/review/")
     expect(page.locator(f"#wait-{third[0]}")).to_contain_text("fits now")
     assert _committed(page) == committed_after - first_total
-
-
-def sign_in_at(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("admin@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()

@@ -15,9 +15,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Contribution, Donor
+from tests.e2e.conftest import sign_in
 from tests.unit.test_reports_opendata import assert_valid_360giving, assert_valid_iati
 
 
@@ -43,12 +43,7 @@ def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(page
     app, base = own_site
     mine, theirs = _contribution_ids(app)
 
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("donor@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, "donor@demo.test", base)
 
     expect(page.locator("h1")).to_have_text("Norway")
     contributions = page.locator("#contrib-title + .table-scroll table")

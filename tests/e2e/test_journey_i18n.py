@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import APPLICANT_STATE, DEMO_PASSWORD
+from sponsorship.devdata.demo import APPLICANT_STATE
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -36,7 +36,7 @@ from sponsorship.models import (
     User,
 )
 from tests.applicant_data import pdf_bytes
-from tests.e2e.conftest import Site, demo_site
+from tests.e2e.conftest import Site, demo_site, sign_in
 
 APPLICANT = "applicant@demo.test"
 ADMIN = "admin@demo.test"
@@ -58,16 +58,6 @@ def tr(app: Flask, lang: str, message: str, **values) -> str:
     """`message` as the app says it in `lang`."""
     with app.test_request_context(), force_locale(lang):
         return _(message, **values)
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill(email)
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url
 
 
 def sign_out(page: Page) -> None:
@@ -111,7 +101,7 @@ def _switch_language_once(browser: Browser, base: str, lang: str, state_name: st
     Returns that second browser and its page."""
     applicant = english_browser(browser)
     page = applicant.new_page()
-    sign_in(page, base, APPLICANT)
+    sign_in(page, APPLICANT, base)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.locator(f"header button[name=lang][value={lang}]").click()
     expect(page.locator("html")).to_have_attribute("lang", lang)
@@ -122,7 +112,7 @@ def _switch_language_once(browser: Browser, base: str, lang: str, state_name: st
     applicant.close()
     applicant = english_browser(browser)
     page = applicant.new_page()
-    sign_in(page, base, APPLICANT)
+    sign_in(page, APPLICANT, base)
     expect(page.locator("html")).to_have_attribute("lang", lang)
     return applicant, page
 
@@ -184,7 +174,7 @@ def _offer_and_issue_letter(
     app, base = site
     admin = english_browser(browser)
     admin_page = admin.new_page()
-    sign_in(admin_page, base, ADMIN)
+    sign_in(admin_page, ADMIN, base)
     admin_page.goto(f"{base}/admin/review/applications/{application_id}")
     card = admin_page.locator(f"#d{delegate_id}")
     card.locator("summary", has_text="Price").click()

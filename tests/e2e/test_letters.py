@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
+from tests.e2e.conftest import sign_in
 
 
 def _letters(app, award_id: int) -> list[tuple[str, str, str]]:
@@ -43,12 +43,7 @@ def test_admin_issues_downloads_verifies_and_reissues_letter(page: Page, own_sit
         award_id, application_id = award.id, award.delegate.application_id
         db.session.remove()
 
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("admin@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, "admin@demo.test", base)
 
     page.goto(f"{base}/admin/review/applications/{application_id}")
     page.locator(f"#issue-letter-{award_id}").click()

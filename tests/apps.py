@@ -26,15 +26,20 @@ def make_config(database_url: str, **overrides) -> type[TestingConfig]:
     )
 
 
+def empty_postgres(engine: sa.Engine) -> None:
+    """Drop everything in PostgreSQL's public schema: tables, types, sequences."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+
+
 def reset_schema(app: Flask) -> None:
     """Start from an empty database, then build it with the real migrations and load
     the States."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
+            empty_postgres(engine)
         else:
             db.drop_all()
             with engine.begin() as conn:
@@ -43,9 +48,7 @@ def reset_schema(app: Flask) -> None:
         load_states()
 
 
-def build_app(
-    database_url: str, *, reset: bool = False, demo: bool = False, **overrides
-) -> Flask:
+def build_app(database_url: str, *, reset: bool = False, demo: bool = False, **overrides) -> Flask:
     """The app on `database_url` with the testing configuration and `overrides`.
 
     reset: empty the database, migrate it and load the States (it DROPS everything).

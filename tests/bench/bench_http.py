@@ -80,9 +80,9 @@ def prepare(url: str, years: int, reuse: bool) -> None:
             _settle(url)
             return
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
+            from tests.apps import empty_postgres
+
+            empty_postgres(engine)
     finally:
         engine.dispose()
     _flask(url, "db", "upgrade")

@@ -101,13 +101,19 @@ def application_fields(meeting: Meeting, delegates: int = 1, action: str = "subm
     return {k: v for k, v in data.items() if v is not None}
 
 
-def offered_award(state, *, deadline: date | None = None, meeting: Meeting | None = None) -> Award:
+def offered_award(
+    state,
+    *,
+    deadline: date | None = None,
+    meeting: Meeting | None = None,
+    name: str = "Idriss Abakar",
+) -> Award:
     """An award offered to a delegate of `state`, as the administrators' workflow leaves it."""
     meeting = meeting or MeetingFactory(window_open=False)
     application = ApplicationFactory(
         meeting=meeting, state=state, status=ApplicationStatus.IN_REVIEW, language="en"
     )
-    delegate = DelegateFactory(application=application, name="Idriss Abakar")
+    delegate = DelegateFactory(application=application, name=name)
     award = AwardFactory(
         delegate=delegate,
         status=AwardStatus.OFFERED,
@@ -117,24 +123,28 @@ def offered_award(state, *, deadline: date | None = None, meeting: Meeting | Non
     return award
 
 
-def accepted_award_after_meeting(state) -> Award:
-    """An accepted award for a meeting that ended yesterday: its report is due."""
-    ended = date.today() - timedelta(days=1)
-    meeting = MeetingFactory(
-        window_open=False,
-        starts_on=ended - timedelta(days=3),
-        ends_on=ended,
-        applications_open_on=ended - timedelta(days=120),
-        applications_close_on=ended - timedelta(days=60),
-    )
+def accepted_award_after_meeting(
+    state, *, meeting: Meeting | None = None, name: str = "Sokha Chan"
+) -> Award:
+    """An accepted award for a meeting that has ended (by default yesterday): its report
+    is due."""
+    if meeting is None:
+        ended = date.today() - timedelta(days=1)
+        meeting = MeetingFactory(
+            window_open=False,
+            starts_on=ended - timedelta(days=3),
+            ends_on=ended,
+            applications_open_on=ended - timedelta(days=120),
+            applications_close_on=ended - timedelta(days=60),
+        )
     application: Application = ApplicationFactory(
         meeting=meeting, state=state, status=ApplicationStatus.DECIDED
     )
-    delegate = DelegateFactory(application=application, name="Sokha Chan")
+    delegate = DelegateFactory(application=application, name=name)
     return AwardFactory(
         delegate=delegate,
         status=AwardStatus.ACCEPTED,
-        offer_deadline=ended - timedelta(days=30),
+        offer_deadline=meeting.ends_on - timedelta(days=30),
         confirmed_departure_city="N'Djamena",
         travel_out_on=meeting.starts_on - timedelta(days=1),
         travel_back_on=meeting.ends_on + timedelta(days=1),

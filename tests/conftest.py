@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterator
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -14,10 +13,13 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
-from config import TestingConfig
-from sponsorship import create_app
 from sponsorship.extensions import db as _db
-from sponsorship.programme.states import load_states
+from tests.apps import build_app, reset_schema
+
+# Test modules that still build their own app import these two from here.
+from tests.apps import make_config as make_config
+
+_reset_schema = reset_schema
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -26,26 +28,6 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return os.environ.get("TEST_DATABASE_URL") or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
-
-
-def make_config(url: str, **overrides) -> type[TestingConfig]:
-    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
-
-
-def _reset_schema(app: Flask) -> None:
-    """Start from an empty database, then build it with the real migrations."""
-    with app.app_context():
-        engine = _db.engine
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        else:
-            _db.drop_all()
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        flask_migrate.upgrade()
-        load_states()
 
 
 class _ConnectionBoundSession(FlaskSession):
@@ -79,9 +61,8 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url) -> Iterator[Flask]:
-    app = create_app(make_config(database_url))
+    app = build_app(database_url, reset=True)
     app.test_client_class = IsolatedClient
-    _reset_schema(app)
     yield app
     with app.app_context():
         _db.engine.dispose()

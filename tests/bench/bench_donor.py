@@ -29,11 +29,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from sponsorship import create_app
 from sponsorship.devdata import scale
 from sponsorship.extensions import db
 from sponsorship.models import Allocation, Contribution, Role, User
-from tests.conftest import QueryCounter, _reset_schema, make_config, post_form
+from tests.apps import build_app
+from tests.conftest import QueryCounter, post_form
 
 #: A fixed day, so every run measures the same rows.
 TODAY = date(2026, 11, 28)
@@ -72,17 +72,15 @@ def main(argv: list[str] | None = None) -> dict:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
         # As in production: the programme-wide figures are reused between requests
         # (the testing configuration turns that off).
-        app = create_app(
-            # Rendered each time: the page cache would measure serving a kept copy (the
-            # HTTP bench measures that); the programme totals are kept, as in production.
-            make_config(
-                url,
-                RATELIMIT_ENABLED=False,
-                PROGRAMME_REPORT_CACHE_SECONDS=60,
-                PAGE_CACHE_ENTRIES=0,
-            )
+        # Rendered each time: the page cache would measure serving a kept copy (the
+        # HTTP bench measures that); the programme totals are kept, as in production.
+        app = build_app(
+            url,
+            reset=True,
+            RATELIMIT_ENABLED=False,
+            PROGRAMME_REPORT_CACHE_SECONDS=60,
+            PAGE_CACHE_ENTRIES=0,
         )
-        _reset_schema(app)
         with app.app_context():
             started = time.perf_counter()
             result = scale.seed_scale(years=args.years, today=TODAY)

@@ -80,9 +80,9 @@ def prepare(url: str, years: int, reuse: bool) -> None:
             _settle(url)
             return
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
+            from tests.apps import empty_postgres
+
+            empty_postgres(engine)
     finally:
         engine.dispose()
     _flask(url, "db", "upgrade")
@@ -217,13 +217,13 @@ def _count_stamp_reads(app, counting: list) -> None:
 
 
 def count_queries(url: str) -> dict:
-    from sponsorship import create_app
     from sponsorship.devdata import scale
     from sponsorship.extensions import db
-    from tests.conftest import QueryCounter, make_config, post_form
+    from tests.apps import build_app
+    from tests.conftest import QueryCounter, post_form
 
     # Statements and times of rendering each page, not of serving it from the page cache.
-    app = create_app(make_config(url, PAGE_CACHE_ENTRIES=0))
+    app = build_app(url, PAGE_CACHE_ENTRIES=0)
     with app.app_context():
         ids = _ids()
         engine = db.engine
@@ -500,11 +500,10 @@ def load(url: str, ids: dict, seconds: int, connections: int, rounds: int, logs:
 def run(url: str, args) -> dict:
     prepare(url, args.years, args.reuse_data)
     if args.load_only:
-        from sponsorship import create_app
         from sponsorship.extensions import db
-        from tests.conftest import make_config
+        from tests.apps import build_app
 
-        with create_app(make_config(url)).app_context():
+        with build_app(url).app_context():
             queries, ids = {}, _ids()
             db.engine.dispose()
     else:

@@ -31,10 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `sponsorship` imports the top-level config module
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from sponsorship import create_app  # noqa: E402
 from sponsorship.extensions import db  # noqa: E402
 from sponsorship.funding import ledger  # noqa: E402
 from sponsorship.funding.ledger import InsufficientFunds  # noqa: E402
@@ -54,8 +52,7 @@ from sponsorship.models import (  # noqa: E402
     State,
     Theme,
 )
-from sponsorship.programme.states import load_states  # noqa: E402
-from tests.conftest import make_config  # noqa: E402
+from tests.apps import build_app  # noqa: E402
 
 D = Decimal
 TODAY = date(2026, 3, 1)
@@ -170,14 +167,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app(make_config(url))
+        app = build_app(url, reset=True)
         with app.app_context():
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.begin() as conn:
-                    conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                    conn.execute(sa.text("CREATE SCHEMA public"))
-            flask_migrate.upgrade()
-            load_states()
             started = time.perf_counter()
             _meeting, applications = build(args.contributions)
             built = time.perf_counter() - started

@@ -32,51 +32,27 @@ if str(ROOT) not in sys.path:  # `sponsorship` imports the top-level config modu
 from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from sponsorship.documents.context import CostLine, LetterContext  # noqa: E402
+from sponsorship.documents.context import LetterContext  # noqa: E402
 from sponsorship.documents.fetcher import STATIC_SCHEME  # noqa: E402
 from sponsorship.documents.render import OUTPUT_INTENT, PDF_VARIANT, LetterRenderer  # noqa: E402
+from tests.letter_data import sample_context  # noqa: E402
 
 STATES = {"en": "Cambodia", "fr": "Cambodge", "es": "Camboya"}
 NAMES = ("Sokha Chenda Lim", "María-José Ñúñez", "Amadou Diallo", "Nguyễn Thị Lan", "Zoë Okafor")
 
 
 def context(i: int) -> LetterContext:
+    """The sample letter, in the i-th language, to the i-th delegate."""
     language = ("en", "fr", "es")[i % 3]
-    return LetterContext(
+    return sample_context(
         reference=f"SP-2026-MSP22-{i:04d}",
-        version=1,
         language=language,
-        issue_date="2026-11-02",
         state_name=STATES[language],
-        addressee="Permanent Mission of the Kingdom of Cambodia",
-        address_lines=("Chemin Taverney 3", "1218 Le Grand-Saconnex", "Switzerland"),
         delegate_name=NAMES[i % len(NAMES)],
         delegate_function="Deputy Director, National Mine Action Centre",
-        meeting_title="Twenty-Second Meeting of the States Parties",
-        meeting_start="2026-12-01",
-        meeting_end="2026-12-05",
-        venue="Palais des Nations",
-        city="Geneva",
-        departure_city="Phnom Penh",
-        currency="CHF",
-        cost_lines=(
-            CostLine("airfare", "Phnom Penh - Geneva - Phnom Penh", "1", "1850.00", "1850.00"),
-            CostLine("dsa", "", "5", "412.00", "2060.00"),
-            CostLine("terminal", "", "1", "142.00", "142.00"),
-            CostLine("visa", "Schengen visa", "1", "80.00", "80.00"),
-        ),
-        total="4132.00",
-        dsa_nights=5,
-        dsa_rate="412.00",
-        terminal_expenses="142.00",
-        visa_covered=True,
-        report_due_days=30,
-        answer_deadline="2026-11-16",
         answer_url=f"https://sponsorship.example.org/offers/{i}/answer",
         verification_code=f"K7Q2-{i:04d}",
         verification_url=f"https://sponsorship.example.org/verify/K7Q2-{i:04d}",
-        signatory_name="Jane Doe",
-        signatory_title="Sponsorship Programme Officer",
     )
 
 

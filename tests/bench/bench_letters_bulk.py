@@ -26,11 +26,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
-from sponsorship import create_app  # noqa: E402
 from sponsorship.extensions import db  # noqa: E402
 from sponsorship.models import Letter  # noqa: E402
 from tests.applicant_data import offered_award  # noqa: E402
-from tests.conftest import _reset_schema, make_config  # noqa: E402
+from tests.apps import build_app  # noqa: E402
 from tests.factories import AwardCostLineFactory, StateFactory  # noqa: E402
 
 
@@ -53,8 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(make_config(f"sqlite:///{tmp}/bench.db", PUBLIC_BASE_URL="https://x.org"))
-        _reset_schema(app)
+        app = build_app(f"sqlite:///{tmp}/bench.db", reset=True, PUBLIC_BASE_URL="https://x.org")
         with app.app_context():
             meeting_id = build(args.letters)
         runner = app.test_cli_runner()

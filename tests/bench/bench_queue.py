@@ -20,10 +20,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from sponsorship import create_app
 from sponsorship.extensions import db
 from sponsorship.models import Application, Delegate, RegionalGroup, State
-from tests.conftest import QueryCounter, _reset_schema, make_config, post_form
+from tests.apps import build_app
+from tests.conftest import QueryCounter, post_form
 from tests.factories import PASSWORD, MeetingFactory, UserFactory
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -98,8 +98,7 @@ def main(n: int = 5000, runs: int = 25) -> None:
         # BENCH_DATABASE_URL (e.g. a scratch PostgreSQL database) is emptied first.
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
         # The queue rendered each time: with the page cache it would time a kept copy.
-        app = create_app(make_config(url, PAGE_CACHE_ENTRIES=0))
-        _reset_schema(app)
+        app = build_app(url, reset=True, PAGE_CACHE_ENTRIES=0)
         with app.app_context():
             meeting_id = build(n)
             if db.engine.dialect.name == "postgresql":

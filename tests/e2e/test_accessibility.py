@@ -13,12 +13,10 @@ The same walk weighs every page with what it loads: the heaviest must stay under
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
@@ -30,8 +28,7 @@ from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Role, User
 from tests.conftest import Auth
 from tests.crawl import crawl, html_of
-from tests.e2e.conftest import demo_app, serving
-from tests.e2e.test_applicant_journey import _seed_offer_and_past_award as seed_offer_and_past_award
+from tests.e2e.conftest import Site, seed_offer_and_past_award, sign_in
 
 AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
@@ -49,8 +46,10 @@ NARROW = 320  # WCAG 1.4.10 Reflow: 1280 px at 400 % zoom
 
 
 @pytest.fixture(scope="module")
-def a11y_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    app = demo_app(tmp_path_factory, "e2e-a11y")
+def a11y_site(own_site: Site) -> Site:
+    """The demo site with a letter to verify, an offer to answer and a report to write,
+    so that the walks reach those pages too."""
+    app = own_site.app
     with app.app_context():
         # One issued letter, so the public verification page is part of the walk.
         award = db.session.scalar(select(Award).where(Award.cost_lines.any()).order_by(Award.id))
@@ -60,23 +59,21 @@ def a11y_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
         db.session.commit()
         app.config["A11Y_VERIFY_PATH"] = f"/verify/{letter.verification_code}"
         db.session.remove()
-    # An offer to answer and a report to write, so the applicant's walk reaches both.
     seed_offer_and_past_award(app)
-    return app
+    return own_site
 
 
 @pytest.fixture(scope="module")
-def a11y_server(a11y_app: Flask) -> Iterator[str]:
-    with serving(a11y_app, "e2e-a11y") as url:
-        yield url
+def a11y_server(a11y_site: Site) -> str:
+    return a11y_site.url
 
 
 @pytest.fixture(scope="module")
-def journeys(a11y_app: Flask) -> dict[str, list[str]]:
+def journeys(a11y_site: Site) -> dict[str, list[str]]:
     """Every page of each journey, crawled once (in English) with the test client."""
     found = {}
     for name, (email, start) in JOURNEYS.items():
-        client = a11y_app.test_client()
+        client = a11y_site.app.test_client()
         if email:
             Auth(client).login(email, DEMO_PASSWORD)
 
@@ -85,18 +82,8 @@ def journeys(a11y_app: Flask) -> dict[str, list[str]]:
             return response.status_code, response.content_type, html_of(response)
 
         found[name] = crawl(get, start)
-    found["public"].append(a11y_app.config["A11Y_VERIFY_PATH"])
+    found["public"].append(a11y_site.app.config["A11Y_VERIFY_PATH"])
     return found
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill(email)
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, "sign-in failed"
 
 
 def axe_violations(page: Page) -> list[str]:

@@ -13,16 +13,17 @@ on the same database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
+from sponsorship.accounts import services as accounts
+from sponsorship.applications import offers
 from sponsorship.extensions import db
+from sponsorship.funding import ledger
 from sponsorship.models import (
     Application,
     Award,
@@ -34,27 +35,20 @@ from sponsorship.models import (
     Role,
     State,
 )
-from tests.e2e.conftest import demo_app, serving
+from sponsorship.review import decisions
+from tests.e2e.conftest import sign_in
 
-
-@pytest.fixture(scope="module")
-def admin_app(tmp_path_factory: pytest.TempPathFactory):
-    return demo_app(tmp_path_factory, "e2e-admin")
-
-
-@pytest.fixture(scope="module")
-def admin_server(admin_app) -> Iterator[str]:
-    with serving(admin_app, "e2e-admin") as url:
-        yield url
+#: (delegate id, application id, name) of a State's first intersessional delegate.
+Row = tuple[int, int, str]
 
 
 def _money(text: str) -> Decimal:
     return Decimal(re.sub(r"[^0-9.]", "", text))
 
 
-def _delegate(admin_app, iso3: str) -> tuple[int, int, str]:
+def _delegate(app: Flask, iso3: str) -> Row:
     """(delegate id, application id, name) of the State's first intersessional delegate."""
-    with admin_app.app_context():
+    with app.app_context():
         row = db.session.execute(
             select(Delegate.id, Application.id, Delegate.name)
             .join(Application, Delegate.application_id == Application.id)
@@ -83,11 +77,16 @@ def _decide(page: Page, base: str, delegate_id: int, application_id: int, button
     ).first.click()
 
 
-def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_server):
-    base = admin_server
-    sign_in_at(page, base)
+def _award(delegate_id: int) -> Award:
+    return db.session.scalar(select(Award).where(Award.delegate_id == delegate_id))
 
-    # The queue of the intersessional meetings, ranked, every score with its reasons.
+
+def _committed(page: Page) -> Decimal:
+    return _money(page.locator("#budget-committed").inner_text())
+
+
+def _queue_is_ranked_with_reasons(page: Page, base: str) -> None:
+    """The queue of the intersessional meetings, ranked, every score with its reasons."""
     page.goto(f"{base}/admin/")
     page.get_by_role("link", name="Review queue").first.click()
     expect(page.locator("h1")).to_contain_text("Intersessional Meetings")
@@ -99,53 +98,33 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
     )
     scores = [int(s) for s in page.locator(".score strong").all_inner_texts()]
     assert scores == sorted(scores, reverse=True)
-    committed_before = _money(page.locator("#budget-committed").inner_text())
 
-    # Price and offer two delegates, waitlist a third: all African States serving the
-    # same sessions, so they draw on the same money.
-    first = _delegate(admin_app, "SOM")
-    second = _delegate(admin_app, "SEN")
-    third = _delegate(admin_app, "ZWE")
-    for delegate_id, application_id, _name in (first, second):
-        _price(page, base, delegate_id, application_id)
-        _decide(page, base, delegate_id, application_id, "Offer")
-        expect(page.locator(".flash-success")).to_contain_text("offered")
-    page.goto(f"{base}/admin/review/")
-    committed_after = _money(page.locator("#budget-committed").inner_text())
-    with admin_app.app_context():
-        from sponsorship.funding import ledger
 
-        awards = {
-            d: db.session.scalar(select(Award).where(Award.delegate_id == d))
-            for d in (first[0], second[0])
-        }
-        offered_total = sum(a.total(CostStage.ESTIMATE) for a in awards.values())
-        first_total = awards[first[0]].total(CostStage.ESTIMATE)
-        db.session.remove()
-    assert committed_after - committed_before == offered_total
-
-    # The third costs one franc more than the money left for it: it waits.
+def _waitlist_one_franc_short(page: Page, base: str, app: Flask, third: Row) -> int:
+    """The third delegate costs one franc more than the money left for it: it waits.
+    Returns its award's id."""
     _price(page, base, third[0], third[1])
-    with admin_app.app_context():
-        award3 = db.session.scalar(select(Award).where(Award.delegate_id == third[0]))
-        left = ledger.available(award=award3)
-        others = award3.total(CostStage.ESTIMATE) - sum(
-            line.amount for line in award3.cost_lines if line.kind.value == "airfare"
+    with app.app_context():
+        award = _award(third[0])
+        left = ledger.available(award=award)
+        others = award.total(CostStage.ESTIMATE) - sum(
+            line.amount for line in award.cost_lines if line.kind.value == "airfare"
         )
+        award_id = award.id
         db.session.remove()
     _price(page, base, third[0], third[1], airfare=str(left + 1 - others))
     _decide(page, base, third[0], third[1], "Waiting list")
     expect(page.locator(".flash-success")).to_contain_text("waiting list")
     page.goto(f"{base}/admin/review/")
     expect(page.locator(f"#wait-{third[0]}")).to_contain_text("does not fit yet")
+    return award_id
 
-    # The second delegate's State accepts; the first never answers; time passes.
-    with admin_app.app_context():
-        from sponsorship.accounts import services as accounts
-        from sponsorship.applications import offers
-        from sponsorship.review import decisions
 
-        second_award = db.session.scalar(select(Award).where(Award.delegate_id == second[0]))
+def _second_accepts_first_expires(app: Flask, first: Row, second: Row, waiting: int) -> None:
+    """The second delegate's State accepts; the first never answers; time passes: the
+    expiry job proposes the waiting award."""
+    with app.app_context():
+        second_award = _award(second[0])
         meeting = second_award.delegate.application.meeting
         applicant = accounts.create_user(
             None,
@@ -167,23 +146,38 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
             select(Award.offer_deadline).where(Award.delegate_id == first[0])
         )
         result = decisions.expire_offers(deadline + timedelta(days=1), auto_offer=False)
-        assert [p.award_id for p in result.proposals] == [award3.id]
+        assert [p.award_id for p in result.proposals] == [waiting]
         assert len(result.expired) == 1 and first[2] in result.expired[0]
         status = db.session.scalar(select(Award.status).where(Award.delegate_id == first[0]))
         assert status == AwardStatus.EXPIRED
         db.session.remove()
 
+
+def test_admin_runs_intersessional_queue_to_expiry(page: Page, own_site):
+    app, base = own_site
+    sign_in(page, "admin@demo.test", base)
+    _queue_is_ranked_with_reasons(page, base)
+    committed_before = _committed(page)
+
+    # Price and offer two delegates, waitlist a third: all African States serving the
+    # same sessions, so they draw on the same money.
+    first, second, third = (_delegate(app, iso3) for iso3 in ("SOM", "SEN", "ZWE"))
+    for delegate_id, application_id, _name in (first, second):
+        _price(page, base, delegate_id, application_id)
+        _decide(page, base, delegate_id, application_id, "Offer")
+        expect(page.locator(".flash-success")).to_contain_text("offered")
+    page.goto(f"{base}/admin/review/")
+    committed_after = _committed(page)
+    with app.app_context():
+        offered_total = sum(_award(d[0]).total(CostStage.ESTIMATE) for d in (first, second))
+        first_total = _award(first[0]).total(CostStage.ESTIMATE)
+        db.session.remove()
+    assert committed_after - committed_before == offered_total
+
+    waiting = _waitlist_one_franc_short(page, base, app, third)
+    _second_accepts_first_expires(app, first, second, waiting)
+
     # The money is back and the waitlisted delegate is proposed.
     page.goto(f"{base}/admin/review/")
     expect(page.locator(f"#wait-{third[0]}")).to_contain_text("fits now")
-    released = _money(page.locator("#budget-committed").inner_text())
-    assert released == committed_after - first_total
-
-
-def sign_in_at(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("admin@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    assert _committed(page) == committed_after - first_total

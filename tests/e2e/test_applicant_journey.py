@@ -7,23 +7,17 @@ server on loopback, so they can read the messages a real SMTP server received.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from config import TestingConfig
-from sponsorship import create_app
-from sponsorship.applications import offers
 from sponsorship.devdata import demo
 from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
@@ -34,20 +28,38 @@ from sponsorship.models import (
     Award,
     AwardStatus,
     Delegate,
-    Gender,
     Meeting,
     MeetingKind,
-    MeetingSession,
     State,
-    Theme,
 )
-from sponsorship.models.base import utcnow
-from sponsorship.programme import states
 from tests.applicant_data import pdf_bytes
-from tests.e2e.conftest import _QuietRequestHandler
+from tests.e2e.conftest import demo_site, seed_offer_and_past_award
 from tests.mailserver import SMTPServer
 
 APPLICANT = "applicant@demo.test"
+NOTE = "Note verbale 2026-14.pdf"
+#: The two delegates as the applicant types them; the second e-mail has no top-level
+#: domain, so the first submission is refused.
+ACHTA = {
+    "Full name": "Achta Mahamat",
+    "Gender": "female",
+    "Function": "Coordinator",
+    "Organisation": "Haut-Commissariat au Déminage",
+    "E-mail address": "achta.mahamat@example.org",
+    "Nationality": "TCD",
+    "Departure city": "N'Djamena",
+    "Passport number": "P0012345",
+}
+IDRISS = {
+    "Full name": "Idriss Abakar",
+    "Gender": "male",
+    "Function": "Counsellor",
+    "Organisation": "Permanent Mission of Chad",
+    "E-mail address": "idriss.abakar@example",
+    "Nationality": "TCD",
+    "Departure city": "Geneva",
+    "Passport number": "P0067890",
+}
 
 
 @dataclass
@@ -66,39 +78,12 @@ class Journey:
 
 @pytest.fixture(scope="module")
 def journey(tmp_path_factory) -> Iterator[Journey]:
-    root = tmp_path_factory.mktemp("journey")
-    with SMTPServer() as smtp:
-        config = type(
-            "JourneyConfig",
-            (TestingConfig,),
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'journey.db'}",
-                "RATELIMIT_ENABLED": False,
-                "UPLOAD_DIR": str(root / "uploads"),
-                **smtp.config(),
-            },
-        )
-        app = create_app(config)
-        with app.app_context():
-            flask_migrate.upgrade()
-            states.load_states()
-            demo.seed_demo()
-            db.session.remove()
-        server = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler
-        )
-        url = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = url
-        thread = threading.Thread(target=server.serve_forever, name="journey", daemon=True)
-        thread.start()
-        try:
-            yield Journey(url, app, smtp, root)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+    """The demo app of its own, its mail delivered to an SMTP server on loopback."""
+    with (
+        SMTPServer() as smtp,
+        demo_site(tmp_path_factory, "journey", links_here=True, **smtp.config()) as site,
+    ):
+        yield Journey(site.url, site.app, smtp, tmp_path_factory.mktemp("journey-files"))
 
 
 @dataclass
@@ -135,23 +120,18 @@ def fill_delegate(page: Page, n: int, steps: Steps, **values) -> None:
         steps(f"delegate {n + 1}: {label}")
 
 
-def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
-    page: Page, journey: Journey, capsys
-) -> None:
-    base = journey.url
-    steps = Steps()
-    note = journey.files / "Note verbale 2026-14.pdf"
-    note.write_bytes(pdf_bytes())
+def _intersessional(journey: Journey) -> tuple[int, str, str]:
+    """(id, title, a passport expiry valid for it) of the demo's intersessional meeting."""
     with journey.app.app_context():
         meeting = db.session.scalar(
             select(Meeting).where(Meeting.kind == MeetingKind.INTERSESSIONAL)
         )
-        passport = (meeting.ends_on + timedelta(days=400)).isoformat()
-        title = meeting.title
+        found = meeting.id, meeting.title, (meeting.ends_on + timedelta(days=400)).isoformat()
         db.session.remove()
+    return found
 
-    started = time.perf_counter()
-    sign_in(page, base, steps)
+
+def _submit_with_a_bad_email(page: Page, title: str, passport: str, note: Path, steps: Steps):
     page.get_by_role("link", name=f"Apply for {title}").click()
     steps("open the meeting")
     expect(page.locator("h1")).to_contain_text(title)
@@ -160,43 +140,13 @@ def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
     steps("tick a session")
     page.get_by_label("A national statement is planned").check()
     steps("tick statement")
-    fill_delegate(
-        page,
-        0,
-        steps,
-        **{
-            "Full name": "Achta Mahamat",
-            "Gender": "female",
-            "Function": "Coordinator",
-            "Organisation": "Haut-Commissariat au Déminage",
-            "E-mail address": "achta.mahamat@example.org",
-            "Nationality": "TCD",
-            "Departure city": "N'Djamena",
-            "Passport number": "P0012345",
-            "Passport valid until": passport,
-        },
-    )
+    fill_delegate(page, 0, steps, **ACHTA, **{"Passport valid until": passport})
     page.get_by_role("button", name="Add a delegate").click()
     steps("add a delegate")
     expect(page.locator("#delegate-1")).to_be_visible()
     # What was typed before adding the row is still there.
     expect(page.locator("#delegates-0-name")).to_have_value("Achta Mahamat")
-    fill_delegate(
-        page,
-        1,
-        steps,
-        **{
-            "Full name": "Idriss Abakar",
-            "Gender": "male",
-            "Function": "Counsellor",
-            "Organisation": "Permanent Mission of Chad",
-            "E-mail address": "idriss.abakar@example",  # no top-level domain: refused
-            "Nationality": "TCD",
-            "Departure city": "Geneva",
-            "Passport number": "P0067890",
-            "Passport valid until": passport,
-        },
-    )
+    fill_delegate(page, 1, steps, **IDRISS, **{"Passport valid until": passport})
     page.get_by_label("Nomination note").set_input_files(str(note))
     steps("upload the note")
     page.get_by_label("I confirm that the delegates agree").check()
@@ -204,12 +154,14 @@ def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
     page.get_by_role("button", name="Submit application").click()
     steps("submit (refused)")
 
+
+def _fix_the_error_and_save_a_draft(page: Page, steps: Steps) -> None:
     # The error sits by its field and in the summary; nothing typed is lost.
     expect(page.locator(".error-summary")).to_be_visible()
     expect(page.locator("#delegates-1-email-error")).to_be_visible()
     expect(page.locator("#delegates-0-name")).to_have_value("Achta Mahamat")
     expect(page.locator("#delegates-1-passport_number")).to_have_value("P0067890")
-    expect(page.locator("#note-status")).to_contain_text("Note verbale 2026-14.pdf")
+    expect(page.locator("#note-status")).to_contain_text(NOTE)
     expect(page.get_by_label("I confirm that the delegates agree")).to_be_checked()
     page.locator(".error-summary a[href='#delegates-1-email']").click()
     steps("follow the error link")
@@ -219,18 +171,21 @@ def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
     steps("save draft")
     expect(page.locator(".flash-success")).to_contain_text("Draft saved")
 
+
+def _continue_the_draft_and_submit(page: Page, base: str, title: str, steps: Steps) -> None:
     page.get_by_role("button", name=re.compile("Sign out")).click()
     steps("sign out")
     sign_in(page, base, steps)
     page.get_by_role("link", name=f"Continue the draft for {title}").click()
     steps("continue the draft")
     expect(page.locator("#delegates-1-email")).to_have_value("idriss.abakar@example.org")
-    expect(page.locator("#note-status")).to_contain_text("Note verbale 2026-14.pdf")
+    expect(page.locator("#note-status")).to_contain_text(NOTE)
     page.get_by_role("button", name="Submit application").click()
     steps("submit")
     expect(page.locator("#application-status")).to_have_text("Submitted")
-    seconds = time.perf_counter() - started
 
+
+def _confirmation_mail_leads_to_the_application(page: Page, journey: Journey) -> None:
     journey.deliver_mail()
     messages = journey.smtp.inbox.wait_for(1)
     confirmation = [m for m in messages if m["Subject"].startswith("Application received")]
@@ -241,12 +196,29 @@ def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
     page.goto(link)
     expect(page.locator("#application-status")).to_have_text("Submitted")
 
+
+def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
+    page: Page, journey: Journey, capsys
+) -> None:
+    steps = Steps()
+    note = journey.files / NOTE
+    note.write_bytes(pdf_bytes())
+    meeting_id, title, passport = _intersessional(journey)
+
+    started = time.perf_counter()
+    sign_in(page, journey.url, steps)
+    _submit_with_a_bad_email(page, title, passport, note, steps)
+    _fix_the_error_and_save_a_draft(page, steps)
+    _continue_the_draft_and_submit(page, journey.url, title, steps)
+    seconds = time.perf_counter() - started
+
+    _confirmation_mail_leads_to_the_application(page, journey)
     with journey.app.app_context():
         # The demo's intersessional queue holds other States' applications too.
         app = db.session.scalar(
             select(Application)
             .join(State, Application.state_id == State.id)
-            .where(Application.meeting_id == meeting.id, State.iso3 == demo.APPLICANT_STATE)
+            .where(Application.meeting_id == meeting_id, State.iso3 == demo.APPLICANT_STATE)
         )
         assert app.status == ApplicationStatus.SUBMITTED
         assert [d.name for d in app.delegates] == ["Achta Mahamat", "Idriss Abakar"]
@@ -256,91 +228,8 @@ def test_two_delegate_application_with_a_fix_a_draft_and_a_confirmation(
     assert seconds < 60
 
 
-def _seed_offer_and_past_award(app: Flask) -> tuple[str, str]:
-    """An offer to the demo State for the next MSP, and an accepted award whose meeting
-    has just ended: what the administrators' workflow would have left."""
-    today = date.today()
-    with app.app_context():
-        chad = db.session.scalar(select(State).where(State.iso3 == "TCD"))
-
-        def meeting(title, starts, window_open=False):
-            return Meeting(
-                kind=MeetingKind.MSP,
-                title=title,
-                venue="Palais des Nations",
-                city="Geneva",
-                starts_on=starts,
-                ends_on=starts + timedelta(days=4),
-                applications_open_on=starts - timedelta(days=150),
-                applications_close_on=starts - timedelta(days=90),
-                window_open=window_open,
-                dsa_rate=412,
-                dsa_currency="CHF",
-                delegate_cap=2,
-                sessions=[
-                    MeetingSession(
-                        title="Article 5 extension requests",
-                        theme=Theme.MINE_CLEARANCE,
-                        held_on=starts,
-                    ),
-                    MeetingSession(
-                        title="Victim assistance",
-                        theme=Theme.VICTIM_ASSISTANCE,
-                        held_on=starts + timedelta(days=1),
-                    ),
-                ],
-            )
-
-        def award(meeting, name, status, **fields):
-            application = Application(
-                meeting=meeting,
-                state=chad,
-                status=ApplicationStatus.IN_REVIEW,
-                consent_personal_data=True,
-            )
-            delegate = Delegate(
-                application=application,
-                name=name,
-                gender=Gender.MALE,
-                function="Director",
-                organisation="HCND",
-                email="d@example.org",
-                nationality="TCD",
-                passport_number="P1",
-                passport_expiry=date(2035, 1, 1),
-                departure_city="N'Djamena",
-            )
-            a = Award(
-                delegate=delegate, reference=f"SP-E2E-{name[:4].upper()}", status=status, **fields
-            )
-            db.session.add(a)
-            return a
-
-        upcoming = meeting("Twenty-Third Meeting of the States Parties", today + timedelta(days=60))
-        offered = award(
-            upcoming,
-            "Mahamat Saleh",
-            AwardStatus.OFFERED,
-            offered_at=utcnow(),
-            offer_deadline=today + timedelta(days=7),
-        )
-        ended = meeting("Intersessional Meetings (last week)", today - timedelta(days=5))
-        award(
-            ended,
-            "Hawa Brahim",
-            AwardStatus.ACCEPTED,
-            offer_deadline=today - timedelta(days=40),
-            confirmed_departure_city="N'Djamena",
-        )
-        db.session.flush()
-        offers.notify_offer(offered)
-        db.session.commit()
-        db.session.remove()
-    return "Mahamat Saleh", "Hawa Brahim"
-
-
 def test_accept_an_offer_and_report_after_the_meeting(page: Page, journey: Journey) -> None:
-    offered, attended = _seed_offer_and_past_award(journey.app)
+    offered, attended = seed_offer_and_past_award(journey.app)
     journey.deliver_mail()
     offer_mail = [
         m for m in journey.smtp.inbox.wait_for(1) if m["Subject"].startswith("Sponsorship offer")

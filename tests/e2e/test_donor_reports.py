@@ -8,31 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Contribution, Donor
-from tests.e2e.conftest import demo_app, serving
+from tests.e2e.conftest import sign_in
 from tests.unit.test_reports_opendata import assert_valid_360giving, assert_valid_iati
-
-
-@pytest.fixture(scope="module")
-def reports_app(tmp_path_factory: pytest.TempPathFactory):
-    return demo_app(tmp_path_factory, "e2e-donor-reports")
-
-
-@pytest.fixture(scope="module")
-def reports_server(reports_app) -> Iterator[str]:
-    with serving(reports_app, "e2e-donor-reports") as url:
-        yield url
 
 
 def _contribution_ids(app) -> tuple[int, int]:
@@ -53,18 +39,11 @@ def _download(page: Page, name: str) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
-def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(
-    page: Page, reports_app, reports_server
-):
-    base = reports_server
-    mine, theirs = _contribution_ids(reports_app)
+def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(page: Page, own_site):
+    app, base = own_site
+    mine, theirs = _contribution_ids(app)
 
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("donor@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, "donor@demo.test", base)
 
     expect(page.locator("h1")).to_have_text("Norway")
     contributions = page.locator("#contrib-title + .table-scroll table")

@@ -7,30 +7,16 @@ The server has its own demo database; the price change is made through the datab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlparse
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
 from sponsorship.extensions import db
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
-from tests.e2e.conftest import demo_app, serving
-
-
-@pytest.fixture(scope="module")
-def letters_app(tmp_path_factory: pytest.TempPathFactory):
-    return demo_app(tmp_path_factory, "e2e-letters")
-
-
-@pytest.fixture(scope="module")
-def letters_server(letters_app) -> Iterator[str]:
-    with serving(letters_app, "e2e-letters") as url:
-        yield url
+from tests.e2e.conftest import sign_in
 
 
 def _letters(app, award_id: int) -> list[tuple[str, str, str]]:
@@ -46,11 +32,9 @@ def _letters(app, award_id: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_admin_issues_downloads_verifies_and_reissues_letter(
-    page: Page, letters_app, letters_server
-):
-    base = letters_server
-    with letters_app.app_context():
+def test_admin_issues_downloads_verifies_and_reissues_letter(page: Page, own_site):
+    app, base = own_site
+    with app.app_context():
         # An offer as the workflow leaves it (the demo's may have been answered).
         award = db.session.scalar(select(Award).where(Award.cost_lines.any()).order_by(Award.id))
         award.status = AwardStatus.OFFERED
@@ -59,17 +43,12 @@ def test_admin_issues_downloads_verifies_and_reissues_letter(
         award_id, application_id = award.id, award.delegate.application_id
         db.session.remove()
 
-    page.goto(f"{base}/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill("admin@demo.test")
-    form.locator("[name=password]").fill(DEMO_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    sign_in(page, "admin@demo.test", base)
 
     page.goto(f"{base}/admin/review/applications/{application_id}")
     page.locator(f"#issue-letter-{award_id}").click()
     expect(page.locator(".flash-success")).to_contain_text("verification code")
-    [(code, status, url)] = _letters(letters_app, award_id)
+    [(code, status, url)] = _letters(app, award_id)
     assert status == "valid"
     assert urlparse(url).path == f"/verify/{code}"
 
@@ -84,7 +63,7 @@ def test_admin_issues_downloads_verifies_and_reissues_letter(
     expect(page.locator("#verify-status")).to_have_attribute("data-status", "valid")
 
     # A new price, then a reissue: the old code now says superseded.
-    with letters_app.app_context():
+    with app.app_context():
         award = db.session.get(Award, award_id)
         line = award.cost_lines[0]
         line.amount = line.amount + Decimal("100.00")
@@ -93,7 +72,7 @@ def test_admin_issues_downloads_verifies_and_reissues_letter(
     page.goto(f"{base}/admin/review/applications/{application_id}")
     page.locator(f"#issue-letter-{award_id}").click()
     expect(page.locator(".flash-success")).to_contain_text("version 2")
-    (old_code, old_status, _), (new_code, new_status, _) = _letters(letters_app, award_id)
+    (old_code, old_status, _), (new_code, new_status, _) = _letters(app, award_id)
     assert (old_status, new_status) == ("superseded", "valid")
     page.goto(f"{base}/verify/{old_code}")
     expect(page.locator("#verify-status")).to_have_attribute("data-status", "superseded")

@@ -8,16 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from sponsorship.devdata.demo import DEMO_PASSWORD
-
-
-def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login")
-    form = page.locator("main form")
-    form.locator("[name=email]").fill(email)
-    form.locator("[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+from tests.e2e.conftest import submit_login
 
 
 def path_of(page: Page) -> str:
@@ -34,14 +25,14 @@ def path_of(page: Page) -> str:
     ids=["admin", "applicant", "donor"],
 )
 def test_sign_in_lands_on_dashboard(page: Page, email: str, path: str, heading) -> None:
-    sign_in(page, email)
+    submit_login(page, email)
 
     expect(page).to_have_url(re.compile(rf"^https?://[^/]+{re.escape(path)}$"))
     expect(page.locator("h1")).to_have_text(heading)
 
 
 def test_sign_in_wrong_password_shows_error(page: Page) -> None:
-    sign_in(page, "admin@demo.test", "not-the-password")
+    submit_login(page, "admin@demo.test", "not-the-password")
 
     assert path_of(page) == "/login"
     # Shown by the password field (and repeated in the error summary at the top).
@@ -64,7 +55,7 @@ def test_language_switch_french_sets_html_lang(page: Page) -> None:
 
 
 def test_applicant_opens_admin_forbidden(page: Page) -> None:
-    sign_in(page, "applicant@demo.test")
+    submit_login(page, "applicant@demo.test")
     expect(page).to_have_url(re.compile(r"/apply/"))
 
     response = page.goto("/admin/")

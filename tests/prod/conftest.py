@@ -118,14 +118,11 @@ def _extra_applications(database_url: str) -> None:
 
     from sqlalchemy import select
 
-    from sponsorship import create_app
     from sponsorship.extensions import db
     from sponsorship.models import ApplicationStatus, Meeting
-    from tests.conftest import make_config
     from tests.factories import ApplicationFactory, DelegateFactory, StateFactory
 
-    app = create_app(make_config(database_url))
-    with app.app_context():
+    with local_app(database_url).app_context():
         upcoming = db.session.scalars(
             select(Meeting).where(Meeting.starts_on > date.today()).order_by(Meeting.starts_on)
         ).first()
@@ -358,11 +355,10 @@ def upcoming_meeting_id(database_url: str) -> int:
 
 def local_app(database_url: str, queue: str | None = None):
     """The app in this process, on the test's database (and its queue, if given)."""
-    from sponsorship import create_app
-    from tests.conftest import make_config
+    from tests.apps import build_app
 
     extra = {"REDIS_URL": REDIS_URL, "JOBS_QUEUE_NAME": queue} if queue else {}
-    return create_app(make_config(database_url, **extra))
+    return build_app(database_url, **extra)
 
 
 def offered_meeting(database_url: str, awards: int) -> int:

@@ -11,24 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from sponsorship import create_app
-from sponsorship.devdata import demo
 from sponsorship.extensions import db
 from sponsorship.models import data_version
-from tests.conftest import _reset_schema, make_config
+from tests.apps import build_app
 from tests.prod.conftest import admin_engine, drop_database
 
 #: Tables whose rows must all come back.
 TABLES = ("contributions", "allocations", "awards", "audit_events", "users", "states")
-
-
-def _demo_app(url: str):
-    app = create_app(make_config(url))
-    _reset_schema(app)
-    with app.app_context():
-        demo.seed_demo()
-        db.session.remove()
-    return app
 
 
 def _counts(app) -> dict[str, int]:
@@ -53,7 +42,7 @@ def _funds_check(app) -> str:
 
 
 def _backup_restore_check(source_url: str, target_url: str, backup_path) -> None:
-    source = _demo_app(source_url)
+    source = build_app(source_url, demo=True)
     before = _funds_check(source)
     backed = source.test_cli_runner().invoke(args=["db-backup", str(backup_path)])
     assert backed.exit_code == 0, backed.output
@@ -62,7 +51,7 @@ def _backup_restore_check(source_url: str, target_url: str, backup_path) -> None
     with source.app_context():
         db.engine.dispose()
 
-    target = create_app(make_config(target_url))
+    target = build_app(target_url)
     restored = target.test_cli_runner().invoke(args=["db-restore", str(backup_path)])
     assert restored.exit_code == 0, restored.output
     assert _counts(target) == counts
@@ -112,7 +101,7 @@ def test_postgres_dump_restores_into_fresh_database_with_balanced_books(tmp_path
 def test_backup_refuses_to_overwrite_a_file(tmp_path):
     existing = tmp_path / "kept.db"
     existing.write_bytes(b"earlier backup")
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'live.db'}"))
+    app = build_app(f"sqlite:///{tmp_path / 'live.db'}")
     result = app.test_cli_runner().invoke(args=["db-backup", str(existing)])
     assert result.exit_code != 0 and "exists" in result.output
     assert existing.read_bytes() == b"earlier backup"

@@ -253,17 +253,10 @@ class Recorder:
         return status
 
 
-def test_load_with_offers_and_database_fault_keeps_books_and_no_5xx_outside_fault(
-    stack, prod_database
-):
-    stack.extra_env["MAIL_BACKEND"] = "log"
-    base = stack.gunicorn(workers=2)
-    stack.worker()
-    meeting_id = upcoming_meeting_id(prod_database)
-    queue_url = f"/admin/review/?meeting={meeting_id}"
-    engine = _engine(prod_database)
+def _submitted_delegates(database_url: str, meeting_id: int) -> dict[int, int]:
+    """delegate id -> its application's page (where the price and offer forms are)."""
+    engine = _engine(database_url)
     with engine.connect() as conn:
-        #: delegate id -> its application's page (where the price and offer forms are)
         delegates = dict(
             conn.execute(
                 sa.text(
@@ -275,14 +268,24 @@ def test_load_with_offers_and_database_fault_keeps_books_and_no_5xx_outside_faul
             ).all()
         )
     engine.dispose()
-    assert len(delegates) >= 20
-    readers = [Browser(base) for _ in range(CONNECTIONS)]
-    for browser in readers:
-        browser.login()
-    deciders = [Browser(base) for _ in range(2)]
-    for browser in deciders:
-        browser.login()
+    return delegates
 
+
+def _signed_in(base: str, count: int) -> list[Browser]:
+    browsers = [Browser(base) for _ in range(count)]
+    for browser in browsers:
+        browser.login()
+    return browsers
+
+
+def _load_offers_and_fault(
+    stack, prod_database: str, queue_url: str, delegates: dict[int, int]
+) -> tuple[Recorder, Recorder, tuple[float, float]]:
+    """16 readers on the queue and two administrators pricing and offering the same
+    delegates, for LOAD_SECONDS, with the database down for 3 s in the middle.
+    Returns what each side saw and the fault's window (with the recovery grace)."""
+    readers = _signed_in(stack.base_url, CONNECTIONS)
+    deciders = _signed_in(stack.base_url, 2)
     load, offers = Recorder(), Recorder()
     offers.t0 = load.t0
     stop = threading.Event()
@@ -316,9 +319,23 @@ def test_load_with_offers_and_database_fault_keeps_books_and_no_5xx_outside_faul
         stop.set()
         for future in futures:
             future.result()
+    return load, offers, (fault["start"], fault["end"] + RECOVERY_GRACE_S)
+
+
+def test_load_with_offers_and_database_fault_keeps_books_and_no_5xx_outside_fault(
+    stack, prod_database
+):
+    stack.extra_env["MAIL_BACKEND"] = "log"
+    stack.gunicorn(workers=2)
+    stack.worker()
+    meeting_id = upcoming_meeting_id(prod_database)
+    delegates = _submitted_delegates(prod_database, meeting_id)
+    assert len(delegates) >= 20
+    load, offers, window = _load_offers_and_fault(
+        stack, prod_database, f"/admin/review/?meeting={meeting_id}", delegates
+    )
 
     rows = load.rows + offers.rows
-    window = (fault["start"], fault["end"] + RECOVERY_GRACE_S)
     outside = [r for r in rows if r[2] >= 500 and not (r[0] < window[1] and r[1] > window[0])]
     inside = [r for r in rows if r[2] >= 500 and r not in outside]
     # The app's own account of each 500 (its logged traceback), for a failure in CI.

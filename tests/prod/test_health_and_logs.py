@@ -6,18 +6,15 @@ import json
 import logging
 import sys
 
-from sponsorship import create_app
 from sponsorship.logs import JsonFormatter
-from tests.conftest import make_config
+from tests.apps import build_app
 from tests.mailserver import free_port
 
 
 def test_healthz_answers_503_naming_redis_when_queue_is_down(tmp_path):
     # Nothing listens on this port: Redis is "down" for this app only.
-    app = create_app(
-        make_config(
-            f"sqlite:///{tmp_path / 'health.db'}", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
-        )
+    app = build_app(
+        f"sqlite:///{tmp_path / 'health.db'}", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -26,7 +23,7 @@ def test_healthz_answers_503_naming_redis_when_queue_is_down(tmp_path):
 
 
 def test_request_log_is_one_json_line_with_request_id(tmp_path, caplog):
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'logs.db'}", LOG_REQUESTS=True))
+    app = build_app(f"sqlite:///{tmp_path / 'logs.db'}", LOG_REQUESTS=True)
     client = app.test_client()
     with caplog.at_level(logging.INFO, logger="sponsorship.request"):
         mine = client.get("/healthz", headers={"X-Request-ID": "proxy-id-0123456789"})
@@ -63,10 +60,8 @@ def test_json_formatter_keeps_exception_on_one_line():
 
 def test_client_address_comes_from_trusted_proxy_only(tmp_path, caplog):
     def logged_address(proxies: int) -> str:
-        app = create_app(
-            make_config(
-                f"sqlite:///{tmp_path / f'p{proxies}.db'}", LOG_REQUESTS=True, PROXY_COUNT=proxies
-            )
+        app = build_app(
+            f"sqlite:///{tmp_path / f'p{proxies}.db'}", LOG_REQUESTS=True, PROXY_COUNT=proxies
         )
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="sponsorship.request"):

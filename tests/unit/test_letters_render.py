@@ -30,6 +30,7 @@ from sponsorship.documents.render import (
     page_counter_css,
     render_letter,
 )
+from tests.letter_data import sample_context
 
 HOSTILE = {
     "attachment": "<link rel=attachment href=file:///etc/passwd>",
@@ -68,47 +69,6 @@ class RecordingFetcher(LetterURLFetcher):
     def fetch(self, url, headers=None):
         self.calls.append(url)
         return super().fetch(url, headers)
-
-
-def make_context(**overrides) -> LetterContext:
-    values = dict(
-        reference="SP-2026-MSP22-0007",
-        version=1,
-        language="en",
-        issue_date="2026-11-02",
-        state_name="Cambodia",
-        addressee="Permanent Mission of the Kingdom of Cambodia",
-        address_lines=("Chemin Taverney 3", "1218 Le Grand-Saconnex", "Switzerland"),
-        delegate_name="Sokha Chenda Lim",
-        delegate_function="Deputy Director, Cambodian Mine Action Centre",
-        meeting_title="Twenty-Second Meeting of the States Parties",
-        meeting_start="2026-12-01",
-        meeting_end="2026-12-05",
-        venue="Palais des Nations",
-        city="Geneva",
-        departure_city="Phnom Penh",
-        currency="CHF",
-        cost_lines=(
-            CostLine("airfare", "Phnom Penh - Geneva - Phnom Penh", "1", "1850.00", "1850.00"),
-            CostLine("dsa", "", "5", "412.00", "2060.00"),
-            CostLine("terminal", "", "1", "142.00", "142.00"),
-            CostLine("visa", "Schengen visa", "1", "80.00", "80.00"),
-        ),
-        total="4132.00",
-        dsa_nights=5,
-        dsa_rate="412.00",
-        terminal_expenses="142.00",
-        visa_covered=True,
-        report_due_days=30,
-        answer_deadline="2026-11-16",
-        answer_url="https://sponsorship.example.org/offers/7/answer",
-        verification_code="K7Q2-M9XD",
-        verification_url="https://sponsorship.example.org/verify/K7Q2-M9XD",
-        signatory_name="Jane Doe",
-        signatory_title="Sponsorship Programme Officer",
-    )
-    values.update(overrides)
-    return LetterContext(**values)
 
 
 def flat(text: str) -> str:
@@ -202,7 +162,7 @@ LANGUAGE_CASES = {
 @pytest.mark.parametrize("language", sorted(LANGUAGE_CASES))
 def test_render_language_shows_its_text_and_locale_formats(renderer, language):
     case = LANGUAGE_CASES[language]
-    pdf = renderer.render(make_context(language=language, state_name=case["state_name"]))
+    pdf = renderer.render(sample_context(language=language, state_name=case["state_name"]))
 
     text = flat(pdf_text(pdf))
     for expected in case["expect"]:
@@ -211,14 +171,14 @@ def test_render_language_shows_its_text_and_locale_formats(renderer, language):
 
 
 def test_render_english_has_no_french_or_spanish_text(renderer):
-    text = pdf_text(renderer.render(make_context()))
+    text = pdf_text(renderer.render(sample_context()))
 
     assert "parrainage" not in text
     assert "patrocinio" not in text
 
 
 def test_render_one_night_and_one_day_use_singular(renderer):
-    ctx = make_context(language="fr", dsa_nights=1, report_due_days=1)
+    ctx = sample_context(language="fr", dsa_nights=1, report_due_days=1)
 
     text = flat(pdf_text(renderer.render(ctx)))
 
@@ -227,7 +187,7 @@ def test_render_one_night_and_one_day_use_singular(renderer):
 
 
 def test_render_single_day_meeting_shows_one_date(renderer):
-    ctx = make_context(meeting_start="2026-12-01", meeting_end="2026-12-01")
+    ctx = sample_context(meeting_start="2026-12-01", meeting_end="2026-12-01")
 
     text = flat(pdf_text(renderer.render(ctx)))
 
@@ -236,7 +196,7 @@ def test_render_single_day_meeting_shows_one_date(renderer):
 
 
 def test_render_visa_not_covered_omits_visa_line(renderer):
-    ctx = make_context(visa_covered=False)
+    ctx = sample_context(visa_covered=False)
 
     text = pdf_text(renderer.render(ctx))
 
@@ -245,14 +205,14 @@ def test_render_visa_not_covered_omits_visa_line(renderer):
 
 
 def test_render_second_version_says_it_replaces_earlier_ones(renderer):
-    text = flat(pdf_text(renderer.render(make_context(version=2))))
+    text = flat(pdf_text(renderer.render(sample_context(version=2))))
 
     assert flat("This version replaces all earlier versions of this letter.") in text
     assert flat("Version 2") in text
 
 
 def test_render_module_function_uses_the_shared_renderer():
-    pdf = render_letter(make_context(language="es", state_name="Camboya"))
+    pdf = render_letter(sample_context(language="es", state_name="Camboya"))
 
     assert pdf.startswith(b"%PDF-1.7")
     assert letters_render.get_renderer() is letters_render.get_renderer()
@@ -262,7 +222,7 @@ def test_render_module_function_uses_the_shared_renderer():
 
 
 def test_render_pdf_reads_back_delegate_name_and_reference(renderer):
-    ctx = make_context(delegate_name="María-José Ñúñez Öztürk")
+    ctx = sample_context(delegate_name="María-José Ñúñez Öztürk")
 
     reader = PdfReader(io.BytesIO(renderer.render(ctx)))
     text = reader.pages[0].extract_text()
@@ -275,7 +235,7 @@ def test_render_pdf_reads_back_delegate_name_and_reference(renderer):
 
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_render_metadata_sets_title_author_subject_language(renderer, language):
-    reader = PdfReader(io.BytesIO(renderer.render(make_context(language=language))))
+    reader = PdfReader(io.BytesIO(renderer.render(sample_context(language=language))))
 
     meta = reader.metadata
     assert "SP-2026-MSP22-0007" in meta.title
@@ -285,7 +245,7 @@ def test_render_metadata_sets_title_author_subject_language(renderer, language):
 
 
 def test_render_pdf_declares_pdfa_3b_with_output_intent_and_embedded_fonts(renderer):
-    pdf = renderer.render(make_context())
+    pdf = renderer.render(sample_context())
     reader = PdfReader(io.BytesIO(pdf))
     root = reader.trailer["/Root"]
 
@@ -304,7 +264,7 @@ def test_render_pdf_declares_pdfa_3b_with_output_intent_and_embedded_fonts(rende
 
 
 def test_render_uses_the_bundled_font(renderer):
-    reader = PdfReader(io.BytesIO(renderer.render(make_context())))
+    reader = PdfReader(io.BytesIO(renderer.render(sample_context())))
 
     fonts = {
         str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
@@ -314,7 +274,7 @@ def test_render_uses_the_bundled_font(renderer):
 
 
 def test_render_is_one_a4_page_with_page_counter(renderer):
-    reader = PdfReader(io.BytesIO(renderer.render(make_context())))
+    reader = PdfReader(io.BytesIO(renderer.render(sample_context())))
 
     assert len(reader.pages) == 1
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
@@ -323,7 +283,7 @@ def test_render_is_one_a4_page_with_page_counter(renderer):
 
 
 def test_render_qr_code_is_inline_vector_svg(renderer):
-    html = renderer.render_html(make_context())
+    html = renderer.render_html(sample_context())
 
     assert re.search(r'<div class="qr"><svg [^>]*viewBox="0 0 \d+ \d+"', html)
     assert "<image" not in html
@@ -336,7 +296,7 @@ def test_render_qr_code_is_inline_vector_svg(renderer):
 def test_render_hostile_text_in_every_field_is_shown_as_typed_and_fetches_nothing(
     renderer, fetcher, payload
 ):
-    ctx = make_context(
+    ctx = sample_context(
         **{field: payload for field in USER_TEXT_FIELDS},
         address_lines=(payload, payload),
         cost_lines=(
@@ -363,7 +323,7 @@ def test_render_hostile_text_in_every_field_is_shown_as_typed_and_fetches_nothin
 
 
 def test_render_html_escapes_user_text_so_it_creates_no_element(renderer):
-    ctx = make_context(**{field: HOSTILE["attachment"] for field in USER_TEXT_FIELDS})
+    ctx = sample_context(**{field: HOSTILE["attachment"] for field in USER_TEXT_FIELDS})
 
     html = renderer.render_html(ctx)
 
@@ -390,7 +350,7 @@ def test_render_ten_thousand_character_name_wraps_onto_pages_and_reads_back(
     renderer, fetcher, name
 ):
     name = name[:10_000]
-    ctx = make_context(delegate_name=name)
+    ctx = sample_context(delegate_name=name)
     fetcher.calls.clear()
 
     pdf = renderer.render(ctx)
@@ -447,7 +407,7 @@ def test_html_to_pdf_with_a_forbidden_resource_stops_rendering(renderer, src):
 
 
 def test_rebuild_from_snapshot_gives_the_same_text_and_bytes(renderer):
-    ctx = make_context(language="fr", state_name="Cambodge", delegate_name="Zoë d'Arc")
+    ctx = sample_context(language="fr", state_name="Cambodge", delegate_name="Zoë d'Arc")
     snapshot = json.loads(json.dumps(ctx.to_dict()))  # as stored in the letters table
 
     rebuilt = LetterContext.from_dict(snapshot)
@@ -459,13 +419,13 @@ def test_rebuild_from_snapshot_gives_the_same_text_and_bytes(renderer):
 
 
 def test_rebuild_with_a_fresh_renderer_gives_the_same_bytes(renderer):
-    ctx = make_context()
+    ctx = sample_context()
 
     assert LetterRenderer().render(ctx) == renderer.render(ctx)
 
 
 def test_to_dict_holds_only_json_primitives():
-    data = make_context().to_dict()
+    data = sample_context().to_dict()
 
     assert json.loads(json.dumps(data)) == data
     assert isinstance(data["cost_lines"][0]["amount"], str)
@@ -485,14 +445,14 @@ def test_to_dict_holds_only_json_primitives():
     ],
 )
 def test_from_dict_with_bad_snapshot_raises(change, message):
-    data = {**make_context().to_dict(), **change}
+    data = {**sample_context().to_dict(), **change}
 
     with pytest.raises(LetterContextError, match=re.escape(message)):
         LetterContext.from_dict(data)
 
 
 def test_from_dict_without_a_field_raises():
-    data = make_context().to_dict()
+    data = sample_context().to_dict()
     del data["delegate_name"]
 
     with pytest.raises(LetterContextError):
@@ -500,7 +460,7 @@ def test_from_dict_without_a_field_raises():
 
 
 def test_context_is_frozen():
-    ctx = make_context()
+    ctx = sample_context()
 
     with pytest.raises(AttributeError):
         ctx.delegate_name = "Someone else"  # type: ignore[misc]
@@ -624,7 +584,7 @@ def test_fetcher_serves_data_uris(no_network, url, body, content_type):
 def test_renderer_fetches_only_static_files_from_start_to_finish():
     fetcher = RecordingFetcher()
 
-    LetterRenderer(fetcher=fetcher).render(make_context())
+    LetterRenderer(fetcher=fetcher).render(sample_context())
 
     assert fetcher.calls, "fonts, stylesheet and letterhead come through the fetcher"
     assert all(url.startswith("static:") for url in fetcher.calls), fetcher.calls

@@ -1,7 +1,7 @@
 """The donor's pages at twenty years of data: `python -m tests.bench.bench_donor`.
 
 Builds a scratch SQLite database (or empties BENCH_DATABASE_URL) with the real
-migrations and `seed-scale --years 20` (sponsorship/services/scale.py), signs in as
+migrations and `seed-scale --years 20` (sponsorship/devdata/scale/), signs in as
 the donor whose money funds the most awards, then measures:
 
 * the donor dashboard rendered afresh (page cache off): median time over --runs

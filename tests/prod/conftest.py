@@ -39,7 +39,7 @@ BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 SECRET = "prod-test-" + "k" * 40
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-#: The demo's logins (sponsorship/services/demo.py).
+#: The demo's logins (sponsorship/devdata/demo.py).
 ADMIN, PASSWORD = "admin@demo.test", "demo-password"
 #: Applications waiting for review in the template, for the offers under load.
 EXTRA_APPLICATIONS = 40

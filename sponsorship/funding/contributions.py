@@ -15,7 +15,6 @@ from babel.numbers import is_currency
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
@@ -331,14 +330,3 @@ def cancel_pledge(actor: User | None, contribution_id: int, reason: str | None =
             before={"status": ContributionStatus.PLEDGED},
             after={"status": c.status, "reason": reason},
         )
-
-
-def donor_contributions(donor: Donor) -> list[Contribution]:
-    return list(
-        db.session.scalars(
-            select(Contribution)
-            .where(Contribution.donor_id == donor.id)
-            .options(selectinload(Contribution.earmark_meeting))
-            .order_by(Contribution.pledged_on.desc())
-        )
-    )

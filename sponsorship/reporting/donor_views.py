@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from sponsorship.funding.contributions import donor_contributions
+from sponsorship.funding.overview import donor_contributions
 from sponsorship.models import Role
 from sponsorship.reporting import charts as reports_charts
 from sponsorship.reporting import donor as reports_donor

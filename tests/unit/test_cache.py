@@ -1,5 +1,5 @@
 """The stamped cache: a bounded LRU whose entries serve only at the data stamp they were
-computed at."""
+computed at; and the caches built on it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sponsorship.core.cache import StampedCache
+from sponsorship.models import ApplicationStatus
+from sponsorship.review.queue import meeting_ranking
+from tests.factories import ApplicationFactory, DelegateFactory, MeetingFactory
 
 
 def test_full_cache_evicts_least_recently_used():
@@ -105,3 +108,46 @@ def test_slow_computation_does_not_hold_up_other_keys():
         release.set()
         worker.join()
     assert cache.get("slow", "s") == "slow"
+
+
+# --- The review's rankings, kept at the data stamp ----------------------------------
+
+
+def _queued(meeting, name: str):
+    application = ApplicationFactory(
+        meeting=meeting, state__name=name, status=ApplicationStatus.SUBMITTED
+    )
+    DelegateFactory(application=application)
+    return application
+
+
+@pytest.fixture
+def queued(db):
+    application = _queued(MeetingFactory(), "Firstland")
+    db.session.commit()
+    return application
+
+
+def test_ranking_reused_while_nothing_is_written(db, queued, count_queries):
+    first = meeting_ranking(queued.meeting)
+    with count_queries() as again:
+        assert meeting_ranking(queued.meeting) is first
+    assert again.count == 0  # the stamp was read already in this transaction
+    db.session.commit()  # a transaction that wrote nothing: the same stamp
+    assert meeting_ranking(queued.meeting) is first
+
+
+def test_ranking_computed_again_after_any_writing_commit(db, queued):
+    first = meeting_ranking(queued.meeting)
+    # A write no audit event records, that leaves the queue's size alone.
+    queued.state.name = "Renamedland"
+    db.session.commit()
+    assert meeting_ranking(queued.meeting) is not first
+
+
+def test_ranking_inside_a_writing_transaction_sees_its_writes_and_is_not_kept(db, queued):
+    assert len(meeting_ranking(queued.meeting).rows) == 1
+    _queued(queued.meeting, "Uncommittedland")  # flushed, not committed
+    assert len(meeting_ranking(queued.meeting).rows) == 2
+    db.session.rollback()
+    assert len(meeting_ranking(queued.meeting).rows) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 
+from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -222,8 +222,8 @@ def ledger_total() -> Decimal:
 # computed again as soon as anything was committed (the data version changed), or
 # after PROGRAMME_REPORT_CACHE_SECONDS at most.
 
-_cache: dict[tuple, tuple] = {}
-_cache_lock = threading.Lock()
+#: Per database and level.
+_kept: StampedCache[tuple[float, list[Line]]] = StampedCache(8)
 
 
 def cached_lines(level: str = "meeting") -> list[Line]:
@@ -233,12 +233,10 @@ def cached_lines(level: str = "meeting") -> list[Line]:
     if max_age <= 0:
         return lines(level)
     key = (str(db.engine.url), level)
-    marker, now = data_version.current(db.session), time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and marker is not None and hit[0] == marker and now - hit[1] < max_age:
-        return hit[2]
+    stamp, now = data_version.current_if_unwritten(db.session), time.monotonic()
+    kept = _kept.get(key, stamp)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1]
     result = lines(level)
-    with _cache_lock:
-        _cache[key] = (marker, now, result)
+    _kept.put(key, stamp, (now, result))
     return result

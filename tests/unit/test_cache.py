@@ -10,6 +10,7 @@ import pytest
 
 from sponsorship.core.cache import StampedCache
 from sponsorship.models import ApplicationStatus
+from sponsorship.reporting import programme
 from sponsorship.review.queue import meeting_ranking
 from tests.factories import ApplicationFactory, DelegateFactory, MeetingFactory
 
@@ -110,7 +111,7 @@ def test_slow_computation_does_not_hold_up_other_keys():
     assert cache.get("slow", "s") == "slow"
 
 
-# --- The review's rankings, kept at the data stamp ----------------------------------
+# --- The review's rankings and the programme figures, kept at the data stamp ---------
 
 
 def _queued(meeting, name: str):
@@ -151,3 +152,14 @@ def test_ranking_inside_a_writing_transaction_sees_its_writes_and_is_not_kept(db
     assert len(meeting_ranking(queued.meeting).rows) == 2
     db.session.rollback()
     assert len(meeting_ranking(queued.meeting).rows) == 1
+
+
+def test_programme_lines_not_kept_from_a_writing_transaction(db, app, queued, monkeypatch):
+    monkeypatch.setitem(app.config, "PROGRAMME_REPORT_CACHE_SECONDS", 3600)
+    first = programme.cached_lines("meeting")
+    assert programme.cached_lines("meeting") is first
+    _queued(MeetingFactory(), "Newland")  # flushed, not committed
+    during = programme.cached_lines("meeting")
+    assert during is not first and len(during) == len(first) + 1
+    db.session.rollback()
+    assert programme.cached_lines("meeting") is first

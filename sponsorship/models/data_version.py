@@ -68,6 +68,19 @@ def current(session: Session) -> str | None:
     return stamp
 
 
+def current_if_unwritten(session: Session) -> str | None:
+    """The committed stamp while this transaction has written nothing, else None.
+
+    What a transaction builds after writing (flushed or still pending) holds changes no
+    other reader sees, and may yet be rolled back: it is not the data at the committed
+    stamp, and a cache must neither keep it under that stamp nor serve it a value that
+    lacks those changes.
+    """
+    if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+        return None
+    return current(session)
+
+
 class StampReader:
     """Reads the committed stamp in one round trip, before a request opens its session.
 

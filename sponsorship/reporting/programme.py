@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 
+from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -76,62 +76,104 @@ def _group(level: str):
     return (year, year, year)
 
 
-def lines(level: str = "meeting") -> list[Line]:
-    """Figures per meeting (level="meeting") or per year (level="year")."""
-    key, label, year = _group(level)
-    result: dict = {}
+class _Lines(dict):
+    """The lines found so far, by meeting id or year, each made when first named."""
 
-    def line(k, lab, y) -> Line:
-        k = int(k) if level == "year" else k
-        if k not in result:
-            result[k] = Line(str(k), str(int(lab) if level == "year" else lab), int(y))
-        return result[k]
+    def __init__(self, level: str) -> None:
+        super().__init__()
+        self.level = level
 
-    # Applications received (every one submitted).
-    for k, lab, y, n in db.session.execute(
-        select(key, label, year, func.count(Application.id))
-        .join(Application, Application.meeting_id == Meeting.id)
-        .where(Application.status != ApplicationStatus.DRAFT)
-        .group_by(key, label, year)
-    ):
-        line(k, lab, y).applications = n
+    def line(self, k, lab, y) -> Line:
+        k = int(k) if self.level == "year" else k
+        if k not in self:
+            self[k] = Line(str(k), str(int(lab) if self.level == "year" else lab), int(y))
+        return self[k]
 
-    # Delegates offered, accepted, attended; States; gender; statements.
-    attended = Award.status == AwardStatus.ATTENDED
-    for row in db.session.execute(
-        select(
-            key,
-            label,
-            year,
-            func.count(sa.case((Award.offered_at.is_not(None), 1))),
-            func.count(sa.case((Award.status.in_(ACCEPTED), 1))),
-            func.count(sa.case((attended, 1))),
-            func.count(sa.case((Award.status == AwardStatus.NO_SHOW, 1))),
-            func.count(sa.distinct(sa.case((attended, State.id)))),
-            func.count(
-                sa.distinct(sa.case((attended & State.article5_deadline.is_not(None), State.id)))
-            ),
-            func.count(
-                sa.distinct(
-                    sa.case((attended & State.article4_stockpile_pending.is_(True), State.id))
-                )
-            ),
-            func.count(sa.case((attended & (Delegate.gender == Gender.FEMALE), 1))),
-            func.count(sa.case((attended & (Delegate.gender == Gender.MALE), 1))),
-            func.count(
-                sa.case((attended & Delegate.gender.in_((Gender.OTHER, Gender.UNDISCLOSED)), 1))
-            ),
-            func.count(sa.case((DelegateReport.statement_delivered.is_(True), 1))),
-        )
-        .select_from(Award)
-        .join(Delegate, Delegate.id == Award.delegate_id)
+
+def _to_meeting(statement: sa.Select) -> sa.Select:
+    """An award's statement joined on to its meeting, through its delegate's application."""
+    return (
+        statement.join(Delegate, Delegate.id == Award.delegate_id)
         .join(Application, Application.id == Delegate.application_id)
         .join(Meeting, Meeting.id == Application.meeting_id)
+    )
+
+
+def _applications(group: tuple) -> sa.Select:
+    """Applications received (every one submitted)."""
+    return (
+        select(*group, func.count(Application.id))
+        .join(Application, Application.meeting_id == Meeting.id)
+        .where(Application.status != ApplicationStatus.DRAFT)
+        .group_by(*group)
+    )
+
+
+def _delegates(group: tuple) -> sa.Select:
+    """Delegates offered, accepted, attended, no-show; States; gender; statements."""
+    attended = Award.status == AwardStatus.ATTENDED
+    article5 = attended & State.article5_deadline.is_not(None)
+    article4 = attended & State.article4_stockpile_pending.is_(True)
+    other_gender = Delegate.gender.in_((Gender.OTHER, Gender.UNDISCLOSED))
+    counts = (
+        func.count(sa.case((Award.offered_at.is_not(None), 1))),
+        func.count(sa.case((Award.status.in_(ACCEPTED), 1))),
+        func.count(sa.case((attended, 1))),
+        func.count(sa.case((Award.status == AwardStatus.NO_SHOW, 1))),
+        func.count(sa.distinct(sa.case((attended, State.id)))),
+        func.count(sa.distinct(sa.case((article5, State.id)))),
+        func.count(sa.distinct(sa.case((article4, State.id)))),
+        func.count(sa.case((attended & (Delegate.gender == Gender.FEMALE), 1))),
+        func.count(sa.case((attended & (Delegate.gender == Gender.MALE), 1))),
+        func.count(sa.case((attended & other_gender, 1))),
+        func.count(sa.case((DelegateReport.statement_delivered.is_(True), 1))),
+    )
+    return (
+        _to_meeting(select(*group, *counts).select_from(Award))
         .join(State, State.id == Application.state_id)
         .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
-        .group_by(key, label, year)
-    ):
-        ln = line(*row[:3])
+        .group_by(*group)
+    )
+
+
+def _costs(group: tuple) -> sa.Select:
+    """Costs: estimated for the accepted delegates, actual as paid."""
+    estimated = (AwardCostLine.stage == CostStage.ESTIMATE) & Award.status.in_(ACCEPTED)
+    actual = AwardCostLine.stage == CostStage.ACTUAL
+    return _to_meeting(
+        select(
+            *group,
+            func.coalesce(func.sum(sa.case((estimated, AwardCostLine.amount), else_=0)), 0),
+            func.coalesce(func.sum(sa.case((actual, AwardCostLine.amount), else_=0)), 0),
+        )
+        .select_from(AwardCostLine)
+        .join(Award, Award.id == AwardCostLine.award_id)
+    ).group_by(*group)
+
+
+def _donor_shares(group: tuple) -> sa.Select:
+    """Donors and their shares: the allocation rows still holding money."""
+    return (
+        _to_meeting(
+            select(*group, Donor.name, func.sum(Allocation.amount))
+            .select_from(Allocation)
+            .join(Contribution, Contribution.id == Allocation.contribution_id)
+            .join(Donor, Donor.id == Contribution.donor_id)
+            .join(Award, Award.id == Allocation.award_id)
+        )
+        .where(Allocation.status.in_(HELD))
+        .group_by(*group, Donor.name)
+        .order_by(Donor.name)
+    )
+
+
+def lines(level: str = "meeting") -> list[Line]:
+    """Figures per meeting (level="meeting") or per year (level="year")."""
+    group, found = _group(level), _Lines(level)
+    for k, lab, y, n in db.session.execute(_applications(group)):
+        found.line(k, lab, y).applications = n
+    for row in db.session.execute(_delegates(group)):
+        ln = found.line(*row[:3])
         (
             ln.offered,
             ln.accepted,
@@ -145,64 +187,14 @@ def lines(level: str = "meeting") -> list[Line]:
             ln.other_gender,
             ln.statements,
         ) = row[3:]
-
-    # Costs: estimated for the accepted delegates, actual as paid.
-    for k, lab, y, est, act in db.session.execute(
-        select(
-            key,
-            label,
-            year,
-            func.coalesce(
-                func.sum(
-                    sa.case(
-                        (
-                            (AwardCostLine.stage == CostStage.ESTIMATE)
-                            & Award.status.in_(ACCEPTED),
-                            AwardCostLine.amount,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-            func.coalesce(
-                func.sum(
-                    sa.case(
-                        (AwardCostLine.stage == CostStage.ACTUAL, AwardCostLine.amount), else_=0
-                    )
-                ),
-                0,
-            ),
-        )
-        .select_from(AwardCostLine)
-        .join(Award, Award.id == AwardCostLine.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .group_by(key, label, year)
-    ):
-        ln = line(k, lab, y)
+    for k, lab, y, est, act in db.session.execute(_costs(group)):
+        ln = found.line(k, lab, y)
         ln.estimated, ln.actual = _d(est), _d(act)
-
-    # Donors and their shares: the allocation rows still holding money.
-    for k, lab, y, donor, amount in db.session.execute(
-        select(key, label, year, Donor.name, func.sum(Allocation.amount))
-        .select_from(Allocation)
-        .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .join(Donor, Donor.id == Contribution.donor_id)
-        .join(Award, Award.id == Allocation.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .where(Allocation.status.in_(HELD))
-        .group_by(key, label, year, Donor.name)
-        .order_by(Donor.name)
-    ):
-        ln = line(k, lab, y)
+    for k, lab, y, donor, amount in db.session.execute(_donor_shares(group)):
+        ln = found.line(k, lab, y)
         ln.donors[donor] = _d(amount)
         ln.funded += _d(amount)
-
-    return sorted(result.values(), key=lambda ln: (ln.year, ln.label), reverse=True)
+    return sorted(found.values(), key=lambda ln: (ln.year, ln.label), reverse=True)
 
 
 def shares(ln: Line) -> list[tuple[str, Decimal, Decimal]]:
@@ -230,8 +222,8 @@ def ledger_total() -> Decimal:
 # computed again as soon as anything was committed (the data version changed), or
 # after PROGRAMME_REPORT_CACHE_SECONDS at most.
 
-_cache: dict[tuple, tuple] = {}
-_cache_lock = threading.Lock()
+#: Per database and level.
+_kept: StampedCache[tuple[float, list[Line]]] = StampedCache(8)
 
 
 def cached_lines(level: str = "meeting") -> list[Line]:
@@ -241,12 +233,10 @@ def cached_lines(level: str = "meeting") -> list[Line]:
     if max_age <= 0:
         return lines(level)
     key = (str(db.engine.url), level)
-    marker, now = data_version.current(db.session), time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and marker is not None and hit[0] == marker and now - hit[1] < max_age:
-        return hit[2]
+    stamp, now = data_version.current_if_unwritten(db.session), time.monotonic()
+    kept = _kept.get(key, stamp)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1]
     result = lines(level)
-    with _cache_lock:
-        _cache[key] = (marker, now, result)
+    _kept.put(key, stamp, (now, result))
     return result

@@ -8,7 +8,6 @@ delegates, awards and cost lines.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -31,6 +31,7 @@ from sponsorship.models import (
     Delegate,
     Meeting,
     RegionalGroup,
+    data_version,
 )
 from sponsorship.models.base import Money
 from sponsorship.review import scoring
@@ -166,13 +167,9 @@ def load_applications(ids: list[int], details: bool = True) -> dict[int, Applica
 # Ranking a queue scores every application of the meeting against the States' whole
 # history: at twenty years of data that was most of the queue page's time, on every
 # page, filter and reload, while the ranking changes only when the programme does. So it
-# is kept per process and computed again as soon as an audit event has been written
-# (every transition, weight, State edit, delegate report and ledger movement writes
-# one) or the queue's applications change in number, or on another day (the overdue
-# reports count by the day).
-
-_rankings: dict[tuple, tuple] = {}
-_rankings_lock = threading.Lock()
+# is kept per process at the data stamp (models/data_version.py) and computed again as
+# soon as anything is committed, or on another day (the overdue reports count by the
+# day). A transaction that has written ranks its own data, and keeps nothing.
 
 
 @dataclass(frozen=True)
@@ -191,35 +188,11 @@ class Ranking:
         }
 
 
-def _marker(meeting: Meeting) -> tuple:
-    """What moves when the ranking may: the latest audit event, and the size and newest
-    application of the queue (rows written in bulk, without an audit event). One query."""
-    latest = select(AuditEvent.id, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)
-    queue = select(func.count(Application.id), func.max(Application.id)).where(
-        scoring.in_queue(meeting)
-    )
-    audit = db.session.execute(
-        select(
-            latest.with_only_columns(AuditEvent.id).scalar_subquery(),
-            latest.with_only_columns(AuditEvent.at).scalar_subquery(),
-            queue.with_only_columns(func.count(Application.id)).scalar_subquery(),
-            queue.with_only_columns(func.max(Application.id)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(audit)
+#: Meetings x days: a bound, not a policy.
+_rankings: StampedCache[Ranking] = StampedCache(64)
 
 
-def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
-    """The meeting's whole queue in rank order: one query while nothing changed.
-
-    Shared between requests: read it, never change it."""
-    today = today or date.today()
-    key = (str(db.engine.url), meeting.id, today)
-    marker = _marker(meeting)
-    with _rankings_lock:
-        hit = _rankings.get(key)
-    if hit is not None and hit[0] == marker:
-        return hit[1]
+def _rank(meeting: Meeting, today: date) -> Ranking:
     inputs = scoring.meeting_inputs(meeting, today)
     scored = scoring.scored_queue(meeting, inputs)
     rows = db.session.execute(
@@ -227,12 +200,20 @@ def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
             *scoring.queue_order(scored)
         )
     ).all()
-    ranking = Ranking(inputs, tuple((r[0], int(r[1]), r[2], r[3]) for r in rows))
-    with _rankings_lock:
-        if len(_rankings) > 64:  # meetings x days: a bound, not a policy
-            _rankings.clear()
-        _rankings[key] = (marker, ranking)
-    return ranking
+    return Ranking(inputs, tuple((r[0], int(r[1]), r[2], r[3]) for r in rows))
+
+
+def meeting_ranking(meeting: Meeting, today: date | None = None) -> Ranking:
+    """The meeting's whole queue in rank order; while nothing changed, the data stamp
+    alone (read once a transaction, the signed-in user's request has it already).
+
+    Shared between requests: read it, never change it."""
+    today = today or date.today()
+    return _rankings.get_or_compute(
+        (str(db.engine.url), meeting.id, today),
+        data_version.current_if_unwritten(db.session),
+        lambda: _rank(meeting, today),
+    )
 
 
 def score_application(application: Application, today: date | None = None):

@@ -15,13 +15,11 @@ stamp again, through the session as before: one statement more, once per write.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import Flask, current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import data_version
 from sponsorship.models.users import User
@@ -32,34 +30,25 @@ _COLUMNS = tuple(attr.key for attr in User.__mapper__.column_attrs)
 
 
 class SignedInUsers:
-    """Detached copies of users, by id, each with the stamp it was read at (bounded LRU)."""
+    """Detached copies of users, by id, each with the stamp it was read at (core/cache.py)."""
 
     def __init__(self, size: int, reader: data_version.StampReader | None) -> None:
-        self.size = size
         self.reader = reader
-        self._copies: OrderedDict[int, tuple[str, User]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._copies: StampedCache[User] = StampedCache(size)
 
     def get(self, session: Session, user_id: int, stamp: str) -> User | None:
         """The user for this session, if the copy was read at `stamp`."""
-        with self._lock:
-            kept = self._copies.get(user_id)
-            if kept is not None:
-                self._copies.move_to_end(user_id)
-        if kept is None or kept[0] != stamp:
+        kept = self._copies.get(user_id, stamp)
+        if kept is None:
             return None
         # merge() without load copies the kept state into a new instance of this
         # session, without SQL and without touching the copy other threads share.
-        return session.merge(kept[1], load=False)
+        return session.merge(kept, load=False)
 
     def keep(self, user_id: int, stamp: str, user: User) -> None:
         copy = User(**{key: getattr(user, key) for key in _COLUMNS})
         make_transient_to_detached(copy)
-        with self._lock:
-            self._copies[user_id] = (stamp, copy)
-            self._copies.move_to_end(user_id)
-            while len(self._copies) > self.size:
-                self._copies.popitem(last=False)
+        self._copies.put(user_id, stamp, copy)
 
     def __len__(self) -> int:
         return len(self._copies)

@@ -80,3 +80,19 @@ def test_each_writing_commit_gets_new_stamp(db):
         db.session.commit()
         seen.add(stamp(db))
     assert len(seen) == 6
+
+
+def test_stamp_for_keeping_is_none_once_the_transaction_writes(db):
+    state = StateFactory()
+    db.session.commit()
+    committed = data_version.current_if_unwritten(db.session)
+    assert committed == stamp(db)
+    state.name = "Pending"  # not flushed yet
+    assert data_version.current_if_unwritten(db.session) is None
+    db.session.flush()
+    assert data_version.current_if_unwritten(db.session) is None
+    db.session.rollback()
+    assert data_version.current_if_unwritten(db.session) == committed
+    state.name = "Committed"
+    db.session.commit()
+    assert data_version.current_if_unwritten(db.session) not in (None, committed)

@@ -144,14 +144,14 @@ def test_disabled_cache_renders_every_time(app, client, applicant, count_queries
 
 def test_full_cache_forgets_least_recently_used_page():
     cache = PageCache(2)
-    entry = _Entry("stamp", date.today(), "page", ("page",))
-    cache.put(("a",), entry)
-    cache.put(("b",), entry)
-    cache.get(("a",))
-    cache.put(("c",), entry)
-    assert cache.get(("b",)) is None
-    assert cache.get(("a",)) is entry
-    assert cache.get(("c",)) is entry
+    entry = _Entry(date.today(), b"page", (b"page",))
+    cache.put(("a",), "stamp", entry)
+    cache.put(("b",), "stamp", entry)
+    cache.get(("a",), "stamp")
+    cache.put(("c",), "stamp", entry)
+    assert cache.get(("b",), "stamp") is None
+    assert cache.get(("a",), "stamp") is entry
+    assert cache.get(("c",), "stamp") is entry
     assert len(cache) == 2
 
 

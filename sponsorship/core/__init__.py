@@ -1,1 +1,2 @@
-"""What every feature stands on: domain errors, the audit trail, status transitions, backup."""
+"""What every feature stands on: domain errors, the stamped cache, audit, status
+transitions, backup."""

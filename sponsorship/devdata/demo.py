@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from sponsorship.accounts.services import create_user
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import ledger, reconciliation
 from sponsorship.funding.contributions import (
     DonorDetails,
     Earmarks,
@@ -374,7 +375,7 @@ def _past_history(past: Meeting, admin: User) -> tuple[int, int]:
         award.travel_back_on = past.ends_on + timedelta(days=1)
         transition(award, AwardStatus(fate), admin)
         _actual_costs(award, fate)
-        ledger.reconcile(award, admin, at=settled)
+        reconciliation.reconcile(award, admin, at=settled)
         if fate == "attended":
             award.report_received_at = _stamp(date(2025, 12, 28))
     for app in apps.values():
@@ -571,8 +572,8 @@ def seed_demo(today: date | None = None) -> DemoResult:
         select(func.count(User.id))
     ):
         raise DomainError("the database already holds meetings or accounts; demo data not loaded")
-    # One ledger transaction: the demo loads whole or not at all.
-    with ledger.transaction():
+    # One unit of work: the demo loads whole or not at all.
+    with unit_of_work():
         past, upcoming = _meetings(today)
         db.session.add_all([past, upcoming])
         funds = _donors()

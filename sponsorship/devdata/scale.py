@@ -40,10 +40,10 @@ from sqlalchemy import func, select
 
 from sponsorship.accounts.services import hash_password
 from sponsorship.core.errors import DomainError
+from sponsorship.core.money import to_base
 from sponsorship.documents.context import CostLine, LetterContext
 from sponsorship.documents.letters import CODE_ALPHABET
 from sponsorship.extensions import db
-from sponsorship.funding.ledger import to_base
 from sponsorship.models import (
     Allocation,
     Application,

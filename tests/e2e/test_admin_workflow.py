@@ -113,7 +113,7 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
     page.goto(f"{base}/admin/review/")
     committed_after = _money(page.locator("#budget-committed").inner_text())
     with admin_app.app_context():
-        from sponsorship.funding import ledger
+        from sponsorship.funding import balances
 
         awards = {
             d: db.session.scalar(select(Award).where(Award.delegate_id == d))
@@ -128,7 +128,7 @@ def test_admin_runs_intersessional_queue_to_expiry(page: Page, admin_app, admin_
     _price(page, base, third[0], third[1])
     with admin_app.app_context():
         award3 = db.session.scalar(select(Award).where(Award.delegate_id == third[0]))
-        left = ledger.available(award=award3)
+        left = balances.available(award=award3)
         others = award3.total(CostStage.ESTIMATE) - sum(
             line.amount for line in award3.cost_lines if line.kind.value == "airfare"
         )

@@ -14,7 +14,7 @@ from sponsorship.accounts import services as accounts
 from sponsorship.core.errors import DomainError
 from sponsorship.devdata import scale
 from sponsorship.extensions import db as _db
-from sponsorship.funding.ledger import check_books
+from sponsorship.funding.books import check_books
 from sponsorship.models import (
     Allocation,
     AllocationStatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sponsorship.funding import ledger
+from sponsorship.funding import ledger, reconciliation
 from sponsorship.models import AwardStatus, Theme
 from sponsorship.models.awards import CostKind, CostStage
 from tests.factories import (
@@ -77,5 +77,5 @@ def generated_programme(seed: int, awards: int = 9) -> dict:
             kind=CostKind.DSA,
             unit_amount=estimate - (estimate * D("0.6")).quantize(D("0.01")) + delta,
         )
-        ledger.reconcile(award, admin, overspend=ledger.Overspend.ABSORB)
+        reconciliation.reconcile(award, admin, overspend=reconciliation.Overspend.ABSORB)
     return {"admin": admin, "donors": donors, "awards": made, "meetings": meetings}

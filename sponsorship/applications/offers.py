@@ -24,6 +24,7 @@ from sponsorship.applications.services import (
 )
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.funding import ledger
@@ -67,7 +68,7 @@ def accept(
     travel_back_on: date | None,
     today: date,
 ) -> None:
-    with ledger.transaction():
+    with unit_of_work():
         award = _locked_award(award.id)
         _check(actor, award, today)
         _accept(actor, award, departure_city, travel_out_on, travel_back_on)
@@ -145,7 +146,7 @@ def decline(actor: User, award: Award, *, reason: str, today: date) -> None:
         raise ApplicationInvalid(
             [FieldError("reason", str(_l("Please tell us why the delegate cannot come.")))]
         )
-    with ledger.transaction():
+    with unit_of_work():
         award = _locked_award(award.id)
         _check(actor, award, today)
         ledger.release(award, actor, reason="declined")

@@ -14,13 +14,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from sponsorship.accounts.services import create_user
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.devdata import costs, donors
 from sponsorship.devdata.clock import stamp
 from sponsorship.devdata.demo_queue import intersessional_queue
 from sponsorship.devdata.fresh import require_fresh
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import ledger, reconciliation
 from sponsorship.funding.contributions import (
     DonorDetails,
     Earmarks,
@@ -315,7 +316,7 @@ def _decide(award: Award, past: Meeting, admin: User, fate: str, estimate: list[
     # Attended: ticket a little under estimate, DSA paid in full. No-show: ticket lost.
     actual = costs.actual(estimate, fate == "attended", D("87.40"))
     award.cost_lines.extend(AwardCostLine(stage=CostStage.ACTUAL, **line) for line in actual)
-    ledger.reconcile(award, admin, at=settled)
+    reconciliation.reconcile(award, admin, at=settled)
     if fate == "attended":
         award.report_received_at = stamp(date(2025, 12, 28))
 
@@ -385,8 +386,8 @@ def seed_demo(today: date | None = None) -> DemoResult:
     """Load the demo programme; refuses if there is already programme data."""
     today = today or date.today()
     require_fresh("demo data not loaded")
-    # One ledger transaction: the demo loads whole or not at all.
-    with ledger.transaction():
+    # One unit of work: the demo loads whole or not at all.
+    with unit_of_work():
         past, upcoming = _meetings(today)
         db.session.add_all([past, upcoming])
         funds = _donors()

@@ -18,13 +18,13 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from sponsorship.core import audit
+from sponsorship.core import audit, money
 from sponsorship.core.errors import DomainError
 from sponsorship.documents.context import CostLine, LetterContext
 from sponsorship.extensions import db
 from sponsorship.mail.outbox import external_url
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
-from sponsorship.models.awards import CostStage
+from sponsorship.models.awards import CostKind, CostStage
 from sponsorship.models.base import utcnow
 
 #: Letters are issued only for what they announce: an offer, or an accepted one.
@@ -52,7 +52,7 @@ def _unique_code() -> str:
 
 
 def _decimal(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
+    return str(money.quantize(value))  # to the base currency's minor unit: the letter's
 
 
 def current_letter(award: Award) -> Letter | None:
@@ -82,8 +82,8 @@ def build_context(
     address = [line.strip() for line in (state.mission_address or "").splitlines() if line.strip()]
     addressee = address[0] if address else state_name
     lines = [line for line in award.cost_lines if line.stage == CostStage.ESTIMATE]
-    dsa = next((line for line in lines if line.kind.value == "dsa"), None)
-    terminal = next((line for line in lines if line.kind.value == "terminal"), None)
+    dsa = next((line for line in lines if line.kind == CostKind.DSA), None)
+    terminal = next((line for line in lines if line.kind == CostKind.TERMINAL), None)
     code = code or _unique_code()
     version = version or _next_version(award)
     deadline = award.offer_deadline or (today or date.today())
@@ -103,7 +103,7 @@ def build_context(
         venue=meeting.venue,
         city=meeting.city,
         departure_city=award.confirmed_departure_city or delegate.departure_city,
-        currency=current_app.config.get("BASE_CURRENCY", "CHF"),
+        currency=money.base_currency(),
         cost_lines=tuple(
             CostLine(
                 line.kind.value,
@@ -114,11 +114,11 @@ def build_context(
             )
             for line in lines
         ),
-        total=_decimal(sum((line.amount for line in lines), Decimal(0))),
+        total=_decimal(money.total(lines)),
         dsa_nights=int(dsa.quantity) if dsa else 0,
         dsa_rate=_decimal(dsa.unit_amount if dsa else meeting.dsa_rate),
         terminal_expenses=_decimal(terminal.amount if terminal else meeting.terminal_expenses),
-        visa_covered=any(line.kind.value == "visa" for line in lines),
+        visa_covered=any(line.kind == CostKind.VISA for line in lines),
         report_due_days=meeting.report_due_days,
         answer_deadline=deadline.isoformat(),
         answer_url=external_url("applicant.offer", award_id=award.id),

@@ -12,7 +12,7 @@ funds_cli = AppGroup("funds", help="The fund ledger.")
 @funds_cli.command("check")
 def funds_check() -> None:
     """Recompute every balance from the allocation rows; exit 1 on any mismatch."""
-    from sponsorship.funding.ledger import check_books
+    from sponsorship.funding.books import check_books
 
     base = current_app.config["BASE_CURRENCY"]
     lines = check_books()

@@ -1,7 +1,7 @@
 """Donors and their contributions: pledged, then received at a stated exchange rate.
 
 The money rules (which money pays for what, rounding, locking) are in `ledger`; this
-module records what donors give. Each function is one ledger transaction.
+module records what donors give. Each function is one `unit_of_work`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from datetime import date
 from decimal import Decimal
 
 from babel.numbers import is_currency
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from sponsorship.core import money
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
-from sponsorship.funding.ledger import minor_unit, to_base, transaction
 from sponsorship.models import (
     Contribution,
     ContributionStatus,
@@ -69,7 +69,7 @@ def _clean_donor(details: DonorDetails, donor_id: int | None) -> dict:
 
 
 def create_donor(actor: User | None, details: DonorDetails) -> Donor:
-    with transaction():
+    with unit_of_work():
         values = _clean_donor(details, None)
         donor = Donor(**values)
         db.session.add(donor)
@@ -78,16 +78,25 @@ def create_donor(actor: User | None, details: DonorDetails) -> Donor:
 
 
 def update_donor(actor: User | None, donor_id: int, details: DonorDetails) -> Donor:
-    with transaction():
+    with unit_of_work():
         donor = _get(Donor, donor_id)
         values = _clean_donor(details, donor.id)
-        changes = {k: v for k, v in values.items() if getattr(donor, k) != v}
-        if changes:
-            before = {k: getattr(donor, k) for k in changes}
-            for key, value in changes.items():
-                setattr(donor, key, value)
-            record(actor, "donor.update", donor, before=before, after=changes)
+        _apply(actor, "donor.update", donor, _changes(donor, values))
     return donor
+
+
+def _changes(obj, values: dict) -> dict:
+    """The `values` that differ from `obj`'s."""
+    return {k: v for k, v in values.items() if getattr(obj, k) != v}
+
+
+def _apply(actor: User | None, action: str, obj, changes: dict) -> None:
+    """Write `changes` to `obj`, audited with what they replace (nothing if none)."""
+    if changes:
+        before = {k: getattr(obj, k) for k in changes}
+        for key, value in changes.items():
+            setattr(obj, key, value)
+        record(actor, action, obj, before=before, after=changes)
 
 
 # --- Contributions -------------------------------------------------------------------
@@ -133,14 +142,13 @@ def _get(model, object_id: int):
 def _check_amount(amount: Decimal, currency: str) -> None:
     if amount <= 0:
         raise DomainError(str(_l("The amount must be more than zero.")))
-    unit = minor_unit(currency)
-    if amount != amount.quantize(unit) or amount.as_tuple().exponent < -MONEY_SCALE:
+    if not money.is_whole(amount, currency) or amount.as_tuple().exponent < -MONEY_SCALE:
         raise DomainError(
             str(
                 _l(
                     "%(currency)s amounts have at most %(places)d decimal places.",
                     currency=currency,
-                    places=max(-unit.as_tuple().exponent, 0),
+                    places=money.decimal_places(currency),
                 )
             )
         )
@@ -175,7 +183,7 @@ def _check_reference(reference: str, contribution_id: int | None) -> str:
 
 
 def _receive(actor: User | None, c: Contribution, receipt: Receipt) -> None:
-    base_currency = current_app.config["BASE_CURRENCY"]
+    base_currency = money.base_currency()
     amount = receipt.amount if receipt.amount is not None else c.amount
     _check_amount(amount, c.currency)
     rate = receipt.exchange_rate
@@ -195,7 +203,7 @@ def _receive(actor: User | None, c: Contribution, receipt: Receipt) -> None:
     c.exchange_rate = rate
     c.rate_date = receipt.rate_date
     c.received_on = receipt.received_on
-    c.base_amount = to_base(amount, rate, base_currency)
+    c.base_amount = money.to_base(amount, rate, base_currency)
     record(
         actor,
         "contribution.receive",
@@ -229,7 +237,7 @@ def record_contribution(
     """Record a pledge; with a receipt, record it as received at once."""
     earmarks = earmarks or Earmarks()
     currency = currency.strip().upper()
-    with transaction():
+    with unit_of_work():
         donor = _get(Donor, donor_id)
         if not is_currency(currency):
             raise DomainError(str(_l("Unknown currency code.")))
@@ -272,7 +280,7 @@ def record_contribution(
 
 def receive(actor: User | None, contribution_id: int, receipt: Receipt) -> Contribution:
     """Record that a pledge was paid: the amount, the rate and its date, the base amount."""
-    with transaction():
+    with unit_of_work():
         c = _get(Contribution, contribution_id)
         if c.status != ContributionStatus.PLEDGED:
             raise DomainError(str(_l("Only a pledged contribution can be received.")))
@@ -291,7 +299,7 @@ def update_contribution(
 ) -> Contribution:
     """Edit what does not rewrite history: amounts and rates never change once received,
     and earmarks only while none of the money is committed or spent."""
-    with transaction():
+    with unit_of_work():
         c = _get(Contribution, contribution_id)
         values = {
             "reference": _check_reference(reference, c.id),
@@ -301,24 +309,20 @@ def update_contribution(
         }
         if spend_by is not None and spend_by < c.pledged_on:
             raise DomainError(str(_l("The spend-by date cannot be before the pledge.")))
-        changes = {k: v for k, v in values.items() if getattr(c, k) != v}
+        changes = _changes(c, values)
         if any(k.startswith("earmark_") for k in changes):
             if c.committed or c.spent:
                 raise DomainError(
                     str(_l("Earmarks cannot change once money from this contribution is used."))
                 )
             _check_earmarks(earmarks)
-        if changes:
-            before = {k: getattr(c, k) for k in changes}
-            for key, value in changes.items():
-                setattr(c, key, value)
-            record(actor, "contribution.update", c, before=before, after=changes)
+        _apply(actor, "contribution.update", c, changes)
     return c
 
 
 def cancel_pledge(actor: User | None, contribution_id: int, reason: str | None = None) -> None:
     """A pledge that will not be paid; received money is never cancelled."""
-    with transaction():
+    with unit_of_work():
         c = _get(Contribution, contribution_id)
         if c.status != ContributionStatus.PLEDGED:
             raise DomainError(str(_l("Only a pledged contribution can be cancelled.")))

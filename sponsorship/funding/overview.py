@@ -11,15 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sponsorship.extensions import db
-from sponsorship.funding.ledger import (
-    PRIORITY,
-    WaitlistCheck,
-    meeting_awards_with_money,
-    meeting_purpose,
-    outstanding,
-    usable,
-    waitlist,
-)
+from sponsorship.funding.balances import meeting_awards_with_money, outstanding
+from sponsorship.funding.earmarks import PRIORITY, meeting_purpose, usable
+from sponsorship.funding.waiting_list import WaitlistCheck, waitlist
 from sponsorship.models import (
     Allocation,
     AllocationStatus,

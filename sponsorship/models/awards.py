@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sponsorship.core import money
 from sponsorship.models.base import (
     Base,
     Money,
@@ -83,7 +84,8 @@ class Award(Base):
     letters = relationship("Letter", back_populates="award", order_by="Letter.version")
 
     def total(self, stage: CostStage = CostStage.ESTIMATE) -> Decimal:
-        return sum((line.amount for line in self.cost_lines if line.stage == stage), Decimal(0))
+        """The sum of the award's cost lines at `stage` (exact; `core.money`)."""
+        return money.total(line for line in self.cost_lines if line.stage == stage)
 
     def __init__(self, **kwargs) -> None:
         # Column defaults apply at INSERT; the workflow needs the status before that.

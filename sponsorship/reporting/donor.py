@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from sponsorship.core import money
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -72,7 +73,7 @@ class Outcomes:
     def cost_per_delegate(self) -> Decimal | None:
         if not self.attended:
             return None
-        return (self.spent / self.attended).quantize(Decimal("0.01"))
+        return money.quantize(self.spent / self.attended)
 
 
 @dataclass(frozen=True)

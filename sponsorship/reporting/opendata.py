@@ -27,12 +27,13 @@ import xml.etree.ElementTree as ET  # noqa: S405 - we only write XML, never pars
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import pycountry
 from flask import current_app
 from sqlalchemy import func, select
 
+from sponsorship.core import money
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -49,7 +50,6 @@ from sponsorship.models import (
 from sponsorship.models.awards import AwardCostLine, CostKind, CostStage
 
 HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
-CENT = Decimal("0.01")
 
 #: DAC 5-digit sector "Removal of land mines and explosive remnants of war" (vocabulary 1).
 DAC_SECTOR = "15250"
@@ -189,9 +189,10 @@ def country_code(iso2: str | None) -> str | None:
     return None
 
 
-def _number(value: Decimal) -> int | float:
-    """A JSON number for an amount: exact to the cent, as 360Giving wants."""
-    value = value.quantize(CENT)
+def _number(value: Decimal, currency: str) -> int | float:
+    """A JSON number for an amount: exact to the minor unit (the cent), as 360Giving
+    wants."""
+    value = money.quantize(value, currency)
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -222,7 +223,7 @@ def threesixty_giving(donor_id: int | None = None, *, now: datetime | None = Non
                 f" for one delegate of {f.state_name} to attend {f.meeting_title}."
             ),
             "currency": currency,
-            "amountAwarded": _number(f.amount),
+            "amountAwarded": _number(f.amount, currency),
             "awardDate": f.award_date.isoformat(),
             "plannedDates": [
                 {"startDate": f.starts_on.isoformat(), "endDate": f.ends_on.isoformat()}
@@ -277,12 +278,12 @@ class Transaction:
     country: str | None = None
 
 
-def _split(total: Decimal, parts: list[Decimal]) -> list[Decimal]:
-    """`total` shared in proportion to `parts`, to the cent, adding up to `total`."""
+def _split(total: Decimal, parts: list[Decimal], currency: str) -> list[Decimal]:
+    """`total` shared in proportion to `parts`, to the minor unit, adding up to `total`."""
     whole = sum(parts, Decimal(0))
     if not whole:
         return [Decimal(0)] * len(parts)
-    shares = [(total * p / whole).quantize(CENT, ROUND_HALF_EVEN) for p in parts]
+    shares = [money.quantize(total * p / whole, currency) for p in parts]
     shares[-1] += total - sum(shares, Decimal(0))
     return shares
 
@@ -377,7 +378,7 @@ def _outgoing(rows: list[AwardFunding], donor_id: int | None, currency: str) -> 
         # The fund paid `paid` of the award's actual costs (less when part was paid
         # outside the fund, or other donors paid the rest): each line in proportion.
         for (kind, _amount, description, reconciled), share in zip(
-            award_lines, _split(_d(paid), [a for _, a, _, _ in award_lines]), strict=True
+            award_lines, _split(_d(paid), [a for _, a, _, _ in award_lines], currency), strict=True
         ):
             if not share:
                 continue
@@ -401,10 +402,6 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs) -> ET.Element:
     element = ET.SubElement(parent, tag, attrs)
     ET.SubElement(element, "narrative").text = text
     return element
-
-
-def _amount(value: Decimal) -> str:
-    return format(value.quantize(CENT) if value == value.quantize(CENT) else value, "f")
 
 
 def iati_activities(donor_id: int | None = None, *, now: datetime | None = None) -> bytes:
@@ -469,7 +466,7 @@ def iati_activities(donor_id: int | None = None, *, now: datetime | None = None)
         value = ET.SubElement(
             element, "value", {"currency": t.currency, "value-date": t.value_date.isoformat()}
         )
-        value.text = _amount(t.amount)
+        value.text = money.plain(t.amount, t.currency)
         _text(element, "description", t.description)
         if t.provider:
             _text(element, "provider-org", t.provider[1], ref=t.provider[0])

@@ -6,7 +6,7 @@ attendance, actual costs, reconciliation and the delegates' reports.
 
 Every status change goes through the one transition table (`workflow.transition`),
 so an illegal move is refused here whatever the page showed. Every function that
-moves money runs inside one `ledger.transaction()`: the offer commits the money, moves
+moves money runs inside one `unit_of_work()`: the offer commits the money, moves
 the award and queues the mail together, or does none of it.
 """
 
@@ -24,9 +24,10 @@ from sqlalchemy.orm import selectinload
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, InvalidTransition
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import allowed, transition
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import ledger, reconciliation, waiting_list
 from sponsorship.models import (
     Application,
     ApplicationStatus,
@@ -123,7 +124,7 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
     _refuse_unless(award, AwardStatus.OFFERED)
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
-    with ledger.transaction():
+    with unit_of_work():
         hold_application(delegate)
         funding = ledger.allocate(award, actor, on=today)  # locks the award and refreshes it
         _refuse_unless(award, AwardStatus.OFFERED)
@@ -147,7 +148,7 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
 
 def waitlist(actor: User | None, delegate: Delegate, *, reason: str | None = None) -> Award:
     """Put a priced delegate on the waiting list (offered later if money frees up)."""
-    with ledger.transaction():
+    with unit_of_work():
         hold_application(delegate)
         _check_reviewable(delegate.application)
         award = ensure_award(delegate)
@@ -168,7 +169,7 @@ def reject(actor: User | None, delegate: Delegate, *, reason: str) -> Award:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason shown to the applicant."))
-    with ledger.transaction():
+    with unit_of_work():
         hold_application(delegate)
         _check_reviewable(delegate.application)
         award = ensure_award(delegate)
@@ -192,7 +193,7 @@ def cancel(actor: User | None, award: Award, *, reason: str) -> Decimal:
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
     released = ZERO
-    with ledger.transaction():
+    with unit_of_work():
         award = _locked_award(award.id)
         _refuse_unless(award, AwardStatus.CANCELLED)
         if award.status in (AwardStatus.OFFERED, AwardStatus.WAITLISTED, AwardStatus.PENDING):
@@ -299,10 +300,10 @@ class ExpiryResult:
 
 def ranked_waitlist(
     meeting: Meeting, today: date | None = None, ranking: review.Ranking | None = None
-) -> list[ledger.WaitlistCheck]:
+) -> list[waiting_list.WaitlistCheck]:
     """The meeting's waiting list in priority order, each marked fits or not; `ranking`
     is the meeting's, when the caller has it already."""
-    needs = db.session.execute(ledger.waitlisted_with_needs(meeting)).all()
+    needs = db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all()
     if not needs:
         return []
     ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of(
@@ -314,7 +315,7 @@ def ranked_waitlist(
         award = need[0]
         return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
 
-    return ledger.waitlist(meeting, on=today, needs=sorted(needs, key=priority))
+    return waiting_list.waitlist(meeting, on=today, needs=sorted(needs, key=priority))
 
 
 def expire_offers(
@@ -337,7 +338,7 @@ def expire_offers(
     db.session.commit()
     meetings: dict[int, Meeting] = {}
     for award_id in overdue:
-        with ledger.transaction():
+        with unit_of_work():
             award = _locked_award(award_id)
             if award.status != AwardStatus.OFFERED or not (
                 award.offer_deadline and award.offer_deadline < today
@@ -411,7 +412,7 @@ def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decima
     """Replace the award's actual cost lines (what was paid); before reconciliation."""
     if award.reconciled_at is not None:
         raise DomainError(_("This award is already reconciled; its costs are final."))
-    if award.status not in ledger.RECONCILABLE:
+    if award.status not in reconciliation.RECONCILABLE:
         raise DomainError(
             _("Actual costs are recorded after the meeting (attended, no-show or cancelled).")
         )
@@ -455,12 +456,12 @@ def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decima
 
 
 def reconcile(
-    actor: User, award: Award, *, overspend: ledger.Overspend | None = None
-) -> ledger.Reconciliation:
+    actor: User, award: Award, *, overspend: reconciliation.Overspend | None = None
+) -> reconciliation.Reconciliation:
     """Spend the actual costs from the award's money and release the rest (the ledger)."""
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
-    return ledger.reconcile(award, actor, overspend=overspend)
+    return reconciliation.reconcile(award, actor, overspend=overspend)
 
 
 def mark_report_received(actor: User, award: Award) -> None:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import reconciliation
 from sponsorship.models import Award, Delegate, Meeting
 from sponsorship.review import decisions
 from sponsorship.review import queue as review
@@ -90,7 +90,7 @@ def costs(award_id: int):
 def reconcile(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = _checked(ReconcileForm)
-    overspend = ledger.Overspend(form.overspend.data) if form.overspend.data else None
+    overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
     with refusal():
         result = decisions.reconcile(current_user, award, overspend=overspend)
         flash(

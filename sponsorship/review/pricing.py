@@ -28,10 +28,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from sponsorship.core import money
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
 from sponsorship.models import (
     Airfare,
     Application,
@@ -49,7 +50,6 @@ from sponsorship.models import (
 )
 from sponsorship.models.base import utcnow
 
-ZERO = Decimal(0)
 #: An award may be (re)priced while nothing is committed to it.
 PRICEABLE = frozenset({AwardStatus.PENDING, AwardStatus.WAITLISTED})
 
@@ -77,7 +77,7 @@ class Quote:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
+        return money.total(self.lines)
 
 
 def _money(value: Decimal | None, what: str) -> Decimal | None:
@@ -177,7 +177,7 @@ def reference_for(delegate: Delegate) -> str:
 
 def hold_application(delegate: Delegate) -> None:
     """Make decisions on the delegate's application take turns; first thing inside
-    `ledger.transaction()`, before the delegate's award or the application is read.
+    `unit_of_work()`, before the delegate's award or the application is read.
 
     On PostgreSQL this is the application's row lock; on SQLite the transaction's
     IMMEDIATE write lock already serialises. What is read after it is what the previous
@@ -253,7 +253,7 @@ def price(
 ) -> Award:
     """Price the delegate's award (creating it if needed) and commit. One transaction,
     taking its turn with other decisions on the application."""
-    with ledger.transaction():
+    with unit_of_work():
         hold_application(delegate)
         award = ensure_award(delegate)
         apply_quote(
@@ -263,30 +263,33 @@ def price(
 
 
 def update_fares(actor: User, fares: Mapping[RegionalGroup, Decimal | None]) -> int:
-    """Set (or, with None, remove) the fare of each region given; audited. Returns changes."""
-    rows = {row.region: row for row in db.session.scalars(select(Airfare))}
-    changed = 0
-    for region, amount in fares.items():
-        amount = _money(amount, _("A fare"))
-        row = rows.get(region)
-        before = row.amount if row else None
-        if amount == before:
-            continue
-        if row is None:
-            row = Airfare(region=region)
+    """Set (or, with None, remove) the fare of each region given; audited. Returns changes.
+    One transaction: a refused fare changes none."""
+    with unit_of_work():
+        rows = {row.region: row for row in db.session.scalars(select(Airfare))}
+        changed = 0
+        for region, amount in fares.items():
+            amount = _money(amount, _("A fare"))
+            row = rows.get(region)
+            before = row.amount if row else None
+            if amount == before:
+                continue
+            if row is None:
+                row = Airfare(region=region)
+            if amount is not None:
+                row.amount, row.updated_at, row.updated_by_id = amount, utcnow(), actor.id
+            # Added once complete: reading `actor.id` may load it (the unit of work began
+            # with a commit), and that load would flush a row without its amount.
             db.session.add(row)
-        if amount is not None:
-            row.amount, row.updated_at, row.updated_by_id = amount, utcnow(), actor.id
-        db.session.flush()
-        record(
-            actor,
-            "airfare.update",
-            row,
-            before={"region": region, "amount": before},
-            after={"region": region, "amount": amount},
-        )
-        if amount is None:
-            db.session.delete(row)
-        changed += 1
-    db.session.commit()
+            db.session.flush()
+            record(
+                actor,
+                "airfare.update",
+                row,
+                before={"region": region, "amount": before},
+                after={"region": region, "amount": amount},
+            )
+            if amount is None:
+                db.session.delete(row)
+            changed += 1
     return changed

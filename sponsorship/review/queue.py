@@ -333,7 +333,7 @@ class Budget:
 
 def budget(meeting: Meeting, on: date | None = None) -> Budget:
     """One query: the ledger's available money, allocations and estimates."""
-    from sponsorship.funding import ledger
+    from sponsorship.funding import balances
 
     of_meeting = (
         select(Award.id)
@@ -353,7 +353,7 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
     # The money available, money per allocation status and awards per award status, as
     # one statement: three tagged groupings, so the budget panel costs one round trip.
     as_text = sa.String(32)
-    available = ledger.available_total(meeting=meeting, on=on).subquery()
+    available = balances.available_total(meeting=meeting, on=on).subquery()
     every = sa.union_all(
         select(
             sa.literal("available", as_text),

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sponsorship.accounts import services as accounts
 from sponsorship.applications import offers
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import balances
 from sponsorship.models import (
     Application,
     Award,
@@ -106,7 +106,7 @@ def _waitlist_one_franc_short(page: Page, base: str, app: Flask, third: Row) -> 
     _price(page, base, third[0], third[1])
     with app.app_context():
         award = _award(third[0])
-        left = ledger.available(award=award)
+        left = balances.available(award=award)
         others = award.total(CostStage.ESTIMATE) - sum(
             line.amount for line in award.cost_lines if line.kind.value == "airfare"
         )

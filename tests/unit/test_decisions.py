@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sponsorship import extensions
 from sponsorship.core.errors import DomainError, InvalidTransition
 from sponsorship.core.workflow import transition
-from sponsorship.funding import ledger
+from sponsorship.funding import balances, ledger
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -58,7 +58,7 @@ def priced(admin, meeting, airfare="1000", **state):
 
 
 def committed_total(award) -> Decimal:
-    return ledger.award_committed(award.id)
+    return balances.award_committed(award.id)
 
 
 def test_offer_commits_estimate_and_sets_deadline(db, admin, meeting):

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from sponsorship.core.errors import DomainError
-from sponsorship.funding import earmarks, ledger
-from sponsorship.funding.ledger import InsufficientFunds, Overspend
+from sponsorship.core.transaction import unit_of_work
+from sponsorship.funding import balances, books, earmarks, ledger, reconciliation, waiting_list
+from sponsorship.funding.ledger import InsufficientFunds
+from sponsorship.funding.reconciliation import Overspend
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -85,30 +87,6 @@ def db_rows(stmt):
 @pytest.fixture
 def admin(db):
     return UserFactory()
-
-
-# --- Conversion and rounding -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("amount", "rate", "base"),
-    [
-        ("500000.00", "0.0792", "39600.00"),
-        ("0.25", "0.5", "0.12"),  # 0.125: half to even goes down
-        ("0.35", "0.5", "0.18"),  # 0.175: half to even goes up
-        ("1000.00", "0.93815", "938.15"),
-        ("3.3333", "1", "3.33"),
-    ],
-)
-def test_to_base_rounds_half_even_to_the_centime(app, amount, rate, base):
-    with app.app_context():
-        assert ledger.to_base(D(amount), D(rate)) == D(base)
-
-
-def test_to_base_rounds_to_the_base_currencys_own_unit(app):
-    with app.app_context():
-        assert ledger.to_base(D("1000"), D("151.5"), "JPY") == D("151500")
-        assert ledger.to_base(D("10"), D("0.05"), "JPY") == D("0")  # 0.5 to even
 
 
 # --- Which money, in which order -------------------------------------------------------
@@ -248,7 +226,7 @@ def test_allocate_honours_each_earmark(db, admin, case):
     award = award_for("1000.00", meeting=meeting, state=state, themes=(Theme.VICTIM_ASSISTANCE,))
     fund(reference="EARMARKED", **earmarks(meeting))
     db.session.commit()
-    assert ledger.available(award=award, on=TODAY) == (D(10000) if allowed else 0)
+    assert balances.available(award=award, on=TODAY) == (D(10000) if allowed else 0)
     if allowed:
         ledger.allocate(award, admin, on=TODAY)
         assert committed_to(award) == {"EARMARKED": D("1000.00")}
@@ -386,19 +364,19 @@ def test_transaction_with_unsaved_changes_is_refused(db, admin):
     db.session.rollback()
 
 
-def test_transaction_joins_an_outer_ledger_transaction(db, admin):
+def test_ledger_functions_join_an_outer_unit_of_work(db, admin):
     award = award_for("1000.00")
     fund()
     db.session.commit()
-    with pytest.raises(RuntimeError, match="boom"), ledger.transaction():
+    with pytest.raises(RuntimeError, match="boom"), unit_of_work():
         ledger.allocate(award, admin, on=TODAY)
         raise RuntimeError("boom")
     assert db.session.scalar(select(func.count(Allocation.id))) == 0
-    with ledger.transaction():
+    with unit_of_work():
         ledger.allocate(award, admin, on=TODAY)
         award.decision_reason = "offered with its money, in one transaction"
     db.session.rollback()
-    assert ledger.award_committed(award.id) == D("1000.00")
+    assert balances.award_committed(award.id) == D("1000.00")
     assert award.decision_reason.startswith("offered")
 
 
@@ -457,7 +435,7 @@ def test_reconcile_spends_actual_costs_and_releases_the_rest(db, admin):
     ledger.allocate(award, admin, on=TODAY)
     _attended(award, "912.60")
     db.session.commit()
-    result = ledger.reconcile(award, admin)
+    result = reconciliation.reconcile(award, admin)
     assert (result.spent, result.released, result.overspend) == (D("912.60"), D("87.40"), 0)
     balances = {
         ref: (committed, spent)
@@ -478,7 +456,7 @@ def test_reconcile_spends_actual_costs_and_releases_the_rest(db, admin):
         ("B", AllocationStatus.RELEASED, D("87.40")),
     }
     assert award.reconciled_at is not None
-    assert all(b.ok for b in ledger.check_books())
+    assert all(b.ok for b in books.check_books())
 
 
 def test_reconcile_overspend_without_a_decision_is_refused(db, admin):
@@ -489,8 +467,8 @@ def test_reconcile_overspend_without_a_decision_is_refused(db, admin):
     _attended(award, "1100.00")
     db.session.commit()
     with pytest.raises(DomainError, match="exceed the committed money by CHF100.00"):
-        ledger.reconcile(award, admin)
-    assert ledger.award_committed(award.id) == D(1000)
+        reconciliation.reconcile(award, admin)
+    assert balances.award_committed(award.id) == D(1000)
     assert award.reconciled_at is None
 
 
@@ -502,11 +480,11 @@ def test_reconcile_overspend_allocate_commits_and_spends_the_difference(db, admi
     ledger.allocate(award, admin, on=TODAY)
     _attended(award, "1100.00")
     db.session.commit()
-    result = ledger.reconcile(award, admin, overspend=Overspend.ALLOCATE, on=TODAY)
+    result = reconciliation.reconcile(award, admin, overspend=Overspend.ALLOCATE, on=TODAY)
     assert (result.spent, result.released, result.overspend) == (D(1100), 0, D(100))
     spent = dict(db_rows(select(Contribution.reference, Contribution.spent)))
     assert spent == {"A": D(1000), "B": D(100)}
-    assert all(b.ok for b in ledger.check_books())
+    assert all(b.ok for b in books.check_books())
 
 
 def test_reconcile_overspend_allocate_without_money_changes_nothing(db, admin):
@@ -517,8 +495,8 @@ def test_reconcile_overspend_allocate_without_money_changes_nothing(db, admin):
     _attended(award, "1100.00")
     db.session.commit()
     with pytest.raises(InsufficientFunds):
-        ledger.reconcile(award, admin, overspend=Overspend.ALLOCATE, on=TODAY)
-    assert ledger.award_committed(award.id) == D(1000)
+        reconciliation.reconcile(award, admin, overspend=Overspend.ALLOCATE, on=TODAY)
+    assert balances.award_committed(award.id) == D(1000)
     assert award.reconciled_at is None
 
 
@@ -529,7 +507,7 @@ def test_reconcile_overspend_absorb_spends_what_was_committed(db, admin):
     ledger.allocate(award, admin, on=TODAY)
     _attended(award, "1100.00")
     db.session.commit()
-    result = ledger.reconcile(award, admin, overspend=Overspend.ABSORB)
+    result = reconciliation.reconcile(award, admin, overspend=Overspend.ABSORB)
     assert (result.spent, result.overspend, result.decision) == (
         D(1000),
         D(100),
@@ -546,7 +524,7 @@ def test_reconcile_no_show_without_costs_releases_everything(db, admin):
     ledger.allocate(award, admin, on=TODAY)
     award.status = AwardStatus.NO_SHOW
     db.session.commit()
-    result = ledger.reconcile(award, admin)
+    result = reconciliation.reconcile(award, admin)
     assert (result.spent, result.released) == (0, D(1000))
 
 
@@ -556,12 +534,12 @@ def test_reconcile_twice_or_before_the_meeting_is_refused(db, admin):
     db.session.commit()
     ledger.allocate(award, admin, on=TODAY)
     with pytest.raises(DomainError, match="attended"):
-        ledger.reconcile(award, admin)
+        reconciliation.reconcile(award, admin)
     _attended(award, "900.00")
     db.session.commit()
-    ledger.reconcile(award, admin)
+    reconciliation.reconcile(award, admin)
     with pytest.raises(DomainError, match="already reconciled"):
-        ledger.reconcile(award, admin)
+        reconciliation.reconcile(award, admin)
 
 
 # --- Available and the waiting list ----------------------------------------------------
@@ -575,13 +553,13 @@ def test_available_honours_earmarks_and_spend_by(db, admin):
     fund("8000.00", reference="EXPIRED", spend_by=TODAY - timedelta(days=1))
     award = award_for("500.00", meeting=meeting)
     db.session.commit()
-    assert ledger.available(meeting=meeting, on=TODAY) == D(3000)
-    assert ledger.available(donor=a.donor, on=TODAY) == D(3000)
-    assert ledger.available(contribution=a, on=TODAY) == D(1000)
-    assert ledger.available(on=TODAY) == D(7000)
+    assert balances.available(meeting=meeting, on=TODAY) == D(3000)
+    assert balances.available(donor=a.donor, on=TODAY) == D(3000)
+    assert balances.available(contribution=a, on=TODAY) == D(1000)
+    assert balances.available(on=TODAY) == D(7000)
     ledger.allocate(award, admin, on=TODAY)
-    assert ledger.available(meeting=meeting, on=TODAY) == D(2500)
-    assert ledger.available(contribution=a, on=TODAY) == D(1000)  # MSP money went first
+    assert balances.available(meeting=meeting, on=TODAY) == D(2500)
+    assert balances.available(contribution=a, on=TODAY) == D(1000)  # MSP money went first
 
 
 def test_waitlist_shows_which_awards_now_fit(db, admin):
@@ -593,17 +571,17 @@ def test_waitlist_shows_which_awards_now_fit(db, admin):
     fund("3000.00")
     db.session.commit()
     ledger.allocate(offered, admin, on=TODAY)
-    fits = {c.award.id: c.fits for c in ledger.waitlist(meeting, on=TODAY)}
+    fits = {c.award.id: c.fits for c in waiting_list.waitlist(meeting, on=TODAY)}
     assert fits == {small.id: True, large.id: False, also_small.id: False}
     ledger.release(offered, admin)
-    checks = ledger.waitlist(meeting, order=[large.id, small.id, also_small.id], on=TODAY)
+    checks = waiting_list.waitlist(meeting, order=[large.id, small.id, also_small.id], on=TODAY)
     # In this order: the large one fits, then only the small one still does.
     assert [(c.award.id, c.fits) for c in checks] == [
         (large.id, True),
         (small.id, False),
         (also_small.id, False),
     ]
-    assert [(c.award.id, c.fits) for c in ledger.waitlist(meeting, on=TODAY)] == [
+    assert [(c.award.id, c.fits) for c in waiting_list.waitlist(meeting, on=TODAY)] == [
         (small.id, True),
         (large.id, False),
         (also_small.id, True),

@@ -20,9 +20,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from sponsorship import create_app
+from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import ConcurrentChange
 from sponsorship.extensions import db
 from sponsorship.funding import ledger
-from sponsorship.funding.ledger import ConcurrentChange, InsufficientFunds
+from sponsorship.funding.ledger import InsufficientFunds
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -231,7 +233,7 @@ def _attempt(race: Race, action, *args, **kwargs) -> str:
         outcome = "insufficient"
     except ConcurrentChange:
         outcome = "conflict"
-    except ledger.DomainError:
+    except DomainError:
         outcome = "refused"
     else:
         outcome = "ok"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from sponsorship.core.errors import DomainError
-from sponsorship.funding import ledger
+from sponsorship.funding import balances, ledger
 from sponsorship.funding.contributions import (
     DonorDetails,
     Earmarks,
@@ -178,12 +178,12 @@ def test_pledged_money_is_not_available_until_received(db, admin):
     c = pledge(admin, DonorFactory(), currency="CHF", amount=D("5000.00"))
     award = AwardCostLineFactory().award
     db.session.commit()
-    assert ledger.available() == 0
+    assert balances.available() == 0
     with pytest.raises(ledger.InsufficientFunds):
         ledger.allocate(award, admin)
     receive(admin, c.id, Receipt(date.today(), D("1"), date.today()))
     ledger.allocate(award, admin)
-    assert ledger.available() == D(4000)
+    assert balances.available() == D(4000)
 
 
 def test_cancel_pledge_only_while_pledged(db, admin):

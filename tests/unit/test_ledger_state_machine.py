@@ -24,11 +24,13 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from sponsorship.core import money
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
-from sponsorship.funding import ledger
+from sponsorship.funding import balances, books, ledger, reconciliation
 from sponsorship.funding.contributions import Earmarks, Receipt, receive, record_contribution
-from sponsorship.funding.ledger import InsufficientFunds, Overspend
+from sponsorship.funding.ledger import InsufficientFunds
+from sponsorship.funding.reconciliation import Overspend
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -148,7 +150,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 receive(self.admin, contribution_id, receipt)
             return
         receive(self.admin, contribution_id, receipt)
-        assert c.base_amount == ledger.to_base(c.amount, rate)
+        assert c.base_amount == money.to_base(c.amount, rate)
 
     @rule(target=awards, cost=amounts, who=st.integers(0, 1))
     def new_award(self, cost, who):
@@ -201,7 +203,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(award_id=awards)
     def allocate(self, award_id):
         award = db.session.get(Award, award_id)
-        committed = ledger.award_committed(award_id)
+        committed = balances.award_committed(award_id)
         need = self.estimates[award_id] - committed
         fundable = award.status in ledger.FUNDABLE and award.reconciled_at is None
         enough = self._allowed_money(award_id) >= need
@@ -214,13 +216,13 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             assert fundable and need > 0 and enough
             assert funding.amount == need
-            assert ledger.award_committed(award_id) == self.estimates[award_id]
+            assert balances.award_committed(award_id) == self.estimates[award_id]
 
     @rule(award_id=awards)
     def release(self, award_id):
-        committed = ledger.award_committed(award_id)
+        committed = balances.award_committed(award_id)
         assert ledger.release(award_id, self.admin, reason="declined") == committed
-        assert ledger.award_committed(award_id) == 0
+        assert balances.award_committed(award_id) == 0
 
     @rule(
         award_id=awards,
@@ -231,7 +233,7 @@ class LedgerMachine(RuleBasedStateMachine):
         award = db.session.get(Award, award_id)
         if award.reconciled_at is not None:
             with pytest.raises(DomainError, match="already reconciled"):
-                ledger.reconcile(award_id, self.admin, overspend=decision, on=TODAY)
+                reconciliation.reconcile(award_id, self.admin, overspend=decision, on=TODAY)
             return
         award.status = AwardStatus.ATTENDED
         if actual:
@@ -246,11 +248,11 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         db.session.commit()
         actual = award.total(CostStage.ACTUAL)  # earlier refused attempts left their lines
-        committed = ledger.award_committed(award_id)
+        committed = balances.award_committed(award_id)
         excess = actual - committed
         enough = self._allowed_money(award_id) >= excess
         try:
-            result = ledger.reconcile(award_id, self.admin, overspend=decision, on=TODAY)
+            result = reconciliation.reconcile(award_id, self.admin, overspend=decision, on=TODAY)
         except InsufficientFunds:
             assert excess > 0 and decision == Overspend.ALLOCATE and not enough
         except DomainError:
@@ -259,7 +261,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = actual if excess <= 0 or decision == Overspend.ALLOCATE else committed
             assert result.spent == expected
             assert result.released == max(committed - actual, D(0))
-            assert ledger.award_committed(award_id) == 0
+            assert balances.award_committed(award_id) == 0
 
     # --- invariants ------------------------------------------------------------------
 
@@ -267,7 +269,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def books_balance(self):
         if not hasattr(self, "meeting"):
             return
-        for line in ledger.check_books():
+        for line in books.check_books():
             assert line.ok, line.problems
         # Every award is funded whole or not at all (estimates never change here).
         for award_id, committed in db.session.execute(

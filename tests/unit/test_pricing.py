@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from sponsorship.core.errors import DomainError
 from sponsorship.core.workflow import transition
+from sponsorship.documents.context import COST_KINDS
 from sponsorship.models import (
     AuditEvent,
     AwardStatus,
@@ -19,7 +20,7 @@ from sponsorship.models import (
     RegionalGroup,
     Theme,
 )
-from sponsorship.review.pricing import price, quote, reference_for, update_fares
+from sponsorship.review.pricing import fare_table, price, quote, reference_for, update_fares
 from tests.factories import (
     ApplicationFactory,
     DelegateFactory,
@@ -156,3 +157,18 @@ def test_update_fares_sets_and_removes(db):
     assert update_fares(admin, {RegionalGroup.AFRICAN: D("1450"), RegionalGroup.NONE: None}) == 1
     assert update_fares(admin, {RegionalGroup.AFRICAN: D("1450")}) == 0
     assert update_fares(admin, {RegionalGroup.AFRICAN: None}) == 1
+
+
+def test_update_fares_is_one_transaction(db):
+    """A refused fare refuses the whole table: the fares before it are not saved."""
+    admin = UserFactory()
+    db.session.commit()
+    with pytest.raises(DomainError):
+        update_fares(admin, {RegionalGroup.AFRICAN: D("1450"), RegionalGroup.NONE: D("-1")})
+    assert fare_table() == {}
+
+
+def test_every_kind_of_cost_can_be_printed_in_a_letter():
+    # The letter's snapshot keeps the kinds as strings (it never imports the models); a
+    # kind added to the enum must be added there too, or its letters would be refused.
+    assert {kind.value for kind in CostKind} <= set(COST_KINDS)

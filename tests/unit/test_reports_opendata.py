@@ -177,5 +177,5 @@ def test_schemas_refuse_a_broken_export(db):
 
 
 def test_split_shares_add_up_to_the_cent():
-    shares = reports_opendata._split(D("100.00"), [D("1"), D("1"), D("1")])
+    shares = reports_opendata._split(D("100.00"), [D("1"), D("1"), D("1")], "CHF")
     assert sum(shares) == D("100.00") and shares == [D("33.33"), D("33.33"), D("33.34")]

@@ -16,8 +16,8 @@ from sponsorship.core.errors import DomainError
 from sponsorship.devdata import scale
 from sponsorship.devdata.scale.funds import Books, Fund
 from sponsorship.extensions import db as _db
+from sponsorship.funding.books import check_books
 from sponsorship.funding.earmarks import Purpose, award_purposes
-from sponsorship.funding.ledger import check_books
 from sponsorship.models import (
     Allocation,
     AllocationStatus,

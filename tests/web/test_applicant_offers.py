@@ -198,7 +198,7 @@ def test_report_before_meeting_is_refused(db, signed_in, applicant):
 def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant):
     from decimal import Decimal
 
-    from sponsorship.funding import ledger
+    from sponsorship.funding import books, ledger
     from tests.factories import AwardCostLineFactory, ContributionFactory
 
     award = offered_award(applicant.state)
@@ -213,4 +213,4 @@ def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant
     db.session.expire_all()
     assert award.status == AwardStatus.DECLINED
     assert fund.committed == Decimal(0)
-    assert all(line.ok for line in ledger.check_books())
+    assert all(line.ok for line in books.check_books())

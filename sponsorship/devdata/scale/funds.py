@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sponsorship.core.money import to_base
 from sponsorship.devdata.clock import stamp
 from sponsorship.devdata.costs import AIRFARE
 from sponsorship.devdata.donors import DONORS, org_identifier
 from sponsorship.devdata.scale.bulk import Run, insert, update
 from sponsorship.funding.earmarks import Purpose, plan, priority_key, usable
-from sponsorship.funding.ledger import to_base
 from sponsorship.models import (
     Contribution,
     ContributionStatus,

@@ -1,0 +1,167 @@
+"""Reconciliation: after the meeting, an award's actual costs are spent from the money
+committed to it and the rest is released (the rulebook is in `ledger`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.core import money
+from sponsorship.core.audit import record
+from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
+from sponsorship.extensions import db
+from sponsorship.funding.ledger import commit_money, lock_award, locked_allocations, settle_row
+from sponsorship.models import Allocation, AllocationStatus, Award, AwardStatus, CostStage, User
+from sponsorship.models.base import StrEnum, utcnow
+
+ZERO = money.ZERO
+
+#: Award statuses whose actual costs can be reconciled (after the meeting, or a
+#: cancellation after tickets were bought).
+RECONCILABLE = frozenset({AwardStatus.ATTENDED, AwardStatus.NO_SHOW, AwardStatus.CANCELLED})
+
+
+class Overspend(StrEnum):
+    """What to do when an award's actual costs exceed the money committed to it."""
+
+    #: Commit the difference from the funds (all or nothing), then spend everything.
+    ALLOCATE = "allocate"
+    #: Spend what was committed; the difference is paid outside the fund, and the
+    #: audit event records how much.
+    ABSORB = "absorb"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    award_id: int
+    actual: Decimal
+    spent: Decimal
+    released: Decimal
+    #: Committed for the overspend (ALLOCATE) or paid outside the fund (ABSORB).
+    overspend: Decimal
+    decision: Overspend | None
+
+
+def _check_reconcilable(award: Award) -> None:
+    if award.status not in RECONCILABLE:
+        raise DomainError(
+            str(_l("Only an award that was attended, missed or cancelled is reconciled."))
+        )
+    if award.reconciled_at is not None:
+        raise DomainError(str(_l("This award is already reconciled.")))
+
+
+def _cover_overspend(
+    award: Award, excess: Decimal, overspend: Overspend | None, actor: User | None, on: date
+) -> list[Allocation]:
+    """The allocations committed for actual costs above the committed money (ALLOCATE),
+    none when they are paid outside the fund (ABSORB); without a decision, refuse."""
+    if overspend is None:
+        raise DomainError(
+            str(
+                _l(
+                    "The actual costs exceed the committed money by %(amount)s: commit"
+                    " the difference from the funds, or record it as paid outside"
+                    " the fund.",
+                    amount=money.display(excess),
+                )
+            )
+        )
+    if overspend != Overspend.ALLOCATE:
+        return []
+    # This locks more contributions after the award's own, out of the global order:
+    # should PostgreSQL see a deadlock with a concurrent allocation it aborts one of
+    # them, which `unit_of_work` reports as ConcurrentChange.
+    return commit_money(award, excess, actor, on, reason="overspend")
+
+
+def _spend_row(a: Allocation, used: Decimal, actor: User | None, at: datetime) -> Decimal:
+    """Spend `used` of the committed row `a`; returns what its unspent part released."""
+    released = ZERO
+    if used < a.amount:
+        # The unspent part goes back to the fund as its own released row, so the
+        # rows of each status keep summing to the contribution's balances.
+        rest = Allocation(
+            contribution=a.contribution,
+            award_id=a.award_id,
+            amount=a.amount - used,
+            status=AllocationStatus.COMMITTED,
+            created_by_id=a.created_by_id,
+        )
+        db.session.add(rest)
+        a.amount = used
+        released = settle_row(rest, AllocationStatus.RELEASED, actor, at, reason="unspent")
+    settle_row(a, AllocationStatus.SPENT, actor, at)
+    return released
+
+
+def _spend(
+    allocations: Sequence[Allocation], actual: Decimal, actor: User | None, at: datetime
+) -> tuple[Decimal, Decimal]:
+    """Spend the actual costs from the allocations in order, release the rest; returns
+    (spent, released)."""
+    to_spend = min(actual, money.total(allocations))
+    spent = released = ZERO
+    for a in allocations:
+        used = min(a.amount, to_spend - spent)
+        if used == 0:
+            released += settle_row(a, AllocationStatus.RELEASED, actor, at, reason="unspent")
+            continue
+        released += _spend_row(a, used, actor, at)
+        spent += used
+    return spent, released
+
+
+def reconcile(
+    award: Award | int,
+    actor: User | None,
+    *,
+    overspend: Overspend | None = None,
+    on: date | None = None,
+    at: datetime | None = None,
+) -> Reconciliation:
+    """Spend the award's actual costs from its allocations and release the rest.
+
+    Actual costs above the committed money need a decision: `Overspend.ALLOCATE` commits
+    the difference from the funds first (or fails, changing nothing), `Overspend.ABSORB`
+    records that the difference was paid outside the fund.
+    """
+    on, at = on or date.today(), at or utcnow()
+    with unit_of_work():
+        award = lock_award(award)
+        _check_reconcilable(award)
+        actual = award.total(CostStage.ACTUAL)
+        allocations = locked_allocations(award.id)
+        committed = money.total(allocations)
+        excess = actual - committed
+        if excess > 0:
+            allocations += _cover_overspend(award, excess, overspend, actor, on)
+        spent, released = _spend(allocations, actual, actor, at)
+        award.reconciled_at = at
+        result = Reconciliation(
+            award.id,
+            actual,
+            spent,
+            released,
+            max(excess, ZERO),
+            overspend if excess > 0 else None,
+        )
+        record(
+            actor,
+            "award.reconcile",
+            award,
+            before={"committed": committed},
+            after={
+                "actual": actual,
+                "spent": spent,
+                "released": released,
+                "overspend": result.overspend,
+                "decision": result.decision,
+            },
+        )
+    return result

@@ -8,7 +8,7 @@ import click
 
 from sponsorship.accounts import services as accounts
 from sponsorship.core.errors import DomainError
-from sponsorship.extensions import db
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.models import Role
 
 
@@ -19,11 +19,10 @@ def create_admin(email: str, name: str) -> None:
     """Create an administrator account, asking for its password."""
     password = getpass.getpass("Password: ")
     try:
-        accounts.create_user(
-            None, email=email, name=name, role=Role.ADMINISTRATOR, password=password
-        )
+        with unit_of_work():
+            accounts.create_user(
+                None, email=email, name=name, role=Role.ADMINISTRATOR, password=password
+            )
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"Administrator {email} created.")

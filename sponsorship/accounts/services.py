@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import Donor, Invitation, Role, State, User
 from sponsorship.models.base import utcnow
@@ -48,10 +49,12 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user is None or not user.is_active:
         return None
-    if _hasher.check_needs_rehash(stored):
-        user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else None
+    # Hashing stays outside the unit: it would hold SQLite's write lock for its ~50 ms.
+    with unit_of_work():
+        if rehashed:
+            user.password_hash = rehashed
+        user.last_login_at = utcnow()
     return user
 
 
@@ -100,18 +103,19 @@ def invite(actor: User, ttl: timedelta, **fields) -> tuple[User, str]:
 
     Returns the user and the raw token; only its hash is stored.
     """
-    user = create_user(actor, **fields)
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        Invitation(
-            user=user,
-            token_hash=_token_hash(token),
-            expires_at=utcnow() + ttl,
-            created_by_id=actor.id,
+    with unit_of_work():
+        user = create_user(actor, **fields)
+        db.session.add(
+            Invitation(
+                user=user,
+                token_hash=_token_hash(token),
+                expires_at=utcnow() + ttl,
+                created_by_id=actor.id,
+            )
         )
-    )
-    record(actor, "user.invite", user, after={"expires_in_hours": ttl.total_seconds() / 3600})
-    db.session.commit()
+        hours = ttl.total_seconds() / 3600
+        record(actor, "user.invite", user, after={"expires_in_hours": hours})
     return user, token
 
 
@@ -126,21 +130,30 @@ def find_invitation(token: str) -> Invitation | None:
 
 
 def accept_invitation(token: str, password: str) -> User:
-    invitation = find_invitation(token)
-    if invitation is None:
-        raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
+    invalid = str(_l("This invitation link is invalid, used or expired."))
+    if find_invitation(token) is None:
+        raise DomainError(invalid)
     check_password_rules(password)
-    # Conditional UPDATE: of two concurrent uses of one link, only one succeeds.
-    claimed = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=utcnow())
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        raise DomainError(str(_l("This invitation link is invalid, used or expired.")))
-    user = invitation.user
-    user.password_hash = hash_password(password)
-    record(user, "user.accept_invitation", user)
-    db.session.commit()
+    password_hash = hash_password(password)  # outside the unit: it takes ~50 ms
+    with unit_of_work():
+        invitation = find_invitation(token)
+        if invitation is None:
+            raise DomainError(invalid)
+        # Conditional UPDATE: of two concurrent uses of one link, only one succeeds.
+        claimed = db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            raise DomainError(invalid)
+        user = invitation.user
+        user.password_hash = password_hash
+        record(user, "user.accept_invitation", user)
     return user
+
+
+def set_language(user: User, locale: str) -> None:
+    """Remember the user's language for their pages, mail and letters."""
+    with unit_of_work():
+        user.locale = locale

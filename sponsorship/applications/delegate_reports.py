@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sponsorship.applications.services import ApplicationInvalid, FieldError, report_due
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import Award, DelegateReport, Role, User
 from sponsorship.models.base import utcnow
@@ -26,41 +27,42 @@ def submit_report(
     comments: str,
     today: date,
 ) -> DelegateReport:
-    application = award.delegate.application
-    if actor.role != Role.APPLICANT or actor.state_id != application.state_id:
-        raise NotAllowed(str(_l("You may only report on your own State's delegates.")))
-    if not report_due(award, today):
-        raise DomainError(
-            str(_l("A report can be given once, after the meeting, for a sponsored delegate."))
+    with unit_of_work():
+        application = award.delegate.application
+        if actor.role != Role.APPLICANT or actor.state_id != application.state_id:
+            raise NotAllowed(str(_l("You may only report on your own State's delegates.")))
+        if not report_due(award, today):
+            raise DomainError(
+                str(_l("A report can be given once, after the meeting, for a sponsored delegate."))
+            )
+        sessions = {s.id: s for s in application.meeting.sessions}
+        if not set(session_ids) <= sessions.keys():
+            raise ApplicationInvalid(
+                [FieldError("sessions", str(_l("Choose sessions of this meeting.")))]
+            )
+        report = DelegateReport(
+            award=award,
+            sessions=[sessions[i] for i in sorted(set(session_ids))],
+            statement_delivered=statement_delivered,
+            comments=comments or None,
+            submitted_by_id=actor.id,
         )
-    sessions = {s.id: s for s in application.meeting.sessions}
-    if not set(session_ids) <= sessions.keys():
-        raise ApplicationInvalid(
-            [FieldError("sessions", str(_l("Choose sessions of this meeting.")))]
+        db.session.add(report)
+        award.report_received_at = utcnow()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            raise DomainError(
+                str(_l("A report on this delegate has already been given."))
+            ) from None
+        record(
+            actor,
+            "award.report",
+            award,
+            after={
+                "sessions": sorted(set(session_ids)),
+                "statement_delivered": statement_delivered,
+                "comments": bool(comments),
+            },
         )
-    report = DelegateReport(
-        award=award,
-        sessions=[sessions[i] for i in sorted(set(session_ids))],
-        statement_delivered=statement_delivered,
-        comments=comments or None,
-        submitted_by_id=actor.id,
-    )
-    db.session.add(report)
-    award.report_received_at = utcnow()
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise DomainError(str(_l("A report on this delegate has already been given."))) from None
-    record(
-        actor,
-        "award.report",
-        award,
-        after={
-            "sessions": sorted(set(session_ids)),
-            "statement_delivered": statement_delivered,
-            "comments": bool(comments),
-        },
-    )
-    db.session.commit()
     return report

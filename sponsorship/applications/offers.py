@@ -202,52 +202,57 @@ def queue_offer_reminders(today: date, days: int | None = None) -> int:
     Idempotent: run it daily (`flask mail remind`). Returns the messages queued.
     """
     days = current_app.config["OFFER_REMINDER_DAYS"] if days is None else days
-    awards = db.session.scalars(
-        select(Award)
-        .where(
-            Award.status == AwardStatus.OFFERED,
-            Award.offer_deadline >= today,
-            Award.offer_deadline <= today + timedelta(days=days),
-        )
-        .options(
-            selectinload(Award.delegate)
-            .selectinload(Delegate.application)
-            .selectinload(Application.meeting)
-        )
-        .order_by(Award.id)
-    ).all()
-    keys = set(
-        db.session.scalars(
-            select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.kind == "award.reminder", OutboxMessage.dedupe_key.is_not(None)
-            )
-        )
-    )
-    queued = 0
-    for award in awards:
-        application = award.delegate.application
-        before = queued
-        for address in state_recipients(application.state_id):
-            key = _reminder_key(award, address)
-            if key in keys:
-                continue
-            mail_service.queue(
-                address,
-                "offer_reminder",
-                application.language,
-                kind="award.reminder",
-                obj=award,
-                dedupe_key=key,
-                **_offer_context(award),
-            )
-            keys.add(key)
-            queued += 1
-        if queued > before:
-            record(None, "award.offer_reminder", award, after={"deadline": award.offer_deadline})
     try:
-        db.session.commit()
+        with unit_of_work():
+            awards = db.session.scalars(
+                select(Award)
+                .where(
+                    Award.status == AwardStatus.OFFERED,
+                    Award.offer_deadline >= today,
+                    Award.offer_deadline <= today + timedelta(days=days),
+                )
+                .options(
+                    selectinload(Award.delegate)
+                    .selectinload(Delegate.application)
+                    .selectinload(Application.meeting)
+                )
+                .order_by(Award.id)
+            ).all()
+            keys = set(
+                db.session.scalars(
+                    select(OutboxMessage.dedupe_key).where(
+                        OutboxMessage.kind == "award.reminder",
+                        OutboxMessage.dedupe_key.is_not(None),
+                    )
+                )
+            )
+            queued = 0
+            for award in awards:
+                application = award.delegate.application
+                before = queued
+                for address in state_recipients(application.state_id):
+                    key = _reminder_key(award, address)
+                    if key in keys:
+                        continue
+                    mail_service.queue(
+                        address,
+                        "offer_reminder",
+                        application.language,
+                        kind="award.reminder",
+                        obj=award,
+                        dedupe_key=key,
+                        **_offer_context(award),
+                    )
+                    keys.add(key)
+                    queued += 1
+                if queued > before:
+                    record(
+                        None,
+                        "award.offer_reminder",
+                        award,
+                        after={"deadline": award.offer_deadline},
+                    )
     except IntegrityError:
         # Another run queued the same reminders at the same instant; theirs stand.
-        db.session.rollback()
         return 0
     return queued

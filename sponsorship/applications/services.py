@@ -25,6 +25,7 @@ from sponsorship.applications.rules import (
 )
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.mail import outbox as mail_service
@@ -145,42 +146,43 @@ def save(
 
     Raises ApplicationInvalid with every problem found; nothing is saved then.
     """
-    state_id = application.state_id if application is not None else actor.state_id
-    _check_actor(actor, state_id)
-    if application is not None and application.meeting_id != meeting.id:
-        raise NotAllowed(str(_l("This application belongs to another meeting.")))
-    errors = problems(state_id, meeting, data, today, application, submit)
-    if errors:
-        raise ApplicationInvalid(errors)
+    with unit_of_work():
+        state_id = application.state_id if application is not None else actor.state_id
+        _check_actor(actor, state_id)
+        if application is not None and application.meeting_id != meeting.id:
+            raise NotAllowed(str(_l("This application belongs to another meeting.")))
+        errors = problems(state_id, meeting, data, today, application, submit)
+        if errors:
+            raise ApplicationInvalid(errors)
 
-    created = application is None
-    before = None if created else _summary(application)
-    if created:
-        application = Application(meeting=meeting, state_id=state_id, created_by_id=actor.id)
-        db.session.add(application)
-    try:
-        _apply(application, meeting, data)
-        db.session.flush()
-    except IntegrityError:
-        # Two first saves for the same State and meeting at the same instant.
-        db.session.rollback()
-        raise ApplicationInvalid(
-            [FieldError(None, str(_l("Your State has already applied for this meeting.")))]
-        ) from None
-    record(
-        actor,
-        "application.create" if created else "application.update",
-        application,
-        before=before,
-        after=_summary(application),
-    )
-    if data.note is not None:
-        record(actor, "application.note_upload", application, after={"file": data.note.filename})
-    if submit:
-        transition(application, ApplicationStatus.SUBMITTED, actor)
-        application.submitted_at = utcnow()
-        _queue_confirmation(application)
-    db.session.commit()
+        created = application is None
+        before = None if created else _summary(application)
+        if created:
+            application = Application(meeting=meeting, state_id=state_id, created_by_id=actor.id)
+            db.session.add(application)
+        try:
+            _apply(application, meeting, data)
+            db.session.flush()
+        except IntegrityError:
+            # Two first saves for the same State and meeting at the same instant.
+            raise ApplicationInvalid(
+                [FieldError(None, str(_l("Your State has already applied for this meeting.")))]
+            ) from None
+        record(
+            actor,
+            "application.create" if created else "application.update",
+            application,
+            before=before,
+            after=_summary(application),
+        )
+        if data.note is not None:
+            record(
+                actor, "application.note_upload", application, after={"file": data.note.filename}
+            )
+        if submit:
+            transition(application, ApplicationStatus.SUBMITTED, actor)
+            application.submitted_at = utcnow()
+            _queue_confirmation(application)
     return application
 
 
@@ -226,16 +228,18 @@ def can_withdraw(application: Application) -> bool:
 
 def withdraw(actor: User, application: Application) -> None:
     """Withdraw before any decision; pending awards are cancelled with it."""
-    _check_actor(actor, application.state_id)
-    if not can_withdraw(application):
-        raise DomainError(
-            str(_l("The application can no longer be withdrawn: a decision has been made."))
-        )
-    for delegate in application.delegates:
-        if delegate.award is not None and delegate.award.status == AwardStatus.PENDING:
-            transition(delegate.award, AwardStatus.CANCELLED, actor, reason="application withdrawn")
-    transition(application, ApplicationStatus.WITHDRAWN, actor)
-    db.session.commit()
+    with unit_of_work():
+        _check_actor(actor, application.state_id)
+        if not can_withdraw(application):
+            raise DomainError(
+                str(_l("The application can no longer be withdrawn: a decision has been made."))
+            )
+        for delegate in application.delegates:
+            if delegate.award is not None and delegate.award.status == AwardStatus.PENDING:
+                transition(
+                    delegate.award, AwardStatus.CANCELLED, actor, reason="application withdrawn"
+                )
+        transition(application, ApplicationStatus.WITHDRAWN, actor)
 
 
 # ---- What the State sees and does next -------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from sponsorship.core import audit, money
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.documents.context import CostLine, LetterContext
 from sponsorship.extensions import db
 from sponsorship.mail.outbox import external_url
@@ -209,26 +210,27 @@ def preview(award: Award, as_pdf: bool = False) -> bytes | str:
 def issue(award: Award, actor, today: date | None = None) -> Letter:
     """Issue (or reissue) `award`'s letter; commits."""
     ctx = prepare(award, today)
-    letter = store(award, ctx, render(ctx), actor)
-    db.session.commit()
+    pdf = render(ctx)  # outside the unit: a render must not hold the write lock
+    with unit_of_work():
+        letter = store(award, ctx, pdf, actor)
     return letter
 
 
 def revoke(letter: Letter, actor, reason: str = "") -> Letter:
-    if letter.status == LetterStatus.REVOKED:
-        raise DomainError("the letter is already revoked")
-    before = letter.status.value
-    db.session.execute(
-        update(Letter).where(Letter.id == letter.id).values(status=LetterStatus.REVOKED)
-    )
-    audit.record(
-        actor,
-        "letter.revoked",
-        letter,
-        before={"status": before},
-        after={"status": "revoked", "reason": reason},
-    )
-    db.session.commit()
+    with unit_of_work():
+        if letter.status == LetterStatus.REVOKED:
+            raise DomainError("the letter is already revoked")
+        before = letter.status.value
+        db.session.execute(
+            update(Letter).where(Letter.id == letter.id).values(status=LetterStatus.REVOKED)
+        )
+        audit.record(
+            actor,
+            "letter.revoked",
+            letter,
+            before={"status": before},
+            after={"status": "revoked", "reason": reason},
+        )
     db.session.refresh(letter)
     return letter
 

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import smtplib
 import ssl
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -24,6 +25,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import MessageStatus, OutboxMessage
 from sponsorship.models.base import utcnow
@@ -191,16 +193,16 @@ def _transport():
 
 def _claim(message_id: int, due: datetime, now: datetime) -> bool:
     """Lease one message with a conditional UPDATE: of two runs, only one sends it."""
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == MessageStatus.QUEUED,
-            OutboxMessage.next_attempt_at == due,
-        )
-        .values(next_attempt_at=now + LEASE)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == MessageStatus.QUEUED,
+                OutboxMessage.next_attempt_at == due,
+            )
+            .values(next_attempt_at=now + LEASE)
+        ).rowcount
     return claimed == 1
 
 
@@ -215,55 +217,61 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> DeliveryResult
     ).all()
     db.session.commit()
     transport = _transport()
-    sent = retried = failed = 0
-    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    outcomes: Counter[str] = Counter()
     try:
         for message_id, due_at in due:
             if not _claim(message_id, due_at, now):
                 continue
-            message = db.session.get(OutboxMessage, message_id)
+            email = _email(db.session.get(OutboxMessage, message_id))
             try:
-                transport.send(_email(message))
+                transport.send(email)
             except (smtplib.SMTPException, OSError) as error:
-                message.attempts += 1
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                if message.attempts >= max_attempts:
-                    message.status = MessageStatus.FAILED
-                    failed += 1
-                    log.error(
-                        "mail %s to %s failed for good: %s",
-                        message.id,
-                        message.to_address,
-                        message.last_error,
-                    )
-                else:
-                    message.next_attempt_at = now + backoff(message.attempts)
-                    retried += 1
-                    log.warning(
-                        "mail %s to %s failed, retry at %s: %s",
-                        message.id,
-                        message.to_address,
-                        message.next_attempt_at,
-                        message.last_error,
-                    )
+                failure: Exception | None = error
             else:
-                message.attempts += 1
-                message.status = MessageStatus.SENT
-                message.sent_at = utcnow()
-                message.last_error = None
-                sent += 1
-            db.session.commit()
+                failure = None
+            # The SMTP exchange stays outside the unit: it must not hold the write lock.
+            with unit_of_work():
+                outcomes[_record_outcome(message_id, failure, now)] += 1
     finally:
         transport.close()
-    return DeliveryResult(sent=sent, retried=retried, failed=failed)
+    return DeliveryResult(
+        sent=outcomes["sent"], retried=outcomes["retried"], failed=outcomes["failed"]
+    )
+
+
+def _record_outcome(message_id: int, failure: Exception | None, now: datetime) -> str:
+    """Write one delivery attempt's outcome: "sent", "retried" or "failed"."""
+    message = db.session.get(OutboxMessage, message_id)
+    message.attempts += 1
+    if failure is None:
+        message.status = MessageStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = None
+        return "sent"
+    message.last_error = f"{type(failure).__name__}: {failure}"[:2000]
+    if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.status = MessageStatus.FAILED
+        log.error(
+            "mail %s to %s failed for good: %s", message.id, message.to_address, message.last_error
+        )
+        return "failed"
+    message.next_attempt_at = now + backoff(message.attempts)
+    log.warning(
+        "mail %s to %s failed, retry at %s: %s",
+        message.id,
+        message.to_address,
+        message.next_attempt_at,
+        message.last_error,
+    )
+    return "retried"
 
 
 def requeue_failed() -> int:
     """Give failed messages a fresh start; returns how many."""
-    count = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == MessageStatus.FAILED)
-        .values(status=MessageStatus.QUEUED, attempts=0, next_attempt_at=utcnow())
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        count = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == MessageStatus.FAILED)
+            .values(status=MessageStatus.QUEUED, attempts=0, next_attempt_at=utcnow())
+        ).rowcount
     return count

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import (
     Meeting,
@@ -97,16 +98,17 @@ def create_meeting(
     actor: User, details: MeetingDetails, sessions: Sequence[SessionDetails]
 ) -> Meeting:
     """A new meeting with its sessions; its window starts closed. One transaction."""
-    _check(details, sessions)
-    meeting = Meeting(window_open=False)
-    _apply(meeting, details)
-    meeting.sessions = [
-        MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on) for s in sessions
-    ]
-    db.session.add(meeting)
-    db.session.flush()
-    record(actor, "meeting.create", meeting, after=_values(meeting))
-    db.session.commit()
+    with unit_of_work():
+        _check(details, sessions)
+        meeting = Meeting(window_open=False)
+        _apply(meeting, details)
+        meeting.sessions = [
+            MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
+            for s in sessions
+        ]
+        db.session.add(meeting)
+        db.session.flush()
+        record(actor, "meeting.create", meeting, after=_values(meeting))
     return meeting
 
 
@@ -121,57 +123,60 @@ def update_meeting(
     A session that applications have chosen cannot be removed: the delegates were
     nominated (and will be priced) for it.
     """
-    _check(details, sessions)
-    before = _values(meeting)
-    existing = {s.id: s for s in meeting.sessions}
-    kept = {s.id for s in sessions if s.id is not None}
-    if kept - existing.keys():
-        raise DomainError(_("A session does not belong to this meeting."))
-    removed = existing.keys() - kept
-    if removed:
-        chosen = db.session.scalar(
-            select(func.count()).where(application_sessions.c.session_id.in_(removed))
-        )
-        if chosen:
-            raise DomainError(
-                _("A session that applications have chosen cannot be removed; rename it instead.")
+    with unit_of_work():
+        _check(details, sessions)
+        before = _values(meeting)
+        existing = {s.id: s for s in meeting.sessions}
+        kept = {s.id for s in sessions if s.id is not None}
+        if kept - existing.keys():
+            raise DomainError(_("A session does not belong to this meeting."))
+        removed = existing.keys() - kept
+        if removed:
+            chosen = db.session.scalar(
+                select(func.count()).where(application_sessions.c.session_id.in_(removed))
             )
-    _apply(meeting, details)
-    for session_id in removed:
-        meeting.sessions.remove(existing[session_id])
-    for s in sessions:
-        if s.id is None:
-            meeting.sessions.append(
-                MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
+            if chosen:
+                raise DomainError(
+                    _(
+                        "A session that applications have chosen cannot be removed; "
+                        "rename it instead."
+                    )
+                )
+        _apply(meeting, details)
+        for session_id in removed:
+            meeting.sessions.remove(existing[session_id])
+        for s in sessions:
+            if s.id is None:
+                meeting.sessions.append(
+                    MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
+                )
+            else:
+                row = existing[s.id]
+                row.title, row.theme, row.held_on = s.title.strip(), s.theme, s.held_on
+        db.session.flush()
+        after = _values(meeting)
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if changed:
+            record(
+                actor,
+                "meeting.update",
+                meeting,
+                before={k: before[k] for k in changed},
+                after=changed,
             )
-        else:
-            row = existing[s.id]
-            row.title, row.theme, row.held_on = s.title.strip(), s.theme, s.held_on
-    db.session.flush()
-    after = _values(meeting)
-    changed = {k: v for k, v in after.items() if before.get(k) != v}
-    if changed:
-        record(
-            actor,
-            "meeting.update",
-            meeting,
-            before={k: before[k] for k in changed},
-            after=changed,
-        )
-    db.session.commit()
     return meeting
 
 
 def set_window(actor: User, meeting: Meeting, open_: bool) -> None:
     """Open or close the application window (the dates still bound it). Audited."""
-    if meeting.window_open == open_:
-        return
-    record(
-        actor,
-        "meeting.open_window" if open_ else "meeting.close_window",
-        meeting,
-        before={"window_open": meeting.window_open},
-        after={"window_open": open_},
-    )
-    meeting.window_open = open_
-    db.session.commit()
+    with unit_of_work():
+        if meeting.window_open == open_:
+            return
+        record(
+            actor,
+            "meeting.open_window" if open_ else "meeting.close_window",
+            meeting,
+            before={"window_open": meeting.window_open},
+            after={"window_open": open_},
+        )
+        meeting.window_open = open_

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import ConventionStatus, RegionalGroup, State, User
 
@@ -76,27 +77,27 @@ def _row_values(row: dict[str, str], names: dict[str, gettext.NullTranslations])
 
 def load_states(path: Path = DEFAULT_CSV, actor: User | None = None) -> LoadResult:
     """Create or update every State in the CSV, keyed by ISO alpha-3; never duplicates."""
-    names = _translations()
-    existing = {s.iso3: s for s in db.session.scalars(select(State))}
-    created = updated = unchanged = 0
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            values = _row_values(row, names)
-            state = existing.get(row["iso3"])
-            if state is None:
-                db.session.add(State(iso3=row["iso3"], **values))
-                created += 1
-                continue
-            changes = {k: v for k, v in values.items() if getattr(state, k) != v}
-            if not changes:
-                unchanged += 1
-                continue
-            before = {k: getattr(state, k) for k in changes}
-            for key, value in changes.items():
-                setattr(state, key, value)
-            record(actor, "state.reference_update", state, before=before, after=changes)
-            updated += 1
-    db.session.commit()
+    with unit_of_work():
+        names = _translations()
+        existing = {s.iso3: s for s in db.session.scalars(select(State))}
+        created = updated = unchanged = 0
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                values = _row_values(row, names)
+                state = existing.get(row["iso3"])
+                if state is None:
+                    db.session.add(State(iso3=row["iso3"], **values))
+                    created += 1
+                    continue
+                changes = {k: v for k, v in values.items() if getattr(state, k) != v}
+                if not changes:
+                    unchanged += 1
+                    continue
+                before = {k: getattr(state, k) for k in changes}
+                for key, value in changes.items():
+                    setattr(state, key, value)
+                record(actor, "state.reference_update", state, before=before, after=changes)
+                updated += 1
     return LoadResult(created, updated, unchanged)
 
 
@@ -117,20 +118,22 @@ EDITABLE = (
 
 def update_state(actor: User, state: State, **changes) -> dict:
     """Change a State's Convention status and obligations; audited. Returns the changes."""
-    unknown = changes.keys() - set(EDITABLE)
-    if unknown:
-        raise DomainError(_("These fields cannot be edited: %(names)s", names=", ".join(unknown)))
-    status = ConventionStatus(changes.get("convention_status", state.convention_status))
-    entry = changes.get("entry_into_force", state.entry_into_force)
-    if status == ConventionStatus.STATE_PARTY and entry is None:
-        raise DomainError(_("A State Party needs its entry-into-force date."))
-    if status in (ConventionStatus.SIGNATORY, ConventionStatus.NOT_PARTY) and entry is not None:
-        raise DomainError(_("Only a State Party has an entry-into-force date."))
-    changed = {k: v for k, v in changes.items() if getattr(state, k) != v}
-    if changed:
-        before = {k: getattr(state, k) for k in changed}
-        for key, value in changed.items():
-            setattr(state, key, value)
-        record(actor, "state.update", state, before=before, after=changed)
-    db.session.commit()
+    with unit_of_work():
+        unknown = changes.keys() - set(EDITABLE)
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be edited: %(names)s", names=", ".join(unknown))
+            )
+        status = ConventionStatus(changes.get("convention_status", state.convention_status))
+        entry = changes.get("entry_into_force", state.entry_into_force)
+        if status == ConventionStatus.STATE_PARTY and entry is None:
+            raise DomainError(_("A State Party needs its entry-into-force date."))
+        if status in (ConventionStatus.SIGNATORY, ConventionStatus.NOT_PARTY) and entry is not None:
+            raise DomainError(_("Only a State Party has an entry-into-force date."))
+        changed = {k: v for k, v in changes.items() if getattr(state, k) != v}
+        if changed:
+            before = {k: getattr(state, k) for k in changed}
+            for key, value in changed.items():
+                setattr(state, key, value)
+            record(actor, "state.update", state, before=before, after=changed)
     return changed

@@ -393,12 +393,8 @@ def record_attendance(
         raise DomainError(_("Attendance is recorded once the meeting has begun."))
     target = AwardStatus.ATTENDED if attended else AwardStatus.NO_SHOW
     _refuse_unless(award, target)
-    try:
+    with unit_of_work():
         transition(award, target, actor)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 @dataclass(frozen=True)
@@ -424,7 +420,7 @@ def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decima
         CostKind.DSA: _("DSA paid"),
         CostKind.OTHER: _("Other costs"),
     }
-    try:
+    with unit_of_work():
         before = award.total(CostStage.ACTUAL)
         for line in [x for x in award.cost_lines if x.stage == CostStage.ACTUAL]:
             award.cost_lines.remove(line)
@@ -448,10 +444,6 @@ def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decima
             before={"actual": before},
             after={"actual": after, **{k.value: v for k, v in amounts.items()}},
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return after
 
 
@@ -465,13 +457,13 @@ def reconcile(
 
 
 def mark_report_received(actor: User, award: Award) -> None:
-    if award.status != AwardStatus.ATTENDED:
-        raise DomainError(_("Only a delegate who attended reports on the meeting."))
-    if award.report_received_at is not None:
-        return
-    award.report_received_at = utcnow()
-    record(actor, "award.report_received", award, after={"by": "administrator"})
-    db.session.commit()
+    with unit_of_work():
+        if award.status != AwardStatus.ATTENDED:
+            raise DomainError(_("Only a delegate who attended reports on the meeting."))
+        if award.report_received_at is not None:
+            return
+        award.report_received_at = utcnow()
+        record(actor, "award.report_received", award, after={"by": "administrator"})
 
 
 def report_overdue(award: Award, today: date) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
+from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
@@ -95,39 +96,44 @@ def update_weights(
 
     Returns how many weights changed.
     """
-    for criterion, value in points.items():
-        if not -1000 <= value <= 1000:
-            raise DomainError(
-                _("Points must lie between -1000 and 1000 (%(criterion)s).", criterion=criterion)
+    with unit_of_work():
+        for criterion, value in points.items():
+            if not -1000 <= value <= 1000:
+                raise DomainError(
+                    _(
+                        "Points must lie between -1000 and 1000 (%(criterion)s).",
+                        criterion=criterion,
+                    )
+                )
+        if horizon_years is not None and not 0 <= horizon_years <= 50:
+            raise DomainError(_("The horizon must lie between 0 and 50 years."))
+        rows = {row.criterion: row for row in db.session.scalars(select(ScoringWeight))}
+        changed = 0
+        for criterion in Criterion:
+            default = DEFAULT_WEIGHTS[criterion]
+            row = rows.get(criterion)
+            before = (
+                (row.points, row.horizon_years) if row else (default.points, default.horizon_years)
             )
-    if horizon_years is not None and not 0 <= horizon_years <= 50:
-        raise DomainError(_("The horizon must lie between 0 and 50 years."))
-    rows = {row.criterion: row for row in db.session.scalars(select(ScoringWeight))}
-    changed = 0
-    for criterion in Criterion:
-        default = DEFAULT_WEIGHTS[criterion]
-        row = rows.get(criterion)
-        before = (row.points, row.horizon_years) if row else (default.points, default.horizon_years)
-        new_points = points.get(criterion, before[0])
-        new_horizon = before[1]
-        if criterion == Criterion.ARTICLE5_DEADLINE and horizon_years is not None:
-            new_horizon = horizon_years
-        if (new_points, new_horizon) == before:
-            continue
-        if row is None:
-            row = ScoringWeight(criterion=criterion)
-            db.session.add(row)
-        row.points, row.horizon_years = new_points, new_horizon
-        row.updated_at, row.updated_by_id = utcnow(), actor.id
-        record(
-            actor,
-            "scoring.weight",
-            row,
-            before={"points": before[0], "horizon_years": before[1]},
-            after={"criterion": criterion, "points": new_points, "horizon_years": new_horizon},
-        )
-        changed += 1
-    db.session.commit()
+            new_points = points.get(criterion, before[0])
+            new_horizon = before[1]
+            if criterion == Criterion.ARTICLE5_DEADLINE and horizon_years is not None:
+                new_horizon = horizon_years
+            if (new_points, new_horizon) == before:
+                continue
+            if row is None:
+                row = ScoringWeight(criterion=criterion)
+                db.session.add(row)
+            row.points, row.horizon_years = new_points, new_horizon
+            row.updated_at, row.updated_by_id = utcnow(), actor.id
+            record(
+                actor,
+                "scoring.weight",
+                row,
+                before={"points": before[0], "horizon_years": before[1]},
+                after={"criterion": criterion, "points": new_points, "horizon_years": new_horizon},
+            )
+            changed += 1
     return changed
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from sponsorship import jobs
+from sponsorship.accounts import services as accounts
 from sponsorship.extensions import db
 from sponsorship.models import Role
 from sponsorship.web.forms import LanguageForm
@@ -63,6 +64,5 @@ def set_language():
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
-            current_user.locale = form.lang.data
-            db.session.commit()
+            accounts.set_language(current_user, form.lang.data)
     return redirect(target)

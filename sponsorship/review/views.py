@@ -13,12 +13,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sponsorship.core import money as amounts
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
     ApplicationStatus,
     Award,
+    CostKind,
+    CostStage,
     Criterion,
     Delegate,
     Meeting,
@@ -150,19 +153,17 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
 
 def _cost_form(award: Award) -> ActualCostsForm:
     """The actual-costs form, filled with what was recorded (or the estimate)."""
-    stage = "actual" if any(x.stage == "actual" for x in award.cost_lines) else "estimate"
-    by_kind: dict[str, Decimal] = {}
-    for line in award.cost_lines:
-        if line.stage == stage:
-            by_kind[line.kind.value] = by_kind.get(line.kind.value, Decimal(0)) + line.amount
+    recorded = any(x.stage == CostStage.ACTUAL for x in award.cost_lines)
+    stage = CostStage.ACTUAL if recorded else CostStage.ESTIMATE
+    lines = [x for x in award.cost_lines if x.stage == stage]
+
+    def of(*kinds: CostKind) -> Decimal | None:
+        return amounts.total(x for x in lines if x.kind in kinds) or None
+
+    ticket, dsa = of(CostKind.AIRFARE), of(CostKind.DSA)
+    other = of(*(k for k in CostKind if k not in (CostKind.AIRFARE, CostKind.DSA)))
     return ActualCostsForm(
-        prefix=f"a{award.id}",
-        formdata=None,
-        data={
-            "ticket": by_kind.pop("airfare", None),
-            "dsa": by_kind.pop("dsa", None),
-            "other": sum(by_kind.values(), Decimal(0)) or None,
-        },
+        prefix=f"a{award.id}", formdata=None, data={"ticket": ticket, "dsa": dsa, "other": other}
     )
 
 

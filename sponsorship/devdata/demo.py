@@ -50,6 +50,7 @@ from sponsorship.models import (
     Theme,
     User,
 )
+from sponsorship.review import pricing
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential
 DEMO_ACCOUNTS = (
@@ -240,12 +241,16 @@ PAST_DELEGATES = [
 ]
 
 
-def _price(award: Award, meeting: Meeting, region: RegionalGroup) -> list[dict]:
-    """Price the award at the fare table's ticket and the whole meeting's DSA."""
-    nights = (meeting.ends_on - meeting.starts_on).days + 1
-    lines = costs.estimate(region, nights, meeting.dsa_rate, meeting.terminal_expenses)
-    award.cost_lines.extend(AwardCostLine(**line) for line in lines)
-    return lines
+def _award(delegate: Delegate, admin: User) -> tuple[Award, list[dict]]:
+    """The delegate's award, priced by pricing's own rule (the fare table's ticket, the
+    DSA of the sessions served); returns it with its estimate's lines."""
+    db.session.add(delegate)
+    db.session.flush()  # the delegate's id is in the award's reference
+    award = pricing.ensure_award(delegate)
+    award.created_at = stamp(date(2025, 10, 1))
+    q = pricing.quote(delegate, fares=costs.AIRFARE)
+    pricing.apply_quote(award, q, admin)
+    return award, [line.columns() for line in q.lines]
 
 
 def _application(past: Meeting, state: State) -> Application:
@@ -330,13 +335,7 @@ def _past_history(past: Meeting, admin: User) -> tuple[int, int]:
         if iso3 not in apps:
             apps[iso3] = _application(past, state)
         app = apps[iso3]
-        award = Award(
-            delegate=_delegate(app, n, name, gender, function, first),
-            reference=f"SP-2025-MSP22-{n:04d}",
-            created_at=stamp(date(2025, 10, 1)),
-        )
-        db.session.add(award)
-        estimate = _price(award, past, state.regional_group)
+        award, estimate = _award(_delegate(app, n, name, gender, function, first), admin)
         if app.status == ApplicationStatus.DRAFT:
             transition(app, ApplicationStatus.SUBMITTED, None)
             app.submitted_at = stamp(date(2025, 9, 20))

@@ -3,10 +3,11 @@ committed to it and the rest is released (the rulebook is in `ledger`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +21,9 @@ from sponsorship.models import Allocation, AllocationStatus, Award, AwardStatus,
 from sponsorship.models.base import StrEnum, utcnow
 
 ZERO = money.ZERO
+
+#: Whatever names an allocation row for `split_spend` (its id, its position).
+K = TypeVar("K", bound=Hashable)
 
 #: Award statuses whose actual costs can be reconciled (after the meeting, or a
 #: cancellation after tickets were bought).
@@ -80,41 +84,61 @@ def _cover_overspend(
     return commit_money(award, excess, actor, on, reason="overspend")
 
 
-def _spend_row(a: Allocation, used: Decimal, actor: User | None, at: datetime) -> Decimal:
-    """Spend `used` of the committed row `a`; returns what its unspent part released."""
-    released = ZERO
-    if used < a.amount:
+def split_spend(
+    allocations: Iterable[tuple[K, Decimal]], actual: Decimal
+) -> tuple[dict[K, Decimal], dict[K, Decimal]]:
+    """How reconciliation spends an award's money, over plain (row, amount) pairs: the
+    actual costs are spent from the committed rows in their order, each row spending
+    what is left of them up to its amount, and the unspent part of each row is released.
+    Costs above the rows' total are not spent (an overspend is covered first).
+
+    Returns (spent per row, released per row), each holding only non-zero amounts.
+    """
+    spent: dict[K, Decimal] = {}
+    released: dict[K, Decimal] = {}
+    left = actual
+    for key, amount in allocations:
+        used = min(amount, left)
+        left -= used
+        if used:
+            spent[key] = used
+        if amount - used:
+            released[key] = amount - used
+    return spent, released
+
+
+def _spend_row(
+    a: Allocation, used: Decimal, rest: Decimal, actor: User | None, at: datetime
+) -> None:
+    """Spend `used` of the committed row `a`, its unspent `rest` released."""
+    if rest:
         # The unspent part goes back to the fund as its own released row, so the
         # rows of each status keep summing to the contribution's balances.
-        rest = Allocation(
+        rest_row = Allocation(
             contribution=a.contribution,
             award_id=a.award_id,
-            amount=a.amount - used,
+            amount=rest,
             status=AllocationStatus.COMMITTED,
             created_by_id=a.created_by_id,
         )
-        db.session.add(rest)
+        db.session.add(rest_row)
         a.amount = used
-        released = settle_row(rest, AllocationStatus.RELEASED, actor, at, reason="unspent")
+        settle_row(rest_row, AllocationStatus.RELEASED, actor, at, reason="unspent")
     settle_row(a, AllocationStatus.SPENT, actor, at)
-    return released
 
 
 def _spend(
     allocations: Sequence[Allocation], actual: Decimal, actor: User | None, at: datetime
 ) -> tuple[Decimal, Decimal]:
-    """Spend the actual costs from the allocations in order, release the rest; returns
+    """Spend the actual costs from the allocations by `split_spend`; returns
     (spent, released)."""
-    to_spend = min(actual, money.total(allocations))
-    spent = released = ZERO
-    for a in allocations:
-        used = min(a.amount, to_spend - spent)
-        if used == 0:
-            released += settle_row(a, AllocationStatus.RELEASED, actor, at, reason="unspent")
-            continue
-        released += _spend_row(a, used, actor, at)
-        spent += used
-    return spent, released
+    spent, released = split_spend(((n, a.amount) for n, a in enumerate(allocations)), actual)
+    for n, a in enumerate(allocations):
+        if n in spent:
+            _spend_row(a, spent[n], released.get(n, ZERO), actor, at)
+        else:
+            settle_row(a, AllocationStatus.RELEASED, actor, at, reason="unspent")
+    return sum(spent.values(), ZERO), sum(released.values(), ZERO)
 
 
 def reconcile(

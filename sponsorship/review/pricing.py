@@ -65,6 +65,16 @@ class Line:
     def amount(self) -> Decimal:
         return self.quantity * self.unit_amount
 
+    def columns(self) -> dict:
+        """The line as the columns of an `AwardCostLine` (without its stage)."""
+        return {
+            "kind": self.kind,
+            "description": self.description[:200],
+            "quantity": self.quantity,
+            "unit_amount": self.unit_amount,
+            "amount": self.amount,
+        }
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -93,11 +103,61 @@ def fare_table() -> dict[RegionalGroup, Decimal]:
     return {row.region: row.amount for row in db.session.scalars(select(Airfare))}
 
 
+def nights(starts_on: date, ends_on: date, days: Iterable[date]) -> tuple[int, date, date]:
+    """DSA nights for the days of the sessions attended (the whole meeting when there
+    are none): (nights, first day, last day)."""
+    days = sorted(days)
+    first, last = (days[0], days[-1]) if days else (starts_on, ends_on)
+    return (last - first).days + 1, first, last
+
+
 def nights_for(meeting: Meeting, sessions: Iterable[MeetingSession]) -> tuple[int, date, date]:
     """DSA nights for the sessions attended (the whole meeting when there are none)."""
-    days = sorted(s.held_on for s in sessions)
-    first, last = (days[0], days[-1]) if days else (meeting.starts_on, meeting.ends_on)
-    return (last - first).days + 1, first, last
+    return nights(meeting.starts_on, meeting.ends_on, (s.held_on for s in sessions))
+
+
+def estimate(
+    *,
+    starts_on: date,
+    ends_on: date,
+    dsa_rate: Decimal,
+    terminal_expenses: Decimal,
+    days: Iterable[date] = (),
+    airfare: Decimal | None = None,
+    fare: Decimal | None = None,
+    visa: Decimal | None = None,
+) -> Quote:
+    """The pricing rule over plain values: the meeting's dates, DSA rate (in the base
+    currency) and terminal expenses, the days of the sessions served, the typed airfare
+    or else the departure region's `fare` from the fare table, and a visa fee. Reads
+    nothing; the amounts are trusted to be checked."""
+    n, first, last = nights(starts_on, ends_on, days)
+    from_table = airfare is None
+    if from_table:
+        if fare is None:
+            raise DomainError(
+                _("Type the airfare: the fare table has no fare for this region yet.")
+            )
+        airfare = fare
+    lines = [
+        Line(
+            CostKind.AIRFARE,
+            _("Economy return ticket (fare table)") if from_table else _("Economy return ticket"),
+            Decimal(1),
+            airfare,
+        ),
+        Line(
+            CostKind.DSA,
+            _("DSA, %(num)d night(s) at the meeting's rate", num=n),
+            Decimal(n),
+            dsa_rate,
+        ),
+    ]
+    if terminal_expenses > 0:
+        lines.append(Line(CostKind.TERMINAL, _("Terminal expenses"), Decimal(1), terminal_expenses))
+    if visa:
+        lines.append(Line(CostKind.VISA, _("Visa fee"), Decimal(1), visa))
+    return Quote(tuple(lines), n, first, last, from_table)
 
 
 def quote(
@@ -129,50 +189,38 @@ def quote(
         sessions = [s for s in meeting.sessions if s.id in wanted]
         if len(sessions) != len(wanted):
             raise DomainError(_("Choose sessions of this meeting."))
-    nights, first, last = nights_for(meeting, sessions)
-    from_table = airfare is None
-    if from_table:
-        region = application.state.regional_group
-        table = fare_table() if fares is None else fares
-        airfare = table.get(region)
-        if airfare is None:
-            raise DomainError(
-                _(
-                    "Type the airfare: the fare table has no fare for this region yet.",
-                )
-            )
-    lines = [
-        Line(
-            CostKind.AIRFARE,
-            _("Economy return ticket (fare table)") if from_table else _("Economy return ticket"),
-            Decimal(1),
-            airfare,
-        ),
-        Line(
-            CostKind.DSA,
-            _("DSA, %(num)d night(s) at the meeting's rate", num=nights),
-            Decimal(nights),
-            meeting.dsa_rate,
-        ),
-    ]
-    if meeting.terminal_expenses > 0:
-        lines.append(
-            Line(CostKind.TERMINAL, _("Terminal expenses"), Decimal(1), meeting.terminal_expenses)
-        )
-    if visa:
-        lines.append(Line(CostKind.VISA, _("Visa fee"), Decimal(1), visa))
-    return Quote(tuple(lines), nights, first, last, from_table)
+    fare = None
+    if airfare is None:
+        fare = (fare_table() if fares is None else fares).get(application.state.regional_group)
+    return estimate(
+        starts_on=meeting.starts_on,
+        ends_on=meeting.ends_on,
+        dsa_rate=meeting.dsa_rate,
+        terminal_expenses=meeting.terminal_expenses,
+        days=[s.held_on for s in sessions],
+        airfare=airfare,
+        fare=fare,
+        visa=visa,
+    )
+
+
+#: The meeting's part of an award's reference.
+MEETING_CODES = {
+    MeetingKind.MSP: "MSP",
+    MeetingKind.INTERSESSIONAL: "IS",
+    MeetingKind.REVIEW_CONFERENCE: "RC",
+}
+
+
+def reference(kind: MeetingKind | str, year: int, number: int | None, delegate_id: int) -> str:
+    """An award's reference from plain values: SP-<year>-<meeting>-<delegate>."""
+    return f"SP-{year}-{MEETING_CODES[MeetingKind(kind)]}{number or ''}-{delegate_id:05d}"
 
 
 def reference_for(delegate: Delegate) -> str:
     """A human reference printed on letters: SP-<year>-<meeting>-<delegate>."""
     meeting = delegate.application.meeting
-    code = {
-        MeetingKind.MSP: "MSP",
-        MeetingKind.INTERSESSIONAL: "IS",
-        MeetingKind.REVIEW_CONFERENCE: "RC",
-    }[meeting.kind]
-    return f"SP-{meeting.year}-{code}{meeting.number or ''}-{delegate.id:05d}"
+    return reference(meeting.kind, meeting.year, meeting.number, delegate.id)
 
 
 def hold_application(delegate: Delegate) -> None:
@@ -224,16 +272,7 @@ def apply_quote(award: Award, q: Quote, actor: User | None) -> None:
     for line in [line for line in award.cost_lines if line.stage == CostStage.ESTIMATE]:
         award.cost_lines.remove(line)
     for line in q.lines:
-        award.cost_lines.append(
-            AwardCostLine(
-                kind=line.kind,
-                stage=CostStage.ESTIMATE,
-                description=line.description[:200],
-                quantity=line.quantity,
-                unit_amount=line.unit_amount,
-                amount=line.amount,
-            )
-        )
+        award.cost_lines.append(AwardCostLine(stage=CostStage.ESTIMATE, **line.columns()))
     record(
         actor,
         "award.price",

@@ -459,6 +459,17 @@ def test_reconcile_spends_actual_costs_and_releases_the_rest(db, admin):
     assert all(b.ok for b in books.check_books())
 
 
+def test_split_spend_spends_rows_in_order_and_releases_the_rest():
+    rows = [(7, D("1000")), (3, D("600")), (9, D("50"))]
+    assert reconciliation.split_spend(rows, D("1512.60")) == (
+        {7: D("1000"), 3: D("512.60")},
+        {3: D("87.40"), 9: D("50")},
+    )
+    assert reconciliation.split_spend(rows, D(0)) == ({}, dict(rows))
+    # Costs above the rows' total are not spent here: an overspend is covered first.
+    assert reconciliation.split_spend(rows, D("9999")) == (dict(rows), {})
+
+
 def test_reconcile_overspend_without_a_decision_is_refused(db, admin):
     award = award_for("1000.00")
     fund()

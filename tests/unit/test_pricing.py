@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,11 +16,20 @@ from sponsorship.models import (
     AwardStatus,
     CostKind,
     CostStage,
+    MeetingKind,
     MeetingSession,
     RegionalGroup,
     Theme,
 )
-from sponsorship.review.pricing import fare_table, price, quote, reference_for, update_fares
+from sponsorship.review.pricing import (
+    estimate,
+    fare_table,
+    price,
+    quote,
+    reference,
+    reference_for,
+    update_fares,
+)
 from tests.factories import (
     ApplicationFactory,
     DelegateFactory,
@@ -172,3 +181,45 @@ def test_every_kind_of_cost_can_be_printed_in_a_letter():
     # The letter's snapshot keeps the kinds as strings (it never imports the models); a
     # kind added to the enum must be added there too, or its letters would be refused.
     assert {kind.value for kind in CostKind} <= set(COST_KINDS)
+
+
+def test_estimate_over_plain_values_prices_the_days_served(app):
+    starts = date(2026, 6, 15)
+    q = estimate(
+        starts_on=starts,
+        ends_on=starts + timedelta(days=4),
+        dsa_rate=D("412.00"),
+        terminal_expenses=D("200.00"),
+        days=[starts + timedelta(days=2), starts + timedelta(days=1)],
+        fare=D("1450.00"),
+    )
+    assert (q.nights, q.first_day, q.last_day) == (
+        2,
+        starts + timedelta(days=1),
+        starts + timedelta(days=2),
+    )
+    assert q.airfare_from_table
+    assert amounts(q) == {
+        CostKind.AIRFARE: D("1450.00"),
+        CostKind.DSA: D("824.00"),
+        CostKind.TERMINAL: D("200.00"),
+    }
+    typed = estimate(
+        starts_on=starts,
+        ends_on=starts,
+        dsa_rate=D(1),
+        terminal_expenses=D(0),
+        airfare=D(9),
+        fare=D(1),
+    )
+    assert not typed.airfare_from_table and amounts(typed) == {
+        CostKind.AIRFARE: D(9),
+        CostKind.DSA: D(1),
+    }
+    with pytest.raises(DomainError):
+        estimate(starts_on=starts, ends_on=starts, dsa_rate=D(1), terminal_expenses=D(0))
+
+
+def test_reference_from_plain_values():
+    assert reference(MeetingKind.MSP, 2026, 22, 7) == "SP-2026-MSP22-00007"
+    assert reference("intersessional", 2026, None, 123456) == "SP-2026-IS-123456"

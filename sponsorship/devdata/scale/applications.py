@@ -14,10 +14,11 @@ from sponsorship.models import (
     Award,
     AwardCostLine,
     Delegate,
+    RegionalGroup,
     application_sessions,
 )
-
-ZERO = Decimal(0)
+from sponsorship.review import pricing
+from sponsorship.review.pricing import Quote
 
 APPLICATIONS_PER_MEETING = 500
 #: The award columns a decision may set.
@@ -198,8 +199,9 @@ def delegates(run: Run, meeting: dict, apps: list[dict]) -> list[dict]:
     rng = run.rng
     sessions, rows = [], []
     for a in apps:
-        for sid in rng.sample(meeting["session_ids"], rng.randint(1, 3)):
-            sessions.append({"application_id": a["id"], "session_id": sid})
+        served = rng.sample(meeting["session_ids"], rng.randint(1, 3))
+        a["_days"] = [meeting["session_days"][sid] for sid in served]
+        sessions.extend({"application_id": a["id"], "session_id": sid} for sid in served)
         run.status(
             a["submitted_at"], a["created_by_id"], "Application", a["id"], "draft", "submitted"
         )
@@ -214,27 +216,36 @@ def delegates(run: Run, meeting: dict, apps: list[dict]) -> list[dict]:
     return rows
 
 
+def _estimate(meeting: dict, days: tuple, region: str) -> Quote:
+    """Pricing's own rule: the fare table's ticket, the DSA of the sessions served."""
+    return pricing.estimate(
+        starts_on=meeting["starts_on"],
+        ends_on=meeting["ends_on"],
+        dsa_rate=meeting["dsa_rate"],
+        terminal_expenses=meeting["terminal_expenses"],
+        days=days,
+        fare=costs.AIRFARE[RegionalGroup(region)],
+    )
+
+
 def price(meeting: dict, delegates: list[dict]) -> list[PricedAward]:
     """Awards exist once a delegate is priced: every delegate of a past meeting, and the
     delegates of applications in review now. They are written pending, with their
-    estimate."""
-    nights = (meeting["ends_on"] - meeting["starts_on"]).days + 1
-    code = {"msp": "MSP", "intersessional": "IS", "review_conference": "RC"}[meeting["kind"]]
-    prefix = f"SP-{meeting['starts_on'].year}-{code}{meeting['number'] or ''}"
+    estimate. The meeting's quotes are few (by the days served and the region), so each
+    is priced once."""
+    year, number = meeting["starts_on"].year, meeting["number"]
     priced = [d for d in delegates if d["_app"]["status"] in ("decided", "in_review")]
+    quotes: dict[tuple, Quote] = {}
     awards, rows = [], []
-    for n, d in enumerate(priced, start=1):
+    for d in priced:
         a = d["_app"]
-        lines = [
-            {"stage": "estimate", **line}
-            for line in costs.estimate(
-                a["_region"], nights, meeting["dsa_rate"], meeting["terminal_expenses"]
-            )
-        ]
-        estimate = sum((line["amount"] for line in lines), ZERO)
-        award = PricedAward(
-            0, f"{prefix}-{n:04d}", a["state_id"], a["language"], d, estimate, lines
-        )
+        key = (tuple(sorted(a["_days"])), a["_region"])
+        q = quotes.get(key)
+        if q is None:
+            q = quotes[key] = _estimate(meeting, *key)
+        lines = [{"stage": "estimate", **line.columns()} for line in q.lines]
+        reference = pricing.reference(meeting["kind"], year, number, d["id"])
+        award = PricedAward(0, reference, a["state_id"], a["language"], d, q.total, lines)
         awards.append(award)
         rows.append(
             {

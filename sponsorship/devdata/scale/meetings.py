@@ -78,7 +78,7 @@ def _meeting(run: Run, kind: str, starts: date, days: int, msp_number: int, last
 
 def meetings(run: Run, dates: list[tuple[str, date, int]]) -> list[dict]:
     """The meetings of `dates` (see `schedule`) with their sessions; each row gets its
-    "id" and "session_ids"."""
+    "id", "session_ids" and "session_days" (id -> day held)."""
     rows = []
     msp_number = 1
     last_year = dates[-1][1].year
@@ -97,9 +97,10 @@ def meetings(run: Run, dates: list[tuple[str, date, int]]) -> list[dict]:
                     "held_on": row["starts_on"] + timedelta(days=n % 4),
                 }
             )
-    by_meeting = defaultdict(list)
+    by_meeting = defaultdict(dict)
     for s in insert_ids(MeetingSession, sessions):
-        by_meeting[s["meeting_id"]].append(s["id"])
+        by_meeting[s["meeting_id"]][s["id"]] = s["held_on"]
     for row in rows:
-        row["session_ids"] = by_meeting[row["id"]]
+        row["session_days"] = by_meeting[row["id"]]
+        row["session_ids"] = list(row["session_days"])
     return rows

@@ -14,6 +14,7 @@ from sponsorship.devdata import costs
 from sponsorship.devdata.clock import stamp
 from sponsorship.devdata.scale.applications import PricedAward
 from sponsorship.devdata.scale.bulk import Run, insert
+from sponsorship.funding.reconciliation import split_spend
 from sponsorship.models import Allocation, AwardCostLine
 
 D = Decimal
@@ -27,18 +28,15 @@ def _release(award: PricedAward) -> None:
 
 
 def _spend(award: PricedAward, actual: Decimal) -> None:
-    """Spent in allocation order, the rest released: a partly spent allocation is a
-    spent row plus a released row, as `ledger.reconcile` leaves them."""
-    to_spend = actual
-    split = []
-    for f, take, _status in award.allocations:
-        used = min(take, to_spend)
-        to_spend -= used
+    """Spent and released by reconciliation's own rule (`split_spend`): a partly spent
+    allocation is a spent row plus a released row, as `reconcile` leaves them."""
+    rows = award.allocations
+    spent, released = split_spend(((n, take) for n, (_f, take, _s) in enumerate(rows)), actual)
+    for n, (f, take, _status) in enumerate(rows):
         f.committed -= take
-        f.spent += used
-        split.append((f, used, take - used))
-    award.allocations = [[f, used, "spent"] for f, used, _rest in split if used] + [
-        [f, rest, "released"] for f, _used, rest in split if rest
+        f.spent += spent.get(n, ZERO)
+    award.allocations = [[rows[n][0], used, "spent"] for n, used in spent.items()] + [
+        [rows[n][0], rest, "released"] for n, rest in released.items()
     ]
 
 

@@ -24,7 +24,7 @@ from sponsorship.applications.services import (
 )
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
-from sponsorship.core.transaction import unit_of_work
+from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.funding import ledger
@@ -59,6 +59,7 @@ def _locked_award(award_id: int) -> Award:
     )
 
 
+@retried
 def accept(
     actor: User,
     award: Award,
@@ -140,6 +141,7 @@ def _accept(
     )
 
 
+@retried
 def decline(actor: User, award: Award, *, reason: str, today: date) -> None:
     """Decline the offer; the money committed to it goes back to the fund at once."""
     if not reason:

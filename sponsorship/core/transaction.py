@@ -22,8 +22,12 @@ outside it. Make them inside the unit, or commit them first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -46,16 +50,57 @@ class ConcurrentChange(DomainError):
     """Another transaction changed the same money; nothing was written, try again."""
 
 
-def _try_again() -> ConcurrentChange:
-    return ConcurrentChange(
-        str(_l("The funds changed while this was being saved. Please try again."))
-    )
+class LockConflict(ConcurrentChange):
+    """The database aborted this unit to settle a lock conflict (a deadlock, a failed
+    serialization, a lock wait given up): nothing was written, and the same work run
+    again will find the other transaction finished. `retried` services do so."""
+
+
+_TRY_AGAIN = _l("The funds changed while this was being saved. Please try again.")
+
+#: How many more times a `retried` service runs after losing a lock conflict before the
+#: person is asked to try again, and the longest pause before the last run (seconds).
+#: Conflicts come in bursts of a few administrators deciding on one meeting at once;
+#: with jitter the runs spread out and the second run nearly always goes through.
+RETRIES = 3
+_MAX_PAUSE = 0.2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retried(service: Callable[P, R]) -> Callable[P, R]:
+    """Run `service` again, after a short random pause, when its unit lost a lock
+    conflict; at most `RETRIES` more times. Inside an outer unit it runs once: the
+    outermost unit is the one that can be run again."""
+
+    @wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(RETRIES):
+            if db.session.info.get(_ACTIVE):
+                break
+            try:
+                return service(*args, **kwargs)
+            except LockConflict as conflict:
+                log.info(
+                    "%s lost a lock conflict (%s); running it again",
+                    service.__name__,
+                    conflict.__cause__,
+                )
+                time.sleep(random.uniform(0, _MAX_PAUSE * (attempt + 1) / RETRIES))  # noqa: S311
+        return service(*args, **kwargs)
+
+    return run
 
 
 def _is_lock_conflict(error: OperationalError) -> bool:
-    return getattr(error.orig, "sqlstate", None) in _LOCK_CONFLICTS or (
-        "database is locked" in str(error.orig)
-    )
+    return getattr(error.orig, "sqlstate", None) in _LOCK_CONFLICTS
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """SQLite gave up waiting for the write lock after its busy timeout (30 s): running
+    the work again would only wait as long again, so it is not retried."""
+    return "database is locked" in str(error.orig)
 
 
 @contextmanager
@@ -80,12 +125,14 @@ def unit_of_work() -> Iterator[Session]:
         session.rollback()
         if _OVERCOMMIT_CHECK in str(error.orig):
             log.error("ledger: over-commitment refused by the database CHECK: %s", error.orig)
-            raise _try_again() from error
+            raise ConcurrentChange(str(_TRY_AGAIN)) from error
         raise
     except OperationalError as error:
         session.rollback()
         if _is_lock_conflict(error):
-            raise _try_again() from error
+            raise LockConflict(str(_TRY_AGAIN)) from error
+        if _is_busy(error):
+            raise ConcurrentChange(str(_TRY_AGAIN)) from error
         raise
     except BaseException:
         session.rollback()

@@ -52,7 +52,7 @@ from sqlalchemy import func, select
 from sponsorship.core import money
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
-from sponsorship.core.transaction import unit_of_work
+from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.extensions import db
 from sponsorship.funding.balances import award_committed
 from sponsorship.funding.earmarks import AVAILABLE, PRIORITY, Purpose, award_purpose
@@ -247,6 +247,7 @@ class Funding:
     allocations: tuple[Allocation, ...]
 
 
+@retried
 def allocate(award: Award | int, actor: User | None, *, on: date | None = None) -> Funding:
     """Commit what the award's estimate still needs (all of it, usually), or raise."""
     on = on or date.today()
@@ -288,6 +289,7 @@ def settle_row(
     return a.amount
 
 
+@retried
 def release(
     award: Award | int,
     actor: User | None,

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sponsorship.core import money
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
-from sponsorship.core.transaction import unit_of_work
+from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.extensions import db
 from sponsorship.funding.ledger import commit_money, lock_award, locked_allocations, settle_row
 from sponsorship.models import Allocation, AllocationStatus, Award, AwardStatus, CostStage, User
@@ -141,6 +141,7 @@ def _spend(
     return sum(spent.values(), ZERO), sum(released.values(), ZERO)
 
 
+@retried
 def reconcile(
     award: Award | int,
     actor: User | None,

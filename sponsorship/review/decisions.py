@@ -18,19 +18,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, InvalidTransition
-from sponsorship.core.transaction import unit_of_work
+from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.core.workflow import allowed, transition
 from sponsorship.extensions import db
 from sponsorship.funding import ledger, reconciliation, waiting_list
 from sponsorship.models import (
     Application,
     ApplicationStatus,
+    AuditEvent,
     Award,
     AwardCostLine,
     AwardStatus,
@@ -85,6 +87,31 @@ def _refuse_unless(award: Award, target: AwardStatus) -> None:
         )
 
 
+def _decided_meanwhile(award: Award) -> InvalidTransition:
+    """The refusal when another administrator decided on the award first: who, and when."""
+    last = db.session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "Award",
+            AuditEvent.object_id == award.id,
+            AuditEvent.action == "status",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return InvalidTransition(_("%(name)s cannot be offered now.", name=award.delegate.name))
+    return InvalidTransition(
+        _(
+            "%(name)s was already moved to “%(status)s” by %(who)s at %(when)s.",
+            name=award.delegate.name,
+            status=award.status.value,
+            who=last.actor.name if last.actor is not None else _("the system"),
+            when=format_datetime(last.at, "short"),
+        )
+    )
+
+
 def _locked_award(award_id: int) -> Award:
     """The award, re-read under a row lock (PostgreSQL; SQLite's IMMEDIATE transaction
     already serialises), so a concurrent answer is seen before we act."""
@@ -109,6 +136,7 @@ def _notify(award: Award, actor: User | None) -> None:
     notify_offer(award, actor)
 
 
+@retried
 def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) -> Award:
     """Offer the delegate a sponsorship: commit the priced estimate through the ledger,
     move the award to offered with its deadline, and queue the offer mail.
@@ -121,13 +149,16 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
     if award is None or award.total(CostStage.ESTIMATE) <= 0:
         raise DomainError(_("Price %(name)s before making an offer.", name=delegate.name))
     _check_reviewable(delegate.application)
-    _refuse_unless(award, AwardStatus.OFFERED)
+    if not allowed(award, AwardStatus.OFFERED):
+        raise _decided_meanwhile(award)
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
     with unit_of_work():
         hold_application(delegate)
+        award = _locked_award(award.id)
+        if not allowed(award, AwardStatus.OFFERED):
+            raise _decided_meanwhile(award)
         funding = ledger.allocate(award, actor, on=today)  # locks the award and refreshes it
-        _refuse_unless(award, AwardStatus.OFFERED)
         application = award.delegate.application
         _check_reviewable(application)
         meeting = application.meeting
@@ -146,6 +177,7 @@ def offer(actor: User | None, delegate: Delegate, *, today: date | None = None) 
     return award
 
 
+@retried
 def waitlist(actor: User | None, delegate: Delegate, *, reason: str | None = None) -> Award:
     """Put a priced delegate on the waiting list (offered later if money frees up)."""
     with unit_of_work():
@@ -164,6 +196,7 @@ def waitlist(actor: User | None, delegate: Delegate, *, reason: str | None = Non
     return award
 
 
+@retried
 def reject(actor: User | None, delegate: Delegate, *, reason: str) -> Award:
     """Reject with a reason, which the applicant sees."""
     reason = (reason or "").strip()
@@ -179,6 +212,7 @@ def reject(actor: User | None, delegate: Delegate, *, reason: str) -> Award:
     return award
 
 
+@retried
 def cancel(actor: User | None, award: Award, *, reason: str) -> Decimal:
     """Withdraw an offer or a sponsorship before the meeting.
 
@@ -447,6 +481,7 @@ def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decima
     return after
 
 
+@retried
 def reconcile(
     actor: User, award: Award, *, overspend: reconciliation.Overspend | None = None
 ) -> reconciliation.Reconciliation:

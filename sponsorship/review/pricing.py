@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sponsorship.core import money
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
-from sponsorship.core.transaction import unit_of_work
+from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import (
     Airfare,
@@ -282,6 +282,7 @@ def apply_quote(award: Award, q: Quote, actor: User | None) -> None:
     )
 
 
+@retried
 def price(
     actor: User | None,
     delegate: Delegate,

@@ -120,6 +120,16 @@ def test_offer_twice_commits_once(db, admin, meeting):
     assert committed_total(delegate.award) == COST
 
 
+def test_offer_already_made_by_another_says_who_and_when(db, admin, meeting):
+    ContributionFactory()
+    delegate = priced(admin, meeting)
+    first = UserFactory(name="Ada Offerer")
+    decisions.offer(first, delegate)
+    with pytest.raises(InvalidTransition, match=r"already moved to “offered” by Ada Offerer at "):
+        decisions.offer(admin, delegate)
+    assert committed_total(delegate.award) == COST
+
+
 def test_offer_of_draft_application_is_refused(db, admin, meeting):
     ContributionFactory()
     delegate = priced(admin, meeting)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sponsorship.extensions import db
 from sponsorship.funding import reconciliation
 from sponsorship.models import Award, Delegate, Meeting
-from sponsorship.review import decisions
+from sponsorship.review import after_meeting, decisions
 from sponsorship.review import queue as review
 from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
 from sponsorship.web.filters import money
@@ -65,7 +65,7 @@ def attendance(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = _checked(AttendanceForm)
     with refusal():
-        decisions.record_attendance(current_user, award, form.attended.data == "1")
+        after_meeting.record_attendance(current_user, award, form.attended.data == "1")
         flash(_("Attendance recorded."), "success")
     return redirect(application_url(award.delegate))
 
@@ -77,11 +77,11 @@ def costs(award_id: int):
     if not form.validate_on_submit():
         flash(_("Amounts are numbers of zero or more."), "error")
         return redirect(application_url(award.delegate))
-    actual = decisions.ActualCosts(
+    actual = after_meeting.ActualCosts(
         ticket=form.ticket.data or 0, dsa=form.dsa.data or 0, other=form.other.data or 0
     )
     with refusal():
-        total = decisions.record_actual_costs(current_user, award, actual)
+        total = after_meeting.record_actual_costs(current_user, award, actual)
         flash(_("Actual costs recorded: %(total)s.", total=money(total)), "success")
     return redirect(application_url(award.delegate))
 
@@ -92,7 +92,7 @@ def reconcile(award_id: int):
     form = _checked(ReconcileForm)
     overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
     with refusal():
-        result = decisions.reconcile(current_user, award, overspend=overspend)
+        result = after_meeting.reconcile(current_user, award, overspend=overspend)
         flash(
             _(
                 "Reconciled: %(spent)s spent, %(released)s released.",
@@ -109,6 +109,6 @@ def report(award_id: int):
     award = db.get_or_404(Award, award_id)
     _checked(ReasonForm)
     with refusal():
-        decisions.mark_report_received(current_user, award)
+        after_meeting.mark_report_received(current_user, award)
         flash(_("Report marked as received."), "success")
     return redirect(application_url(award.delegate))

@@ -27,7 +27,7 @@ from sponsorship.models import (
     Meeting,
     RegionalGroup,
 )
-from sponsorship.review import decisions, pricing, scoring
+from sponsorship.review import after_meeting, decisions, pricing, scoring
 from sponsorship.review import queue as review
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
@@ -141,7 +141,7 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
             meeting=meeting,
             gender_labels=GENDER_LABELS,
             cost_forms={a.id: _cost_form(a) for a in awards},
-            overdue={a.id: decisions.report_overdue(a, today) for a in awards},
+            overdue={a.id: after_meeting.report_overdue(a, today) for a in awards},
             scored=review.score_application(app_),
             quotes=quotes,
             forms=forms,

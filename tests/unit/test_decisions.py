@@ -22,7 +22,7 @@ from sponsorship.models import (
     CostStage,
     RegionalGroup,
 )
-from sponsorship.review import decisions
+from sponsorship.review import after_meeting, decisions
 from sponsorship.review.pricing import price
 from tests.factories import (
     ApplicationFactory,
@@ -280,39 +280,39 @@ def _accepted(admin, meeting):
 def test_attendance_before_meeting_is_refused(db, admin, meeting):
     award = _accepted(admin, meeting)
     with pytest.raises(DomainError):
-        decisions.record_attendance(admin, award, True, today=meeting.starts_on - timedelta(1))
+        after_meeting.record_attendance(admin, award, True, today=meeting.starts_on - timedelta(1))
 
 
 def test_attendance_of_offer_not_accepted_is_refused(db, admin, meeting):
     ContributionFactory()
     award = decisions.offer(admin, priced(admin, meeting))
     with pytest.raises(InvalidTransition):
-        decisions.record_attendance(admin, award, True, today=meeting.starts_on)
+        after_meeting.record_attendance(admin, award, True, today=meeting.starts_on)
 
 
 def test_actual_costs_and_reconcile_release_the_unspent(db, admin, meeting):
     award = _accepted(admin, meeting)
-    decisions.record_attendance(admin, award, True, today=meeting.starts_on)
-    actual = decisions.record_actual_costs(
-        admin, award, decisions.ActualCosts(ticket=D("900"), dsa=D("412"))
+    after_meeting.record_attendance(admin, award, True, today=meeting.starts_on)
+    actual = after_meeting.record_actual_costs(
+        admin, award, after_meeting.ActualCosts(ticket=D("900"), dsa=D("412"))
     )
     assert actual == D("1312")
-    result = decisions.reconcile(admin, award)
+    result = after_meeting.reconcile(admin, award)
     assert (result.spent, result.released) == (D("1312"), COST - D("1312"))
     assert award.reconciled_at is not None
     with pytest.raises(DomainError):
-        decisions.record_actual_costs(admin, award, decisions.ActualCosts(ticket=D("1")))
+        after_meeting.record_actual_costs(admin, award, after_meeting.ActualCosts(ticket=D("1")))
     assert award.total(CostStage.ACTUAL) == D("1312")
 
 
 def test_report_received_and_overdue(db, admin, meeting):
     award = _accepted(admin, meeting)
-    decisions.record_attendance(admin, award, True, today=meeting.starts_on)
+    after_meeting.record_attendance(admin, award, True, today=meeting.starts_on)
     due = meeting.ends_on + timedelta(days=meeting.report_due_days)
-    assert not decisions.report_overdue(award, due)
-    assert decisions.report_overdue(award, due + timedelta(days=1))
-    decisions.mark_report_received(admin, award)
-    assert not decisions.report_overdue(award, due + timedelta(days=1))
+    assert not after_meeting.report_overdue(award, due)
+    assert after_meeting.report_overdue(award, due + timedelta(days=1))
+    after_meeting.mark_report_received(admin, award)
+    assert not after_meeting.report_overdue(award, due + timedelta(days=1))
 
 
 def test_cancel_offer_releases_money(db, admin, meeting):

@@ -21,7 +21,7 @@ from sponsorship.models import (
     RegionalGroup,
     State,
 )
-from sponsorship.review import decisions
+from sponsorship.review import after_meeting, decisions
 from sponsorship.review.pricing import update_fares
 from sponsorship.review.scoring import current_weights
 from tests.conftest import post_form
@@ -345,10 +345,12 @@ def test_follow_up_shows_attendance_costs_and_overdue_reports(client, db, admin)
         award = decisions.offer(admin, delegate, today=meeting.starts_on - timedelta(days=30))
         transition(award, AwardStatus.ACCEPTED, None)  # the applicant's answer
         db.session.commit()
-    decisions.record_attendance(admin, attended.award, True)
-    decisions.record_attendance(admin, missed.award, False)
-    decisions.record_actual_costs(admin, missed.award, decisions.ActualCosts(ticket=D("800")))
-    decisions.reconcile(admin, missed.award)
+    after_meeting.record_attendance(admin, attended.award, True)
+    after_meeting.record_attendance(admin, missed.award, False)
+    after_meeting.record_actual_costs(
+        admin, missed.award, after_meeting.ActualCosts(ticket=D("800"))
+    )
+    after_meeting.reconcile(admin, missed.award)
     html = page(client, f"/admin/review/meetings/{meeting.id}/follow-up")
     attended_row = re.search(rf'id="award-{attended.award.id}">(.*?)</tr>', html, re.S).group(1)
     missed_row = re.search(rf'id="award-{missed.award.id}">(.*?)</tr>', html, re.S).group(1)

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from sponsorship.models import AuditEvent, AwardStatus, DelegateReport, Letter
 from tests.applicant_data import accepted_award_after_meeting, offered_award
 from tests.conftest import post_form
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def applicant(db):
-    user = UserFactory(applicant=True)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def signed_in(client, auth, applicant):
-    auth.login(applicant.email)
-    return client
 
 
 def accept_data(award, **overrides):

@@ -7,7 +7,14 @@ from datetime import date, timedelta
 
 from pypdf import PdfWriter
 
-from sponsorship.models import Application, ApplicationStatus, Award, AwardStatus, Meeting
+from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    Letter,
+    Meeting,
+)
 from sponsorship.models.base import utcnow
 from tests.factories import ApplicationFactory, AwardFactory, DelegateFactory, MeetingFactory
 
@@ -121,6 +128,20 @@ def offered_award(
         offer_deadline=deadline or date.today() + timedelta(days=10),
     )
     return award
+
+
+def stub_letter(award: Award, code: str, pdf: bytes = b"%PDF-1.7") -> Letter:
+    """A first-version English letter for `award` with placeholder bytes, not rendered
+    (the caller adds it to the session)."""
+    return Letter(
+        award=award,
+        version=1,
+        language="en",
+        sha256="0" * 64,
+        pdf=pdf,
+        snapshot={},
+        verification_code=code,
+    )
 
 
 def accepted_award_after_meeting(

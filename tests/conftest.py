@@ -19,6 +19,10 @@ from tests.apps import build_app, reset_schema
 # Test modules that still build their own app import these two from here.
 from tests.apps import make_config as make_config
 
+# Fixtures some modules in different folders share (a module's own fixture of the same
+# name still wins in that module).
+from tests.shared_fixtures import admin, applicant, award, signed_in  # noqa: F401
+
 _reset_schema = reset_schema
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

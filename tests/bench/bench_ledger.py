@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,24 +38,15 @@ from sponsorship.funding import ledger  # noqa: E402
 from sponsorship.funding.ledger import InsufficientFunds  # noqa: E402
 from sponsorship.models import (  # noqa: E402
     Application,
-    Award,
-    AwardCostLine,
     Contribution,
-    CostKind,
-    Delegate,
     Donor,
-    Gender,
-    Meeting,
     MeetingKind,
-    MeetingSession,
     RegionalGroup,
     State,
     Theme,
 )
 from tests.apps import build_app  # noqa: E402
-
-D = Decimal
-TODAY = date(2026, 3, 1)
+from tests.ledger_data import TODAY, D, airfare_award, ledger_meeting  # noqa: E402
 
 
 def _earmarks(rng: random.Random, meeting_id: int) -> dict:
@@ -77,22 +68,11 @@ def _earmarks(rng: random.Random, meeting_id: int) -> dict:
 
 def build(n: int, seed: int = 7) -> tuple[int, list[int]]:
     rng = random.Random(seed)
-    starts = date(TODAY.year, 6, 15)
-    meeting = Meeting(
-        kind=MeetingKind.INTERSESSIONAL,
-        title="Bench meeting",
-        venue="Palais",
-        city="Geneva",
-        starts_on=starts,
-        ends_on=starts + timedelta(days=3),
-        applications_open_on=TODAY,
-        applications_close_on=TODAY,
+    meeting = ledger_meeting(
+        "Bench meeting",
+        ("A5", Theme.MINE_CLEARANCE),
+        ("VA", Theme.VICTIM_ASSISTANCE),
         dsa_rate=D(412),
-        dsa_currency="CHF",
-        sessions=[
-            MeetingSession(title="A5", theme=Theme.MINE_CLEARANCE, held_on=starts),
-            MeetingSession(title="VA", theme=Theme.VICTIM_ASSISTANCE, held_on=starts),
-        ],
     )
     donor = Donor(name="Bench donor")
     db.session.add_all([meeting, donor])
@@ -135,21 +115,13 @@ def fresh_awards(applications: list[int], count: int, serial: list[int], cost: D
     for _ in range(count):
         serial[0] += 1
         n = serial[0]
-        award = Award(
-            delegate=Delegate(
-                application_id=applications[n % len(applications)],
-                name=f"Bench {n}",
-                gender=Gender.FEMALE,
-                function="Director",
-                organisation="MAC",
-                email=f"bench{n}@example.org",
-                nationality="KHM",
-                departure_city="Capital",
-            ),
-            reference=f"BENCH-{n:06d}",
-        )
-        award.cost_lines.append(
-            AwardCostLine(kind=CostKind.AIRFARE, quantity=D(1), unit_amount=cost, amount=cost)
+        award = airfare_award(
+            f"BENCH-{n:06d}",
+            cost,
+            name=f"Bench {n}",
+            email=f"bench{n}@example.org",
+            nationality="KHM",
+            application_id=applications[n % len(applications)],
         )
         awards.append(award)
     db.session.add_all(awards)

@@ -92,35 +92,48 @@ def admin(db):
 # --- Which money, in which order -------------------------------------------------------
 
 
-def test_allocate_takes_most_restricted_money_first(db, admin):
-    meeting = MeetingFactory(kind=MeetingKind.MSP)
+def _paid_by(admin, *funds: dict, meeting=None) -> dict[str, Decimal]:
+    """Offer the funds (`fund` keywords, in this order) to one award of 1,000.00 for
+    `meeting` and say which of them paid for it."""
+    from sponsorship.extensions import db
+
     award = award_for("1000.00", meeting=meeting)
-    fund(reference="FREE")
-    fund(reference="KIND", earmark_meeting_kind=MeetingKind.MSP)
-    fund(reference="KIND+MEETING", earmark_meeting_kind=MeetingKind.MSP, earmark_meeting=meeting)
+    for kwargs in funds:
+        fund(**kwargs)
     db.session.commit()
     ledger.allocate(award, admin, on=TODAY)
-    assert committed_to(award) == {"KIND+MEETING": D("1000.00")}
+    return committed_to(award)
+
+
+def test_allocate_takes_most_restricted_money_first(db, admin):
+    meeting = MeetingFactory(kind=MeetingKind.MSP)
+    assert _paid_by(
+        admin,
+        dict(reference="FREE"),
+        dict(reference="KIND", earmark_meeting_kind=MeetingKind.MSP),
+        dict(
+            reference="KIND+MEETING", earmark_meeting_kind=MeetingKind.MSP, earmark_meeting=meeting
+        ),
+        meeting=meeting,
+    ) == {"KIND+MEETING": D("1000.00")}
 
 
 def test_allocate_takes_soonest_spend_by_first(db, admin):
-    award = award_for("1000.00")
-    fund(reference="OLD-NO-DEADLINE", received_on=date(2025, 1, 1))
-    fund(reference="LATE", spend_by=date(2027, 1, 1))
-    fund(reference="SOON", spend_by=date(2026, 6, 30))
-    db.session.commit()
-    ledger.allocate(award, admin, on=TODAY)
-    assert committed_to(award) == {"SOON": D("1000.00")}
+    assert _paid_by(
+        admin,
+        dict(reference="OLD-NO-DEADLINE", received_on=date(2025, 1, 1)),
+        dict(reference="LATE", spend_by=date(2027, 1, 1)),
+        dict(reference="SOON", spend_by=date(2026, 6, 30)),
+    ) == {"SOON": D("1000.00")}
 
 
 def test_allocate_among_equals_takes_the_oldest_receipt(db, admin):
-    award = award_for("1000.00")
-    fund(reference="NEWER", received_on=date(2026, 2, 1))
-    fund(reference="OLDER", received_on=date(2025, 6, 1))
-    fund(reference="NEWEST", received_on=date(2026, 2, 20))
-    db.session.commit()
-    ledger.allocate(award, admin, on=TODAY)
-    assert committed_to(award) == {"OLDER": D("1000.00")}
+    assert _paid_by(
+        admin,
+        dict(reference="NEWER", received_on=date(2026, 2, 1)),
+        dict(reference="OLDER", received_on=date(2025, 6, 1)),
+        dict(reference="NEWEST", received_on=date(2026, 2, 20)),
+    ) == {"OLDER": D("1000.00")}
 
 
 def test_allocate_splits_across_contributions_in_order(db, admin):

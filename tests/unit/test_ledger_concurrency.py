@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -34,11 +34,8 @@ from sponsorship.models import (
     AwardCostLine,
     Contribution,
     ContributionStatus,
-    ConventionStatus,
-    CostKind,
     Delegate,
     Donor,
-    Gender,
     Meeting,
     MeetingKind,
     MeetingSession,
@@ -48,9 +45,8 @@ from sponsorship.models import (
     application_sessions,
 )
 from tests.conftest import make_config
+from tests.ledger_data import TODAY, D, airfare_award, ledger_meeting, party_and_outsider
 
-D = Decimal
-TODAY = date(2026, 3, 1)
 THREADS, PER_THREAD = 8, 40
 
 #: (reference, amount, earmarks): 135,000.55 for awards costing 432,000 in all.
@@ -78,34 +74,8 @@ class Race:
 
 
 def _build(app: Flask) -> tuple[list[int], dict[int, Decimal], list[int], dict]:
-    starts = date(2026, 6, 15)
-    meeting = Meeting(
-        kind=MeetingKind.INTERSESSIONAL,
-        title="Race meeting",
-        venue="Palais",
-        city="Geneva",
-        starts_on=starts,
-        ends_on=starts + timedelta(days=3),
-        applications_open_on=TODAY,
-        applications_close_on=TODAY,
-        dsa_rate=D(400),
-        dsa_currency="CHF",
-        sessions=[MeetingSession(title="VA", theme=Theme.VICTIM_ASSISTANCE, held_on=starts)],
-    )
-    states = [
-        State(
-            iso3="QZY",
-            name="Race Party",
-            regional_group=RegionalGroup.AFRICAN,
-            convention_status=ConventionStatus.STATE_PARTY,
-        ),
-        State(
-            iso3="QZZ",
-            name="Race Outsider",
-            regional_group=RegionalGroup.ASIA_PACIFIC,
-            convention_status=ConventionStatus.NOT_PARTY,
-        ),
-    ]
+    meeting = ledger_meeting("Race meeting", ("VA", Theme.VICTIM_ASSISTANCE))
+    states = party_and_outsider(("QZY", "Race Party"), ("QZZ", "Race Outsider"))
     applications = [
         Application(meeting=meeting, state=states[0], sessions=list(meeting.sessions)),
         Application(meeting=meeting, state=states[1]),
@@ -129,25 +99,18 @@ def _build(app: Flask) -> tuple[list[int], dict[int, Decimal], list[int], dict]:
         )
         for ref, amount, earmarks in FUNDS
     ]
-    awards = []
-    for n in range(THREADS * PER_THREAD):
-        cost = D("900.00") + (n % 7) * D("150.25")
-        delegate = Delegate(
-            application=applications[n % 2],
-            position=n,
+    awards = [
+        airfare_award(
+            f"RACE-{n:04d}",
+            D("900.00") + (n % 7) * D("150.25"),
             name=f"Racer {n}",
-            gender=Gender.FEMALE,
-            function="Director",
-            organisation="MAC",
             email=f"racer{n}@example.org",
             nationality="QZY",
-            departure_city="Capital",
+            application=applications[n % 2],
+            position=n,
         )
-        award = Award(delegate=delegate, reference=f"RACE-{n:04d}")
-        award.cost_lines.append(
-            AwardCostLine(kind=CostKind.AIRFARE, quantity=D(1), unit_amount=cost, amount=cost)
-        )
-        awards.append(award)
+        for n in range(THREADS * PER_THREAD)
+    ]
     db.session.add_all([meeting, *applications, donor, *contributions, *awards])
     db.session.commit()
     cleanup = {

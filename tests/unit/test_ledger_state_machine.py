@@ -44,22 +44,15 @@ from sponsorship.models import (
     ConventionStatus,
     CostKind,
     CostStage,
-    Delegate,
     Donor,
-    Gender,
     Meeting,
     MeetingKind,
-    MeetingSession,
     RegionalGroup,
     Role,
-    State,
     Theme,
     User,
 )
-
-D = Decimal
-TODAY = date(2026, 3, 1)
-STARTS = date(2026, 6, 15)
+from tests.ledger_data import STARTS, TODAY, D, airfare_award, ledger_meeting, party_and_outsider
 
 amounts = st.decimals(min_value=D("0.01"), max_value=D("4000"), places=2)
 #: (currency, rate): CHF is the base currency and converts at 1.
@@ -155,19 +148,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(target=awards, cost=amounts, who=st.integers(0, 1))
     def new_award(self, cost, who):
         self.serial += 1
-        delegate = Delegate(
-            application=self.applications[who],
+        award = airfare_award(
+            f"SM-A-{self.serial}",
+            cost,
             name=f"D{self.serial}",
-            gender=Gender.FEMALE,
-            function="Director",
-            organisation="MAC",
             email=f"d{self.serial}@example.org",
             nationality="QXA",
-            departure_city="Capital",
-        )
-        award = Award(delegate=delegate, reference=f"SM-A-{self.serial}")
-        award.cost_lines.append(
-            AwardCostLine(kind=CostKind.AIRFARE, quantity=D(1), unit_amount=cost, amount=cost)
+            application=self.applications[who],
         )
         db.session.add(award)
         db.session.commit()
@@ -288,34 +275,10 @@ class LedgerMachine(RuleBasedStateMachine):
 def _programme() -> dict:
     """A meeting with two sessions, an African State Party serving victim assistance and
     an Asia-Pacific State not party serving mine clearance, an administrator, a donor."""
-    meeting = Meeting(
-        kind=MeetingKind.INTERSESSIONAL,
-        title="Machine meeting",
-        venue="Palais",
-        city="Geneva",
-        starts_on=STARTS,
-        ends_on=STARTS + timedelta(days=3),
-        applications_open_on=TODAY,
-        applications_close_on=TODAY,
-        dsa_rate=D(400),
-        dsa_currency="CHF",
-        sessions=[
-            MeetingSession(title="VA", theme=Theme.VICTIM_ASSISTANCE, held_on=STARTS),
-            MeetingSession(title="A5", theme=Theme.MINE_CLEARANCE, held_on=STARTS),
-        ],
+    meeting = ledger_meeting(
+        "Machine meeting", ("VA", Theme.VICTIM_ASSISTANCE), ("A5", Theme.MINE_CLEARANCE)
     )
-    party = State(
-        iso3="QXA",
-        name="Party",
-        regional_group=RegionalGroup.AFRICAN,
-        convention_status=ConventionStatus.STATE_PARTY,
-    )
-    outsider = State(
-        iso3="QXB",
-        name="Outsider",
-        regional_group=RegionalGroup.ASIA_PACIFIC,
-        convention_status=ConventionStatus.NOT_PARTY,
-    )
+    party, outsider = party_and_outsider(("QXA", "Party"), ("QXB", "Outsider"))
     va, a5 = meeting.sessions
     applications = [
         Application(meeting=meeting, state=party, sessions=[va]),

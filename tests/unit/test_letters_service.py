@@ -15,22 +15,9 @@ from sqlalchemy import func, select
 
 from sponsorship.core.errors import DomainError
 from sponsorship.documents import bulk, letters
-from sponsorship.models import AuditEvent, AwardStatus, Letter, LetterStatus, Role
+from sponsorship.models import AuditEvent, AwardStatus, Letter, LetterStatus
 from tests.applicant_data import offered_award
-from tests.factories import AwardCostLineFactory, StateFactory, UserFactory
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(role=Role.ADMINISTRATOR)
-
-
-@pytest.fixture
-def award(db):
-    award = offered_award(StateFactory())
-    AwardCostLineFactory(award=award)
-    db.session.commit()
-    return award
+from tests.factories import StateFactory
 
 
 def _fake_pdf(snapshot: dict) -> bytes:

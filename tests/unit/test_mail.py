@@ -26,6 +26,19 @@ def smtp(app, monkeypatch):
         yield server
 
 
+def offer_context(award, link: str = "http://example.org/") -> dict:
+    """What the offer_made template is given about `award`, and the link to answer it."""
+    application = award.delegate.application
+    return dict(
+        award=award,
+        delegate=award.delegate,
+        application=application,
+        meeting=application.meeting,
+        state=application.state,
+        link=link,
+    )
+
+
 def queue_one(to="delegate@example.org", **kwargs):
     state = StateFactory(name="Chad")
     award = offered_award(state)
@@ -35,12 +48,7 @@ def queue_one(to="delegate@example.org", **kwargs):
         "en",
         kind="award.offer",
         obj=award,
-        award=award,
-        delegate=award.delegate,
-        application=award.delegate.application,
-        meeting=award.delegate.application.meeting,
-        state=state,
-        link="http://example.org/answer",
+        **offer_context(award, "http://example.org/answer"),
         **kwargs,
     )
 
@@ -149,12 +157,7 @@ def test_subject_with_line_breaks_cannot_add_headers(db, smtp):
         "offer_made",
         "en",
         kind="award.offer",
-        award=award,
-        delegate=award.delegate,
-        application=award.delegate.application,
-        meeting=award.delegate.application.meeting,
-        state=state,
-        link="http://example.org/",
+        **offer_context(award),
     )
     db.session.commit()
     assert "\n" not in message.subject and "\r" not in message.subject
@@ -169,12 +172,7 @@ def test_mail_in_french(db):
     subject, body = mail.render(
         "offer_made",
         "fr",
-        award=award,
-        delegate=award.delegate,
-        application=award.delegate.application,
-        meeting=award.delegate.application.meeting,
-        state=state,
-        link="http://example.org/",
+        **offer_context(award),
     )
     assert subject and body  # the catalogue may not translate yet; rendering must work
 

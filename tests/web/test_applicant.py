@@ -47,13 +47,6 @@ def upload_dir(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def applicant(db):
-    user = UserFactory(applicant=True)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def meeting(db):
     m = MeetingFactory(title="Intersessional Meetings", delegate_cap=2)
     m.sessions.append(
@@ -63,12 +56,6 @@ def meeting(db):
     )
     db.session.commit()
     return m
-
-
-@pytest.fixture
-def signed_in(client, auth, applicant):
-    auth.login(applicant.email)
-    return client
 
 
 def new_url(meeting) -> str:

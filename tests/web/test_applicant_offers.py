@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from sponsorship.models import AuditEvent, AwardStatus, DelegateReport, Letter
-from tests.applicant_data import accepted_award_after_meeting, offered_award
+from sponsorship.models import AuditEvent, AwardStatus, DelegateReport
+from tests.applicant_data import accepted_award_after_meeting, offered_award, stub_letter
 from tests.conftest import post_form
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def applicant(db):
-    user = UserFactory(applicant=True)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def signed_in(client, auth, applicant):
-    auth.login(applicant.email)
-    return client
 
 
 def accept_data(award, **overrides):
@@ -133,17 +118,7 @@ def test_answer_twice_is_refused(db, signed_in, applicant):
 
 def test_award_letter_download_when_issued(db, signed_in, applicant):
     award = offered_award(applicant.state)
-    db.session.add(
-        Letter(
-            award=award,
-            version=1,
-            language="en",
-            sha256="0" * 64,
-            pdf=b"%PDF-1.7 letter",
-            snapshot={},
-            verification_code="ABCD-1234",
-        )
-    )
+    db.session.add(stub_letter(award, "ABCD-1234", b"%PDF-1.7 letter"))
     db.session.commit()
     assert "Download the award letter" in signed_in.get(f"/apply/awards/{award.id}").get_data(
         as_text=True

@@ -290,23 +290,19 @@ def test_matrix_covers_every_route(app):
 def _applicant_objects(db_session, state) -> dict[str, int]:
     """One of each object an applicant URL names, all belonging to `state`."""
     from sponsorship.applications import uploads
-    from sponsorship.models import Letter
-    from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
+    from tests.applicant_data import (
+        accepted_award_after_meeting,
+        offered_award,
+        pdf_bytes,
+        stub_letter,
+    )
     from tests.factories import ApplicationFactory, MeetingFactory
 
     note = uploads.store_note(pdf_bytes(), "note.pdf")
     draft = ApplicationFactory(state=state, note_path=note.stored_name, note_filename=note.filename)
     submitted = ApplicationFactory(state=state, status="submitted")
     offer = offered_award(state)
-    letter = Letter(
-        award=offer,
-        version=1,
-        language="en",
-        sha256="0" * 64,
-        pdf=b"%PDF-1.7",
-        snapshot={},
-        verification_code="MATRIX-1",
-    )
+    letter = stub_letter(offer, "MATRIX-1")
     db_session.add(letter)
     db_session.flush()
     return {

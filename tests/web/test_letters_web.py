@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
 from sponsorship.documents import bulk, letters
@@ -13,20 +12,7 @@ from sponsorship.mail import outbox as mail_service
 from sponsorship.models import Letter, OutboxMessage, Role
 from tests.applicant_data import offered_award
 from tests.conftest import post_form
-from tests.factories import AwardCostLineFactory, StateFactory, UserFactory
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(role=Role.ADMINISTRATOR)
-
-
-@pytest.fixture
-def award(db):
-    award = offered_award(StateFactory())
-    AwardCostLineFactory(award=award)
-    db.session.commit()
-    return award
+from tests.factories import StateFactory, UserFactory
 
 
 def test_verify_valid_code_shows_reference_meeting_and_name_only(client, admin, award):

@@ -21,12 +21,11 @@ from sponsorship.models import (
     ApplicationStatus,
     AuditEvent,
     AwardStatus,
-    Letter,
     Meeting,
     Role,
     User,
 )
-from tests.applicant_data import accepted_award_after_meeting, offered_award
+from tests.applicant_data import accepted_award_after_meeting, offered_award, stub_letter
 from tests.factories import (
     ApplicationFactory,
     AwardCostLineFactory,
@@ -86,17 +85,7 @@ def _grow(db, users: dict, ids: dict, first: int, times: int) -> None:
                 status=AllocationStatus.COMMITTED,
             )
         )
-        db.session.add(
-            Letter(
-                award=award,
-                version=1,
-                language="en",
-                sha256="0" * 64,
-                pdf=b"%PDF-1.7",
-                snapshot={},
-                verification_code=f"GROW-{n}",
-            )
-        )
+        db.session.add(stub_letter(award, f"GROW-{n}"))
         accepted_award_after_meeting(state)
         # Other States' applications in the queue of the applicant's submitted meeting.
         other = ApplicationFactory(

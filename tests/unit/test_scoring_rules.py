@@ -1,0 +1,1 @@
+"""Rules the mutation run (tests/mutation) found unguarded; filled in below."""

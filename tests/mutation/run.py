@@ -98,7 +98,9 @@ MODULES = [
         ("test_pricing.py", "test_pricing_rules.py"),
         ("test_decisions_concurrency.py", "test_lock_rules.py"),
     ),
-    Module("scoring", "sponsorship/review/scoring.py", ("test_scoring.py", "test_scoring_rules.py")),
+    Module(
+        "scoring", "sponsorship/review/scoring.py", ("test_scoring.py", "test_scoring_rules.py")
+    ),
     Module(
         "decisions",
         "sponsorship/review/decisions.py",
@@ -255,7 +257,9 @@ def _mutmut_version() -> str:
 
 
 def print_table(out: dict) -> None:
-    print(f"{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv.':>7}{'score':>8}{'s':>6}")
+    print(
+        f"{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv.':>7}{'score':>8}{'s':>6}"
+    )
     for name, m in out["modules"].items():
         print(
             f"{name:<14}{m['mutants']:>8}{m['killed']:>8}{m['survived']:>9}"

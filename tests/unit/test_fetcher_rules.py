@@ -67,9 +67,10 @@ def test_fetch_static_suffix_is_matched_without_case(own_root):
 
 def test_fetch_scheme_is_matched_without_case(fetcher):
     """Rule: URL schemes are case-insensitive (STATIC:, DATA:)."""
-    assert fetcher.fetch("STATIC:img/letterhead.svg").read() == (
-        STATIC_ROOT / "img/letterhead.svg"
-    ).read_bytes()
+    assert (
+        fetcher.fetch("STATIC:img/letterhead.svg").read()
+        == (STATIC_ROOT / "img/letterhead.svg").read_bytes()
+    )
     assert fetcher.fetch("DATA:image/png;base64,iVBORw0KGgo=").read() == b"\x89PNG\r\n\x1a\n"
 
 
@@ -143,7 +144,9 @@ def test_resolve_static_refuses_a_directory(fetcher):
 
 def test_resolve_static_returns_the_file_inside_static(fetcher):
     """Rule: a good static URL names a file inside static/."""
-    assert fetcher.resolve_static("static:/img/letterhead.svg") == STATIC_ROOT / "img/letterhead.svg"
+    assert (
+        fetcher.resolve_static("static:/img/letterhead.svg") == STATIC_ROOT / "img/letterhead.svg"
+    )
 
 
 # --- data: URIs -------------------------------------------------------------------------

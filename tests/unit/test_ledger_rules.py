@@ -25,7 +25,6 @@ from sponsorship.models import (
     AwardStatus,
     Contribution,
     ContributionStatus,
-    CostStage,
     Donor,
 )
 from tests.factories import AwardCostLineFactory, MeetingFactory
@@ -71,7 +70,9 @@ def test_outstanding_counts_only_money_still_committed(db, admin):
         (AllocationStatus.RELEASED, "200.00"),
         (AllocationStatus.SPENT, "100.00"),
     ):
-        db.session.add(Allocation(contribution=c, award_id=award.id, amount=D(amount), status=status))
+        db.session.add(
+            Allocation(contribution=c, award_id=award.id, amount=D(amount), status=status)
+        )
     _commit()
     db.session.expire_all()
     assert balances.outstanding(award) == D("700.00")
@@ -209,9 +210,10 @@ def test_waitlist_need_of_an_award_without_money_is_its_whole_estimate(db):
         db.session.delete(line)
     fund("5000.00")
     _commit()
-    needs = {a.id: cost for a, cost in db.session.execute(
-        waiting_list.waitlisted_with_needs(meeting)
-    ).all()}
+    needs = {
+        a.id: cost
+        for a, cost in db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all()
+    }
     assert needs == {priced.id: D("1000.00"), unpriced.id: D("0")}
     fits = {c.award.id: c.fits for c in waiting_list.waitlist(meeting, on=TODAY)}
     assert fits == {priced.id: True, unpriced.id: False}
@@ -239,9 +241,7 @@ def test_waitlist_uses_money_on_its_spend_by_day(db):
     fund("500.00", spend_by=TODAY)
     _commit()
     assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY)] == [True]
-    assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY + timedelta(days=1))] == [
-        False
-    ]
+    assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY + timedelta(days=1))] == [False]
 
 
 # --- Checking the books: each kind of corruption is reported ----------------------------
@@ -315,10 +315,22 @@ def test_check_books_reports_more_used_than_received(db):
     _commit()
     with _checks_off(db):
         _set(db, c, committed=D("60"), spent=D("50"))
-    db.session.add(Allocation(contribution_id=c.id, award_id=award_for().id, amount=D("60"),
-                              status=AllocationStatus.COMMITTED))
-    db.session.add(Allocation(contribution_id=c.id, award_id=award_for().id, amount=D("50"),
-                              status=AllocationStatus.SPENT))
+    db.session.add(
+        Allocation(
+            contribution_id=c.id,
+            award_id=award_for().id,
+            amount=D("60"),
+            status=AllocationStatus.COMMITTED,
+        )
+    )
+    db.session.add(
+        Allocation(
+            contribution_id=c.id,
+            award_id=award_for().id,
+            amount=D("50"),
+            status=AllocationStatus.SPENT,
+        )
+    )
     db.session.flush()
     assert _problems(c) == ("committed + spent 110.0000 exceed received 100.0000",)
 
@@ -341,9 +353,7 @@ def test_check_books_reports_a_base_amount_the_rate_does_not_give(db):
     assert _problems(c) == ("base amount 501.0000 but 1000.0000 x 0.50000000 rounds to 500.00",)
 
 
-@pytest.mark.parametrize(
-    ("status", "balance"), [("committed", "committed"), ("spent", "spent")]
-)
+@pytest.mark.parametrize(("status", "balance"), [("committed", "committed"), ("spent", "spent")])
 def test_check_books_reports_rows_on_money_not_received(db, status, balance):
     """Rule: pledged or cancelled money holds no allocations, neither as rows nor as
     balances, each on its own."""
@@ -396,15 +406,29 @@ def test_unit_of_work_integrity_error_other_than_overcommitment_propagates(db):
     _commit()
     with pytest.raises(IntegrityError), unit_of_work() as session:
         session.add(Donor(name="Written alongside"))
-        session.add(Contribution(**{
-            k: getattr(c, k) for k in (
-                "donor_id", "reference", "status", "currency", "amount", "exchange_rate",
-                "rate_date", "base_amount", "pledged_on", "received_on",
+        session.add(
+            Contribution(
+                **{
+                    k: getattr(c, k)
+                    for k in (
+                        "donor_id",
+                        "reference",
+                        "status",
+                        "currency",
+                        "amount",
+                        "exchange_rate",
+                        "rate_date",
+                        "base_amount",
+                        "pledged_on",
+                        "received_on",
+                    )
+                }
             )
-        }))
-    assert db.session.scalar(
-        select(sa.func.count(Donor.id)).where(Donor.name == "Written alongside")
-    ) == 0
+        )
+    assert (
+        db.session.scalar(select(sa.func.count(Donor.id)).where(Donor.name == "Written alongside"))
+        == 0
+    )
 
 
 def _operational(orig: Exception) -> OperationalError:

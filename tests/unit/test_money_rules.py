@@ -121,11 +121,10 @@ def test_enum_column_check_refuses_an_unknown_value(db):
     path writes it."""
     c = ContributionFactory()
     db.session.flush()
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.text("UPDATE contributions SET status = 'bogus' WHERE id = :id"), {"id": c.id}
-            )
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.text("UPDATE contributions SET status = 'bogus' WHERE id = :id"), {"id": c.id}
+        )
     db.session.rollback()
 
 
@@ -134,8 +133,9 @@ def test_enum_column_refuses_an_unknown_string_before_the_database(db):
     c = ContributionFactory()
     db.session.flush()
     c.status = "bogus"
-    with pytest.raises(StatementError):
+    with pytest.raises(StatementError) as refused:
         db.session.flush()
+    assert not isinstance(refused.value, IntegrityError), "refused only by the database"
     db.session.rollback()
 
 
@@ -183,3 +183,15 @@ def test_display_shows_the_amount_in_the_currency_for_the_locale(app):
     with app.test_request_context():
         assert money.display(Decimal("1250.5"), "CHF") == "CHF1,250.50"
         assert money.display(Decimal("3")) == "CHF3.00"
+
+
+def test_created_at_is_required_by_the_database(db):
+    """Rule: every row records when it was created; the database refuses a row without."""
+    c = ContributionFactory()
+    db.session.flush()
+    assert c.created_at is not None
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.text("UPDATE contributions SET created_at = NULL WHERE id = :id"), {"id": c.id}
+        )
+    db.session.rollback()

@@ -200,7 +200,7 @@ def run_module(module: Module, *, resume: bool) -> None:
     (workdir / "seconds").write_text(f"{time.monotonic() - started:.0f}")
 
 
-def _module_report(module: Module, equivalents: dict[str, str]) -> dict | None:
+def _module_report(module: Module, excluded: dict[str, tuple[str, str]]) -> dict | None:
     workdir = SCRATCH / module.name
     found = verdicts(workdir, module)
     if not found:
@@ -208,11 +208,12 @@ def _module_report(module: Module, equivalents: dict[str, str]) -> dict | None:
     on_pg = verdicts(SCRATCH / (module.name + "-pg"), module)
     killed = sorted(k for k, v in found.items() if v in KILLED or on_pg.get(k) in KILLED)
     alive = sorted(set(found) - set(killed))
-    equivalent = sorted(k for k in alive if k in equivalents)
-    survived = sorted(set(alive) - set(equivalent))
-    stale = sorted(k for k in equivalents if k.startswith(_prefix(module)) and k not in alive)
+    equivalent = sorted(k for k in alive if excluded.get(k, ("",))[0] == "equivalent")
+    import_time = sorted(k for k in alive if excluded.get(k, ("",))[0] == "import_time")
+    survived = sorted(set(alive) - set(equivalent) - set(import_time))
+    stale = sorted(k for k in excluded if k.startswith(_prefix(module)) and k not in alive)
     seconds = workdir / "seconds"
-    denominator = len(found) - len(equivalent)
+    denominator = len(found) - len(equivalent) - len(import_time)
     return {
         "file": module.path,
         "tests": [UNIT + t for t in module.tests],
@@ -221,10 +222,12 @@ def _module_report(module: Module, equivalents: dict[str, str]) -> dict | None:
         "killed": len(killed),
         "survived": len(survived),
         "equivalent": len(equivalent),
+        "import_time": len(import_time),
         "score": round(len(killed) / denominator, 4) if denominator else 1.0,
         "seconds": int(seconds.read_text()) if seconds.exists() else None,
         "survivors": survived,
-        "equivalents_not_surviving": stale,
+        # Listed as equivalent but killed (or gone): the list needs updating.
+        "excluded_but_not_surviving": stale,
     }
 
 
@@ -232,9 +235,15 @@ def _prefix(module: Module) -> str:
     return module.path.removesuffix(".py").replace("/", ".") + "."
 
 
-def load_equivalents() -> dict[str, str]:
+def load_equivalents() -> dict[str, tuple[str, str]]:
+    """Mutant name -> (kind, reason): "equivalent" (cannot change behaviour) or
+    "import_time" (runs only while the app is imported: mutmut cannot switch it on)."""
     data = tomllib.loads(EQUIVALENTS.read_text()) if EQUIVALENTS.exists() else {}
-    return {name: reason for section in data.values() for name, reason in section.items()}
+    return {
+        name: (kind, reason)
+        for kind in ("equivalent", "import_time")
+        for name, reason in data.get(kind, {}).items()
+    }
 
 
 def report(modules: list[Module]) -> dict:
@@ -258,12 +267,14 @@ def _mutmut_version() -> str:
 
 def print_table(out: dict) -> None:
     print(
-        f"{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv.':>7}{'score':>8}{'s':>6}"
+        f"{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv.':>7}"
+        f"{'import':>7}{'score':>8}{'s':>6}"
     )
     for name, m in out["modules"].items():
         print(
             f"{name:<14}{m['mutants']:>8}{m['killed']:>8}{m['survived']:>9}"
-            f"{m['equivalent']:>7}{m['score']:>8.1%}{m['seconds'] or '':>6}"
+            f"{m['equivalent']:>7}{m.get('import_time', 0):>7}{m['score']:>8.1%}"
+            f"{m['seconds'] or '':>6}"
         )
         for survivor in m["survivors"]:
             print(f"    survived: {survivor}")

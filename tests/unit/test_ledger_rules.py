@@ -462,3 +462,14 @@ def test_unit_of_work_other_operational_errors_propagate(db, orig):
     with pytest.raises(OperationalError) as raised, unit_of_work():
         raise _operational(orig)
     assert not isinstance(raised.value, ConcurrentChange)
+
+
+def test_check_books_lists_contributions_in_the_order_they_were_recorded(db, admin):
+    """Rule: the books are listed by contribution, oldest record first, whatever was
+    written to them since (PostgreSQL moves an updated row to the end of its table)."""
+    first, second = fund("500.00", reference="FIRST"), fund("500.00", reference="SECOND")
+    _commit()
+    ledger.allocate(award_for("100.00"), admin, on=TODAY)  # moves FIRST's row
+    ids = [line.contribution.id for line in books.check_books()]
+    assert ids.index(first.id) < ids.index(second.id)
+    assert ids == sorted(ids)

@@ -195,3 +195,24 @@ def test_created_at_is_required_by_the_database(db):
             sa.text("UPDATE contributions SET created_at = NULL WHERE id = :id"), {"id": c.id}
         )
     db.session.rollback()
+
+
+def test_money_and_rate_column_types_store_their_own_scales():
+    """Rule: Money() columns hold ten-thousandths, Rate() columns hundred-millionths."""
+    from sponsorship.models.base import Money, Rate
+
+    assert Money().process_bind_param(Decimal("1.2345"), None) == 12345
+    assert Rate().process_bind_param(Decimal("0.12345678"), None) == 12345678
+    assert Money().process_result_value(12345, None) == Decimal("1.2345")
+
+
+def test_refusals_say_what_to_use_instead():
+    """Rule: a refused float or naive datetime says what to pass instead."""
+    with pytest.raises(
+        TypeError, match=r"^floats are not accepted for exact amounts; use Decimal$"
+    ):
+        ScaledDecimal(4).process_bind_param(0.5, None)
+    with pytest.raises(
+        ValueError, match=r"^naive datetimes are refused; use an aware UTC datetime$"
+    ):
+        UTCDateTime().process_bind_param(datetime(2026, 1, 1), None)

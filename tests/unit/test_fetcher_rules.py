@@ -207,3 +207,76 @@ def test_data_uri_longer_than_twice_the_limit_is_refused_before_decoding(fetcher
     # Exactly twice the limit is still read (and decodes to little).
     at_limit = "!" * (2 * MAX_DATA_BYTES - 12) + "iVBORw0KGgo="
     assert fetcher.fetch("data:image/png;base64," + at_limit).read() == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fetcher_rooted_at_a_missing_folder_fails_at_once(tmp_path):
+    """Rule: a fetcher whose static folder is missing fails when built, not per letter."""
+    with pytest.raises(FileNotFoundError):
+        LetterURLFetcher(tmp_path / "missing")
+
+
+def test_data_uri_payload_may_contain_commas(fetcher):
+    """Rule: only the first comma ends a data: URI's header."""
+    assert fetcher.fetch("data:text/css,a,b{c:d}").read() == b"a,b{c:d}"
+
+
+LONG = "x/" * 150  # longer than 200 characters, each name short
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "relative/" + LONG,
+        "http://" + LONG,
+        "static:img/" + LONG,  # no such file
+        "static:img/" + LONG + "\\",
+        "static:../" + LONG,
+        "static:img/" + LONG + "?q",
+    ],
+)
+def test_refusal_quotes_at_most_200_characters_of_the_url(fetcher, url):
+    """Rule: a refusal quotes the URL cut to 200 characters, so a huge URL cannot flood
+    the logs."""
+    with pytest.raises(RefusedURL) as refused:
+        fetcher.fetch(url)
+    assert repr(url[:200]) in str(refused.value)
+    assert repr(url[:201]) not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "guard"),
+    [
+        ("file:" + LONG, "not a static URL"),
+        ("static:" + LONG + "a.js", "type refused"),
+    ],
+)
+def test_resolve_static_refusal_quotes_at_most_200_characters(own_root, url, guard):
+    """Rule: the same 200-character cut for the static guards."""
+    (own_root / LONG).mkdir(parents=True)
+    (own_root / LONG / "a.js").write_text("1")
+    with pytest.raises(RefusedURL, match=guard) as refused:
+        LetterURLFetcher(own_root).resolve_static(url)
+    assert repr(url[:200]) in str(refused.value)
+    assert repr(url[:201]) not in str(refused.value)
+
+
+def test_symlink_refusal_quotes_at_most_200_characters(tmp_path):
+    """Rule: the same cut when a link leads out of static/."""
+    root = tmp_path / "static"
+    root.mkdir()
+    (tmp_path / "secret.css").write_text("p{}")
+    name = "l/" * 120 + "link.css"
+    (root / name).parent.mkdir(parents=True)
+    (root / name).symlink_to(tmp_path / "secret.css")
+    url = "static:" + name
+    with pytest.raises(RefusedURL, match="out of static") as refused:
+        LetterURLFetcher(root).fetch(url)
+    assert repr(url[:200]) in str(refused.value)
+    assert repr(url[:201]) not in str(refused.value)
+
+
+def test_static_name_too_long_for_the_filesystem_is_refused(fetcher):
+    """Rule: whatever a static URL names, the answer is a file or `RefusedURL`, never
+    an operating-system error."""
+    with pytest.raises(RefusedURL, match="cannot be opened"):
+        fetcher.fetch("static:img/" + "x" * 300 + ".svg")

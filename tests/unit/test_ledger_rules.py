@@ -473,3 +473,74 @@ def test_check_books_lists_contributions_in_the_order_they_were_recorded(db, adm
     ids = [line.contribution.id for line in books.check_books()]
     assert ids.index(first.id) < ids.index(second.id)
     assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    ("orig", "kind"),
+    [(_PgError("40P01"), LockConflict), (sqlite3.OperationalError("database is locked"), None)],
+)
+def test_unit_of_work_concurrency_refusals_ask_to_try_again(db, orig, kind):
+    """Rule: the person is told the funds changed and to try again."""
+    with (
+        pytest.raises(
+            kind or ConcurrentChange,
+            match=r"^The funds changed while this was "
+            r"being saved\. Please try again\.$",
+        ),
+        unit_of_work(),
+    ):
+        raise _operational(orig)
+
+
+def test_unit_of_work_logs_an_overcommitment_as_an_error(db, caplog):
+    """Rule: the CHECK firing means some path skipped the locks: it is logged as an
+    error with the database's own message, besides asking the user to try again."""
+    c = fund("100.00")
+    _commit()
+    with pytest.raises(ConcurrentChange, match="try again"), unit_of_work() as session:
+        session.execute(
+            sa.update(Contribution).where(Contribution.id == c.id).values(committed=D("100.01"))
+        )
+    [entry] = [r for r in caplog.records if r.name == "sponsorship.core.transaction"]
+    assert entry.levelname == "ERROR"
+    assert entry.getMessage().startswith("ledger: over-commitment refused by the database CHECK: ")
+    assert "never_overcommitted" in entry.getMessage()
+
+
+def test_unit_of_work_refuses_unsaved_changes_saying_what_to_do(db):
+    """Rule: changes left unsaved before a unit are refused with the way out."""
+    db.session.add(Donor(name="Unsaved"))
+    with pytest.raises(RuntimeError) as refused, unit_of_work():
+        pass
+    assert str(refused.value) == (
+        "unit_of_work: the session holds unsaved changes; make them inside "
+        "`with unit_of_work():` or commit them first"
+    )
+    db.session.rollback()
+
+
+def test_unit_of_work_on_sqlite_holds_the_write_lock_from_its_first_read(database_url):
+    """Rule: on SQLite a unit of work is isolated from its first statement, a read: no
+    other connection can write until it ends (BEGIN IMMEDIATE)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's whole-database write lock")
+    from sponsorship import create_app
+    from sponsorship.extensions import db as _db
+    from tests.conftest import make_config
+
+    app = create_app(make_config(database_url))
+    path = database_url.removeprefix("sqlite:///")
+    with app.app_context():
+        try:
+            with unit_of_work() as session:
+                session.execute(select(sa.func.count(Donor.id))).scalar()
+                other = sqlite3.connect(path, timeout=0)
+                try:
+                    with pytest.raises(sqlite3.OperationalError, match="locked"):
+                        other.execute("BEGIN IMMEDIATE")
+                finally:
+                    other.close()
+            assert not session.info.get("sponsorship.unit_of_work")
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()

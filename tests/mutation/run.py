@@ -278,6 +278,8 @@ def print_table(out: dict) -> None:
         )
         for survivor in m["survivors"]:
             print(f"    survived: {survivor}")
+    seconds = sum(m["seconds"] or 0 for m in out["modules"].values())
+    print(f"run time of these modules' last runs: {seconds} s")
 
 
 def main() -> int:

@@ -544,3 +544,44 @@ def test_unit_of_work_on_sqlite_holds_the_write_lock_from_its_first_read(databas
         finally:
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_release_settles_and_audits_each_row_with_who_when_and_why(db, admin):
+    """Rule: every allocation row given back is marked released at the time given (now
+    by default) and audited on that row: by whom, from committed, how much, and why."""
+    from datetime import UTC, datetime
+
+    award = award_for("600.00")
+    fund("400.00", reference="A", spend_by=date(2026, 12, 31))
+    fund("900.00", reference="B")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    at = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
+    assert ledger.release(award, admin, reason="declined", at=at) == D("600.00")
+    rows = db.session.scalars(select(Allocation).order_by(Allocation.id)).all()
+    assert [(r.status, r.settled_at) for r in rows] == [(AllocationStatus.RELEASED, at)] * 2
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "ledger.release").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.object_type, e.object_id, e.actor_id) for e in events] == [
+        ("Allocation", r.id, admin.id) for r in rows
+    ]
+    assert [e.before for e in events] == [{"status": "committed"}] * 2
+    assert [(e.after["status"], D(e.after["amount"]), e.after["reason"]) for e in events] == [
+        ("released", D("400.00"), "declined"),
+        ("released", D("200.00"), "declined"),
+    ]
+
+
+def test_release_without_a_time_settles_now(db, admin):
+    """Rule: a release without an explicit time is dated now."""
+    from datetime import UTC, datetime
+
+    award = award_for("100.00")
+    fund("900.00")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    before = datetime.now(UTC)
+    ledger.release(award, admin)
+    [row] = db.session.scalars(select(Allocation)).all()
+    assert before <= row.settled_at <= datetime.now(UTC)

@@ -585,3 +585,23 @@ def test_release_without_a_time_settles_now(db, admin):
     ledger.release(award, admin)
     [row] = db.session.scalars(select(Allocation)).all()
     assert before <= row.settled_at <= datetime.now(UTC)
+
+
+def test_release_gives_back_only_that_awards_money(db, admin):
+    """Rule: releasing one award leaves the money committed to other awards, even from
+    the same contribution, untouched."""
+    mine, other = award_for("300.00"), award_for("200.00")
+    c = fund("1000.00")
+    _commit()
+    ledger.allocate(mine, admin, on=TODAY)
+    ledger.allocate(other, admin, on=TODAY)
+    assert ledger.release(mine, admin) == D("300.00")
+    assert balances.award_committed(other.id) == D("200.00")
+    assert _committed_of(c) == D("200.00")
+
+
+def _committed_of(c) -> Decimal:
+    from sponsorship.extensions import db
+
+    db.session.expire_all()
+    return db.session.get(Contribution, c.id).committed

@@ -206,3 +206,13 @@ def test_award_rows_are_not_locked_by_reading_them_elsewhere(world):
     with world.app.app_context(), held("awards", world.awards[0]):
         assert db.session.get(Award, world.awards[0]) is not None
         db.session.remove()
+
+
+def test_release_does_not_wait_for_money_of_other_awards(world):
+    """Rule: releasing an award locks only the money committed to that award."""
+    with world.app.app_context():
+        ledger.allocate(world.awards[0], None, on=TODAY)  # from the party's money
+        ledger.allocate(world.awards[1], None, on=TODAY)  # from the free money
+        with held("contributions", world.contributions[0]), impatient():
+            assert ledger.release(world.awards[0], None) == D("500.00")
+        db.session.remove()

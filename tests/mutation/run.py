@@ -105,7 +105,7 @@ MODULES = [
         "decisions",
         "sponsorship/review/decisions.py",
         ("test_decisions.py", "test_decisions_rules.py"),
-        ("test_decisions_concurrency.py",),
+        ("test_decisions_concurrency.py", "test_lock_rules.py"),
     ),
 ]
 

@@ -216,3 +216,23 @@ def test_release_does_not_wait_for_money_of_other_awards(world):
         with held("contributions", world.contributions[0]), impatient():
             assert ledger.release(world.awards[0], None) == D("500.00")
         db.session.remove()
+
+
+def test_cancel_waits_for_a_transaction_holding_the_award(world):
+    """Rule: a decision re-reads the award under its row lock before acting, so an
+    answer given at the same moment is seen, not overwritten."""
+    from sponsorship.models import AwardStatus
+    from sponsorship.review import decisions
+
+    with world.app.app_context():
+        db.session.execute(
+            sa.update(Award).where(Award.id == world.awards[0]).values(status="accepted")
+        )
+        db.session.commit()
+        award = db.session.get(Award, world.awards[0])
+        held_award = held("awards", award.id)
+        with held_award, pytest.raises(ConcurrentChange), impatient():
+            decisions.cancel(None, award, reason="Meeting moved online")
+        db.session.expire_all()
+        assert db.session.get(Award, award.id).status == AwardStatus.ACCEPTED
+        db.session.remove()

@@ -207,13 +207,19 @@ def _module_report(module: Module, excluded: dict[str, tuple[str, str]]) -> dict
         return None
     on_pg = verdicts(SCRATCH / (module.name + "-pg"), module)
     killed = sorted(k for k, v in found.items() if v in KILLED or on_pg.get(k) in KILLED)
-    alive = sorted(set(found) - set(killed))
+    # A run stopped before the end leaves mutants without a verdict: counted apart.
+    unchecked = sorted(k for k, v in found.items() if v is None and k not in killed)
+    alive = sorted(set(found) - set(killed) - set(unchecked))
     equivalent = sorted(k for k in alive if excluded.get(k, ("",))[0] == "equivalent")
     import_time = sorted(k for k in alive if excluded.get(k, ("",))[0] == "import_time")
     survived = sorted(set(alive) - set(equivalent) - set(import_time))
-    stale = sorted(k for k in excluded if k.startswith(_prefix(module)) and k not in alive)
+    stale = sorted(
+        k
+        for k in excluded
+        if k.startswith(_prefix(module)) and k not in alive and k not in unchecked
+    )
     seconds = workdir / "seconds"
-    denominator = len(found) - len(equivalent) - len(import_time)
+    denominator = len(found) - len(unchecked) - len(equivalent) - len(import_time)
     return {
         "file": module.path,
         "tests": [UNIT + t for t in module.tests],
@@ -223,6 +229,7 @@ def _module_report(module: Module, excluded: dict[str, tuple[str, str]]) -> dict
         "survived": len(survived),
         "equivalent": len(equivalent),
         "import_time": len(import_time),
+        "not_checked": len(unchecked),
         "score": round(len(killed) / denominator, 4) if denominator else 1.0,
         "seconds": int(seconds.read_text()) if seconds.exists() else None,
         "survivors": survived,
@@ -268,12 +275,13 @@ def _mutmut_version() -> str:
 def print_table(out: dict) -> None:
     print(
         f"{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv.':>7}"
-        f"{'import':>7}{'score':>8}{'s':>6}"
+        f"{'import':>7}{'unrun':>7}{'score':>8}{'s':>6}"
     )
     for name, m in out["modules"].items():
         print(
             f"{name:<14}{m['mutants']:>8}{m['killed']:>8}{m['survived']:>9}"
-            f"{m['equivalent']:>7}{m.get('import_time', 0):>7}{m['score']:>8.1%}"
+            f"{m['equivalent']:>7}{m.get('import_time', 0):>7}{m.get('not_checked', 0):>7}"
+            f"{m['score']:>8.1%}"
             f"{m['seconds'] or '':>6}"
         )
         for survivor in m["survivors"]:

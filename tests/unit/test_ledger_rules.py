@@ -605,3 +605,31 @@ def _committed_of(c) -> Decimal:
 
     db.session.expire_all()
     return db.session.get(Contribution, c.id).committed
+
+
+def test_allocate_takes_a_last_remainder_of_one_franc_or_less(db, admin):
+    """Rule: the cost is covered to the centime, however little is left after the
+    first contributions."""
+    award = award_for("800.50")
+    _funds(8)
+    fund("0.50", reference="LAST")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    taken = committed_to(award)
+    assert len(taken) == 9 and taken["LAST"] == D("0.50")
+
+
+def test_allocate_rows_say_who_committed_them_and_the_audit_why(db, admin):
+    """Rule: each allocation row records who committed it; its audit names the award
+    and the reason."""
+    award = award_for("100.00")
+    fund("500.00")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    [row] = db.session.scalars(select(Allocation)).all()
+    assert (row.status, row.created_by_id) == (AllocationStatus.COMMITTED, admin.id)
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "ledger.commit")
+    ).all()
+    assert (event.after["award"], event.after["reason"]) == (award.reference, "allocate")
+    assert event.actor_id == admin.id

@@ -54,7 +54,7 @@ clean:
 # interpreter (Flask, SQLAlchemy, the app) per mutant; and it works on a copy, never on
 # the checkout. One worker, at low priority. Writes mutation.json and prints a table;
 # with TEST_DATABASE_URL set, survivors of the locking code are tried again there.
-# MODULES="ledger pricing" limits the run; RESUME=1 keeps earlier verdicts.
+# MODULES="ledger pricing" limits the run; RESUME=1 reruns only the survivors.
 mutation: $(VENV)/.installed-dev translations
 	$(BIN)/python tests/mutation/run.py $(if $(RESUME),--resume) $(MODULES)
 

@@ -21,6 +21,7 @@ score = killed / (mutants - equivalent).
     python tests/mutation/run.py                 # every module, from scratch
     python tests/mutation/run.py ledger pricing  # some modules
     python tests/mutation/run.py --resume ledger # keep earlier verdicts, rerun survivors
+    python tests/mutation/run.py --finish ledger # keep verdicts, run mutants not yet run
     python tests/mutation/run.py --report        # only rebuild mutation.json from .mutation/
 """
 
@@ -180,24 +181,28 @@ def verdicts(workdir: Path, module: Module) -> dict[str, int | None]:
     return json.loads(meta.read_text())["exit_code_by_key"]
 
 
-def run_module(module: Module, *, resume: bool) -> None:
+def run_module(module: Module, *, resume: bool = False, finish: bool = False) -> None:
+    """Run the module's mutants; `resume` keeps the verdicts and runs the survivors
+    again (after new tests), `finish` keeps them and runs those not yet run."""
     started = time.monotonic()
     workdir = SCRATCH / module.name
-    _prepare(workdir, module, module.tests, fresh=not resume)
-    survivors = None
+    seconds = workdir / "seconds"
+    earlier = int(seconds.read_text()) if (resume or finish) and seconds.exists() else 0
+    _prepare(workdir, module, module.tests, fresh=not (resume or finish))
+    names: list[str] = []
     if resume and verdicts(workdir, module):
-        survivors = [k for k, v in verdicts(workdir, module).items() if v not in KILLED]
-        if not survivors:
+        names = [k for k, v in verdicts(workdir, module).items() if v not in KILLED | {None}]
+        if not names:
             return
-    _mutmut(workdir, survivors or [], None)
+    _mutmut(workdir, names, None)
     database_url = os.environ.get("TEST_DATABASE_URL")
     if module.pg_tests and database_url:
-        alive = [k for k, v in verdicts(workdir, module).items() if v not in KILLED]
+        alive = [k for k, v in verdicts(workdir, module).items() if v not in KILLED | {None}]
         pg_dir = SCRATCH / (module.name + "-pg")
         _prepare(pg_dir, module, module.pg_tests, fresh=True)
         if alive:
             _mutmut(pg_dir, alive, database_url)
-    (workdir / "seconds").write_text(f"{time.monotonic() - started:.0f}")
+    seconds.write_text(f"{earlier + time.monotonic() - started:.0f}")
 
 
 def _module_report(module: Module, excluded: dict[str, tuple[str, str]]) -> dict | None:
@@ -294,6 +299,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="module names (default: all)")
     parser.add_argument("--resume", action="store_true", help="keep verdicts, rerun survivors")
+    parser.add_argument("--finish", action="store_true", help="keep verdicts, run the unrun")
     parser.add_argument("--report", action="store_true", help="only rebuild mutation.json")
     args = parser.parse_args()
     by_name = {m.name: m for m in MODULES}
@@ -304,7 +310,7 @@ def main() -> int:
     if not args.report:
         for module in chosen:
             print(f"== {module.name} ({module.path})", flush=True)
-            run_module(module, resume=args.resume)
+            run_module(module, resume=args.resume, finish=args.finish)
     print_table(report(chosen))
     return 0
 

@@ -207,3 +207,34 @@ def test_update_weights_counts_and_audits_only_real_changes(db):
         ),
     ]
     assert all(e.actor_id == admin.id for e in events)
+
+
+def test_update_weights_refusals_say_which_limit_and_which_criterion(db, app):
+    """Rule: a refused weight names the limits and the criterion; the horizon too."""
+    with app.test_request_context():
+        with pytest.raises(DomainError) as points:
+            update_weights(UserFactory(), {Criterion.LDC: 1001})
+        with pytest.raises(DomainError) as horizon:
+            update_weights(UserFactory(), {}, horizon_years=51)
+    assert str(points.value) == "Points must lie between -1000 and 1000 (ldc)."
+    assert str(horizon.value) == "The horizon must lie between 0 and 50 years."
+
+
+def test_update_weights_creates_the_row_of_a_criterion_that_has_none(db):
+    """Rule: a criterion without a row (one added after the weights were seeded) scores
+    with its default, and its first edit creates its row from that default."""
+    from sponsorship.models import ScoringWeight
+
+    db.session.execute(
+        ScoringWeight.__table__.delete().where(ScoringWeight.criterion == Criterion.LDC)
+    )
+    db.session.expire_all()
+    assert current_weights()[Criterion.LDC].points == 15
+    admin = UserFactory()
+    assert update_weights(admin, {Criterion.LDC: 15}) == 0  # the default: no change
+    assert update_weights(admin, {Criterion.LDC: 40}) == 1
+    row = db.session.scalar(select(ScoringWeight).where(ScoringWeight.criterion == Criterion.LDC))
+    assert (row.points, row.updated_by_id) == (40, admin.id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "scoring.weight"))
+    assert event.before == {"points": 15, "horizon_years": None}
+    assert event.object_id == row.id

@@ -119,7 +119,11 @@ class LetterURLFetcher(URLFetcher):
             raise RefusedURL(f"static path escapes or is empty: {url[:200]!r}")
         # resolve() follows symlinks: a link pointing out of static/ lands
         # outside root and is refused just like `..`.
-        path = (self.root / relative).resolve()
+        try:
+            path = (self.root / relative).resolve()
+            path.is_file()
+        except OSError as error:  # a name too long for the filesystem, a loop of links
+            raise RefusedURL(f"static path cannot be opened: {url[:200]!r}") from error
         if not path.is_relative_to(self.root):
             raise RefusedURL(f"static path leads out of static/: {url[:200]!r}")
         if not path.is_file():

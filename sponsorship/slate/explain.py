@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from sponsorship.core import money
 from sponsorship.slate import fitting
 from sponsorship.slate.problem import Candidate, Figures, Method, Outcome, Problem, Targets
+from sponsorship.web.labels import REGION_LABELS
 
 
 @dataclass(frozen=True)
@@ -147,16 +148,21 @@ def why_infeasible(problem: Problem) -> str:
     if t.pinned_in:
         drops.append(
             (
-                _("The candidates pinned in cannot all be funded within the money and the cap"
-                  " per State."),
+                _(
+                    "The candidates pinned in cannot all be funded within the money and the cap"
+                    " per State."
+                ),
                 replace(t, pinned_in=frozenset()),
             )
         )
     if t.min_women_share:
         drops.append(
             (
-                _("At least %(share)s%% women cannot be reached with these candidates and this"
-                  " money.", share=f"{t.min_women_share * 100:.0f}"),
+                _(
+                    "At least %(share)s%% women cannot be reached with these candidates and this"
+                    " money.",
+                    share=f"{t.min_women_share * 100:.0f}",
+                ),
                 replace(t, min_women_share=None),
             )
         )
@@ -164,16 +170,21 @@ def why_infeasible(problem: Problem) -> str:
         rest = {r: n for r, n in t.min_per_region.items() if r != region}
         drops.append(
             (
-                _("At least %(count)d delegates from %(region)s cannot be funded.",
-                  count=count, region=region),
+                _(
+                    "At least %(count)d delegates from %(region)s cannot be funded.",
+                    count=count,
+                    region=REGION_LABELS.get(region, region),
+                ),
                 replace(t, min_per_region=rest),
             )
         )
     if t.reserve > 0:
         drops.append(
             (
-                _("The reserve of %(amount)s leaves too little money for the targets.",
-                  amount=money.display(t.reserve)),
+                _(
+                    "The reserve of %(amount)s leaves too little money for the targets.",
+                    amount=money.display(t.reserve),
+                ),
                 replace(t, reserve=Decimal(0)),
             )
         )

@@ -100,8 +100,8 @@ def ledger_plan(
 
 def leftover(problem: Problem, outcome: Outcome) -> dict[int, tuple[Decimal, Decimal]]:
     """Fund key -> (used by the outcome, left)."""
-    used = Counter()
+    used: Counter = Counter({f.key: ZERO for f in problem.funds})
     for takes in outcome.takes.values():
         for key, amount in takes:
             used[key] += amount
-    return {f.key: (used.get(f.key, ZERO), f.balance - used.get(f.key, ZERO)) for f in problem.funds}
+    return {f.key: (used[f.key], f.balance - used[f.key]) for f in problem.funds}

@@ -229,13 +229,24 @@ def solve(problem: Problem, time_limit: float = TIME_LIMIT) -> Outcome:
             )
         )
         return Outcome(
-            Method.FALLBACK, fallback.chosen, fallback.takes, fallback.figures, elapsed, None,
+            Method.FALLBACK,
+            fallback.chosen,
+            fallback.takes,
+            fallback.figures,
+            elapsed,
+            None,
             message,
         )
     order = fitting.offer_order(problem, chosen)
     takes, refused = fitting.ledger_plan(problem, order)
     method = Method.OPTIMAL if status == "optimal" else Method.TIME_LIMIT
     return Outcome(
-        method, tuple(order), takes, fitting.figures(problem, order), elapsed, gap, "",
+        method,
+        tuple(order),
+        takes,
+        fitting.figures(problem, order),
+        elapsed,
+        gap,
+        "",
         tuple(refused),
     )

@@ -15,7 +15,14 @@ FLEX, AFRICA = 1, 2
 
 def cand(key, state, cost, score, rank, funds, *, region="africa", female=False):
     return Candidate(
-        key, state, region, D(cost), score, rank, frozenset(funds), female=female,
+        key,
+        state,
+        region,
+        D(cost),
+        score,
+        rank,
+        frozenset(funds),
+        female=female,
         label=f"d{key}",
     )
 

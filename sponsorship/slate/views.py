@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -106,10 +106,8 @@ def offer(slate_id: int):
 @bp.route("/members", methods=["GET", "POST"])
 def members():
     if request.method == "POST":
-        user_id = request.form.get("user_id", type=int)
+        user_id = request.form.get("user_id", type=int) or 0
         member = request.form.get("member") == "1"
-        if user_id is None:
-            abort(400)
         with refusal():
             approval.set_member(current_user, user_id, member)
             flash(_("The Donors' Group was updated."), "success")

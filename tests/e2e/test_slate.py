@@ -8,12 +8,16 @@ from `tests.slate_data` (earmarks that make rank order worse), added on the same
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from sponsorship.extensions import db
-from sponsorship.models import Award, AwardStatus, Slate
+from sponsorship.models import Award, AwardStatus, Meeting, Slate, User
+from sponsorship.slate import approval, proposal
+from sponsorship.slate.problem import Targets
 from tests.e2e.conftest import submit_login
+from tests.e2e.test_accessibility import axe_violations, overflow
 from tests.factories import PASSWORD, UserFactory
 from tests.slate_data import slate_data
 
@@ -34,15 +38,67 @@ def _arrange(app):
     return ids
 
 
+@pytest.fixture(scope="module")
+def arranged(own_site):
+    return _arrange(own_site.app)
+
+
 def _sign_in(page: Page, base: str, email: str) -> None:
     page.context.clear_cookies()
     submit_login(page, email, PASSWORD, base=base)
     assert "/login" not in page.url, email
 
 
-def test_slate_proposed_pinned_sent_approved_offered(page: Page, own_site):
+def _sent_slate(app, ids) -> int:
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == ids["admin"]))
+        meeting = db.session.get(Meeting, ids["meeting"])
+        slate = proposal.send(admin, meeting, Targets())
+        member = db.session.scalar(select(User).where(User.email == ids["members"][0]))
+        approval.cast(member, slate.id, "object", "Why not more women?")
+        slate_id = slate.id
+        db.session.remove()
+    return slate_id
+
+
+@pytest.fixture(scope="module")
+def sent_slate(own_site, arranged) -> int:
+    return _sent_slate(own_site.app, arranged)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_slate_pages_are_axe_clean_at_375_and_1280(
+    page: Page, own_site, arranged, sent_slate, lang
+):
+    """Runs first in this module: it sends a slate that the journey below leaves alone."""
+    base, slate_id = own_site.url, sent_slate
+    page.set_extra_http_headers({"Accept-Language": lang})
+    admin_pages = [
+        "/admin/slate/",
+        f"/admin/slate/meetings/{arranged['meeting']}",
+        f"/admin/slate/meetings/{arranged['meeting']}?region_african=9",
+        f"/admin/slate/{slate_id}",
+        "/admin/slate/members",
+        "/admin/slate/report",
+    ]
+    donor_pages = ["/donor/slates/", f"/donor/slates/{slate_id}"]
+    problems = []
+    for email, paths in ((arranged["admin"], admin_pages), (arranged["members"][1], donor_pages)):
+        _sign_in(page, base, email)
+        for path in paths:
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 800})
+                response = page.goto(base + path)
+                assert response is not None and response.status == 200, path
+                problems += [f"{path} @{width}: {v}" for v in axe_violations(page)]
+                if (extra := overflow(page)) > 0:
+                    problems.append(f"{path}: {extra} px wider than {width} px")
+    assert not problems, "\n".join(problems)
+
+
+def test_slate_proposed_pinned_sent_approved_offered(page: Page, own_site, arranged):
     app, base = own_site
-    ids = _arrange(app)
+    ids = arranged
 
     _sign_in(page, base, ids["admin"])
     page.goto(f"{base}/admin/slate/meetings/{ids['meeting']}")

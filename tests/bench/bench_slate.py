@@ -23,8 +23,6 @@ import json
 import os
 import statistics
 import tempfile
-import time
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -188,16 +186,15 @@ def main(argv: list[str] | None = None) -> dict:
         "slate_bench_years": args.years,
         "slate_bench_database": dialect,
     }
-    by_gain = defaultdict(int)
-    for gain, *_rest in per_meeting.values():
-        by_gain[round(gain, 1)] += 1
+    worst_id = min(per_meeting, key=lambda k: per_meeting[k][0])
     print(
         f"{len(problems)} meetings over {args.years} years ({dialect}): States represented,"
         f" slate over rank order: mean +{figures['slate_states_gain_pct']}%,"
         f" worst {figures['slate_states_gain_min_pct']:+}%; largest meeting"
         f" ({len(largest.candidates)} candidates, {len(largest.funds)} funds) solved in"
         f" {figures['slate_solve_ms_p50']} ms (median of {args.runs}),"
-        f" {figures['slate_solve_ms_max']} ms at most"
+        f" {figures['slate_solve_ms_max']} ms at most; worst meeting {worst_id}:"
+        f" {per_meeting[worst_id][1]} States in rank order, {per_meeting[worst_id][2]} in the slate"
     )
     if args.output:
         merged = {}

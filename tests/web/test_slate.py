@@ -48,7 +48,7 @@ def test_meeting_page_pin_out_takes_the_candidate_out(client, data, admin):
     ama = data.africans[0]
     html = page(client, meeting_path(data, **{f"pin_{ama.id}": "out"}))
     assert "Out: pinned out by the administrator." in html
-    assert f'<option value="out" selected>' in html
+    assert '<option value="out" selected>' in html
 
 
 def test_meeting_page_infeasible_target_says_why_and_offers_no_send(client, data, admin):

@@ -127,16 +127,27 @@ def _decide(actor: User, slate: Slate) -> None:
     )
 
 
+def _claim(slate_id: int) -> Slate:
+    """Mark the approved slate as offered before any offer, under a row lock: a second
+    click (or a second administrator) is refused instead of offering twice."""
+    with unit_of_work():
+        slate = db.session.scalar(select(Slate).where(Slate.id == slate_id).with_for_update())
+        if slate is None or slate.status != SlateStatus.APPROVED:
+            raise DomainError(_("Only an approved slate is offered."))
+        slate.status = SlateStatus.OFFERED
+        slate.offered_at = utcnow()
+    return slate
+
+
 def offer_slate(actor: User, slate_id: int, today: date | None = None) -> dict:
     """Offer every delegate of an approved slate, in its order; report what was refused."""
     from sponsorship.review import decisions
 
-    slate = db.session.get(Slate, slate_id)
-    if slate is None or slate.status != SlateStatus.APPROVED:
-        raise DomainError(_("Only an approved slate is offered."))
+    slate = _claim(slate_id)
+    chosen = list(slate.chosen)
     costs = {row["award"]: row["cost"] for row in slate.figures.get("rows", [])}
     done, refused, notes = [], [], []
-    for award_id in slate.chosen:
+    for award_id in chosen:
         award = db.session.get(Award, award_id)
         if award is None:
             continue
@@ -154,8 +165,6 @@ def offer_slate(actor: User, slate_id: int, today: date | None = None) -> dict:
         _note_price(award, costs.get(award_id), notes)
     with unit_of_work():
         slate = db.session.get(Slate, slate_id)
-        slate.status = SlateStatus.OFFERED
-        slate.offered_at = utcnow()
         slate.result = {"done": done, "refused": refused, "notes": notes}
         record(actor, "slate.offered", slate, after=slate.result)
     return slate.result

@@ -57,10 +57,10 @@ class Comparison:
         ]
 
 
-def _in_reason(problem: Problem, c: Candidate, rank: Outcome, rank_states: set[str]) -> str:
+def _in_reason(problem: Problem, c: Candidate, rank_chosen: frozenset, rank_states: set) -> str:
     if c.key in problem.targets.pinned_in:
         return _("In: pinned in by the administrator.")
-    if c.key in rank.chosen:
+    if c.key in rank_chosen:
         return _("In: in rank order too (rank %(rank)d).", rank=c.rank)
     if c.state not in rank_states:
         return _(
@@ -73,33 +73,54 @@ def _in_reason(problem: Problem, c: Candidate, rank: Outcome, rank_states: set[s
     )
 
 
-def _out_reason(
-    problem: Problem, c: Candidate, slate: Outcome, gained: int, left: dict[int, Decimal]
-) -> str:
-    by_key = {x.key: x for x in problem.candidates}
-    per_state = Counter(by_key[k].state for k in slate.chosen) + Counter(problem.taken)
-    funded = {f.key for f in problem.funds if f.balance > 0}
-    flexible = {f.key for f in problem.funds if f.restrictions == 0}
+@dataclass(frozen=True)
+class _Seen:
+    """What every out-reason looks at, computed once per slate (not per candidate)."""
+
+    per_state: Counter
+    funded: frozenset[int]
+    flexible: frozenset[int]
+    rank_chosen: frozenset[int]
+    #: States the slate represents beyond rank order.
+    gained: int
+    #: Fund key -> what the slate leaves of it.
+    left: dict[int, Decimal]
+
+
+def _seen(problem: Problem, slate: Outcome, rank: Outcome) -> _Seen:
+    by_key = {c.key: c for c in problem.candidates}
+    return _Seen(
+        per_state=Counter(by_key[k].state for k in slate.chosen) + Counter(problem.taken),
+        funded=frozenset(f.key for f in problem.funds if f.balance > 0),
+        flexible=frozenset(f.key for f in problem.funds if f.restrictions == 0),
+        rank_chosen=frozenset(rank.chosen),
+        gained=max(slate.figures.states - rank.figures.states, 0),
+        left={k: spare for k, (_used, spare) in fitting.leftover(problem, slate).items()},
+    )
+
+
+def _out_reason(problem: Problem, c: Candidate, seen: _Seen) -> str:
+    allowed = c.funds & seen.funded
     if c.key in problem.targets.pinned_out:
         return _("Out: pinned out by the administrator.")
-    if not c.funds & funded:
+    if not allowed:
         return _("Out: no money left has earmarks that allow this ticket.")
-    if per_state[c.state] >= problem.cap_per_state:
+    if seen.per_state[c.state] >= problem.cap_per_state:
         return ngettext(
             "Out: %(state)s already has %(num)d delegate, the meeting's cap.",
             "Out: %(state)s already has %(num)d delegates, the meeting's cap.",
             problem.cap_per_state,
             state=c.state,
         )
-    if c.key in fitting.rank_order(problem).chosen and gained > 0 and c.funds & funded <= flexible:
+    if c.key in seen.rank_chosen and seen.gained > 0 and allowed <= seen.flexible:
         return ngettext(
             "Out: only flexible money could pay for this ticket, and it was worth %(num)d"
             " State with no delegate.",
             "Out: only flexible money could pay for this ticket, and it was worth %(num)d"
             " States with no delegate.",
-            gained,
+            seen.gained,
         )
-    allowed_left = sum((left.get(k, 0) for k in c.funds), Decimal(0))
+    allowed_left = sum((seen.left.get(k, Decimal(0)) for k in c.funds), Decimal(0))
     if allowed_left < c.cost:
         return _(
             "Out: its earmarks allow %(left)s of the money the slate leaves; it costs %(cost)s.",
@@ -119,17 +140,22 @@ def reasons(problem: Problem, slate: Outcome, rank: Outcome) -> list[Reason]:
     rank_states = {by_key[k].state for k in rank.chosen} | {
         s for s, n in problem.taken.items() if n > 0
     }
-    gained = max(slate.figures.states - rank.figures.states, 0)
-    left = {k: spare for k, (_used, spare) in fitting.leftover(problem, slate).items()}
+    seen = _seen(problem, slate, rank)
     result = [
-        Reason(by_key[k], True, k in rank.chosen, _in_reason(problem, by_key[k], rank, rank_states))
+        Reason(
+            by_key[k],
+            True,
+            k in seen.rank_chosen,
+            _in_reason(problem, by_key[k], seen.rank_chosen, rank_states),
+        )
         for k in slate.chosen
     ]
     chosen = set(slate.chosen)
     for c in sorted(problem.candidates, key=lambda c: (c.rank, c.key)):
         if c.key not in chosen:
-            text = _out_reason(problem, c, slate, gained, left)
-            result.append(Reason(c, False, c.key in rank.chosen, text))
+            result.append(
+                Reason(c, False, c.key in seen.rank_chosen, _out_reason(problem, c, seen))
+            )
     return result
 
 

@@ -122,6 +122,13 @@ def load(meeting: Meeting, targets: Targets, today: date) -> Loaded:
         award = need[0]
         return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
 
+    allowed: dict = {}  # Purpose -> fund keys: a few distinct purposes serve every award
+
+    def funds_for(purpose) -> frozenset[int]:
+        if purpose not in allowed:
+            allowed[purpose] = frozenset(c.id for c in contributions if purpose.allows(c, today))
+        return allowed[purpose]
+
     candidates = []
     for rank, (award, need) in enumerate(sorted(needs, key=position), start=1):
         delegate, purpose = award.delegate, purposes[award.id]
@@ -133,7 +140,7 @@ def load(meeting: Meeting, targets: Targets, today: date) -> Loaded:
                 cost=need,
                 score=ranks.get(delegate.application_id, last)[1],
                 rank=rank,
-                funds=frozenset(c.id for c in contributions if purpose.allows(c, today)),
+                funds=funds_for(purpose),
                 female=delegate.gender == Gender.FEMALE,
                 first_time=bool(delegate.first_time),
                 label=delegate.name,

@@ -22,9 +22,11 @@ meeting's cap, ``sum_{i in s} x_i <= cap - taken_s``; ``z_s <= sum_{i in s} x_i`
 targets: ``sum_i (female_i - share) x_i >= 0`` and ``sum_{i in r} x_i >= n_r``; pins fix
 ``x_i`` to 1 or 0.
 
-**Objective.** Lexicographic, in two solves on the same constraints: first maximise
-``sum_s z_s`` (States); then, with ``sum_s z_s >= S*`` added and the first answer as the
-starting point, maximise ``sum_i score_i x_i``. One weighted objective
+**Objective.** Lexicographic, in successive solves on the same constraints: first
+maximise ``sum_s z_s`` (States); then, with ``sum_s z_s >= S*`` added and the first
+answer as the starting point, maximise ``sum_i score_i x_i``; then, the score kept,
+``sum_i x_i`` (a tie-break only: money is not left idle that a delegate scoring zero
+could use). One weighted objective
 (``M * States + score``) says the same in one solve, but its huge range kept HiGHS from
 proving the optimum within 20 s at the largest meeting; the two solves prove both in
 about a second. Both objectives are integers, so an absolute gap below 1 is the optimum.
@@ -205,29 +207,58 @@ def _solved(h: highspy.Highs, deadline: float) -> tuple[str, list[float], float]
     return ("optimal" if optimal else "time_limit"), list(h.getSolution().col_value), gap
 
 
+#: Seconds the last tier (most delegates, a tie-break) may take at most.
+TIE_BREAK_SECONDS = 0.3
+
+
+def _tiers(layout: _Layout) -> list[tuple[dict[int, float], bool]]:
+    """The objectives, most important first, each with whether it is the issue's own
+    (proven, its gap reported) or only a tie-break (best effort within a short time)."""
+    tiers = [({col: 1.0 for col in layout.z.values()}, True)] if layout.z else []
+    tiers.append(({i: float(c.score) for i, c in enumerate(layout.candidates)}, True))
+    tiers.append(({i: 1.0 for i in range(len(layout.candidates))}, False))
+    return tiers
+
+
+def _keep(h: highspy.Highs, objective: dict[int, float], values: list[float]) -> None:
+    """Require the objective just optimised to stay at its optimum, and start from it."""
+    best = sum(coef * values[col] for col, coef in objective.items())
+    columns = np.array(list(objective), dtype=np.int32)
+    coefs = np.array(list(objective.values()))
+    h.addRow(round(best) - 0.5, highspy.kHighsInf, len(columns), columns, coefs)
+    start = highspy.HighsSolution()
+    start.col_value = values
+    h.setSolution(start)
+
+
 def _run(problem: Problem, time_limit: float) -> tuple[str, list[int], float | None]:
-    """('optimal' | 'time_limit' | 'infeasible' | 'failed', chosen keys, gap)."""
+    """('optimal' | 'time_limit' | 'infeasible' | 'failed', chosen keys, gap).
+
+    Each tier is solved from the last one's answer, with the last one's optimum kept as a
+    constraint. The last tier (most delegates) only settles ties: among slates with the
+    most States and the best score, one that leaves no money idle that a delegate scoring
+    zero could use; when its short time runs out, its best answer so far is kept.
+    """
     deadline = time.perf_counter() + time_limit
     layout = _Layout(problem)
     h = _build(problem, layout, time_limit)
-    states_gap = 0.0
-    if layout.z:
-        _objective(h, layout, {col: 1.0 for col in layout.z.values()})
-        status, values, states_gap = _solved(h, deadline)
+    gap, values, previous = 0.0, None, {}
+    for objective, essential in _tiers(layout):
+        if values is not None:
+            _keep(h, previous, values)
+        _objective(h, layout, objective)
+        until = deadline if essential else min(deadline, time.perf_counter() + TIE_BREAK_SECONDS)
+        status, found, tier_gap = _solved(h, until)
         if status in ("infeasible", "failed"):
-            return status, [], None
-        states = sum(round(values[col]) for col in layout.z.values())
-        columns = np.array(list(layout.z.values()), dtype=np.int32)
-        h.addRow(float(states), highspy.kHighsInf, len(columns), columns, np.ones(len(columns)))
-        start = highspy.HighsSolution()
-        start.col_value = values
-        h.setSolution(start)
-    _objective(h, layout, {i: float(c.score) for i, c in enumerate(layout.candidates)})
-    status, values, gap = _solved(h, deadline)
-    if status in ("infeasible", "failed"):
-        return status, [], None
+            if values is None:
+                return status, [], None
+            break
+        values, previous = found, objective
+        if essential:
+            gap = max(gap, tier_gap)
+            if status == "time_limit":
+                break
     chosen = [c.key for i, c in enumerate(layout.candidates) if values[i] > 0.5]
-    gap = max(gap, states_gap)
     return ("optimal" if gap == 0 else "time_limit"), chosen, gap
 
 
@@ -238,6 +269,9 @@ def solve(problem: Problem, time_limit: float = TIME_LIMIT) -> Outcome:
     from sponsorship.slate.explain import why_infeasible
 
     started = time.perf_counter()
+    if not any(c.funds for c in problem.candidates) and not problem.targets.pinned_in:
+        # Nothing to choose from (HiGHS calls an empty model neither optimal nor solved).
+        return Outcome(Method.OPTIMAL, (), {}, fitting.figures(problem, []), 0.0, 0.0)
     try:
         status, chosen, gap = _run(problem, time_limit)
     except Exception as exc:  # noqa: BLE001 - any solver failure falls back, and says so

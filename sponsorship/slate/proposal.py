@@ -7,7 +7,7 @@ contributions that pay, never a name, passport or contact detail.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,6 +36,17 @@ class Proposal:
     headline: str
 
     @property
+    def funds_used(self) -> list[explain.FundUse]:
+        """The contributions the slate or rank order would draw on."""
+        return [f for f in self.funds if f.slate_used or f.rank_used]
+
+    @property
+    def funds_untouched(self) -> tuple[int, Decimal]:
+        """How many contributions neither would touch, and their money."""
+        rest = [f.balance for f in self.funds if not (f.slate_used or f.rank_used)]
+        return len(rest), sum(rest, Decimal(0))
+
+    @property
     def usable(self) -> bool:
         return self.slate.method != Method.INFEASIBLE and bool(self.slate.chosen)
 
@@ -43,6 +54,9 @@ class Proposal:
 def propose(meeting: Meeting, targets: Targets, today: date | None = None) -> Proposal:
     today = today or date.today()
     loaded = inputs.load(meeting, targets, today)
+    keys = {c.key for c in loaded.problem.candidates}
+    pins = {"pinned_in": targets.pinned_in & keys, "pinned_out": targets.pinned_out & keys}
+    loaded = replace(loaded, problem=replace(loaded.problem, targets=replace(targets, **pins)))
     problem = loaded.problem
     limit = current_app.config.get("SLATE_TIME_LIMIT_SECONDS", model.TIME_LIMIT)
     slate = model.solve(problem, limit)
@@ -111,7 +125,7 @@ def send(
         slate = Slate(
             meeting_id=meeting.id,
             status=SlateStatus.SENT,
-            settings=whatif.to_json(targets),
+            settings=whatif.to_json(proposal.loaded.problem.targets),
             chosen=list(proposal.slate.chosen),
             figures={
                 "slate": _figures_json(proposal.slate.figures),

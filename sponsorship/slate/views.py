@@ -18,8 +18,6 @@ from sponsorship.extensions import db
 from sponsorship.models import Meeting, RegionalGroup, Slate
 from sponsorship.review.queue import queue_meetings
 from sponsorship.slate import approval, proposal, whatif
-from sponsorship.slate.inputs import load
-from sponsorship.slate.problem import Targets
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("slate", __name__, url_prefix="/slate")
@@ -27,11 +25,6 @@ bp = Blueprint("slate", __name__, url_prefix="/slate")
 
 def _meeting(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
-
-
-def _targets(meeting: Meeting, values) -> tuple[Targets, list[str]]:
-    keys = {c.key for c in load(meeting, Targets(), date.today()).problem.candidates}
-    return whatif.parse(values, keys)
 
 
 @bp.get("/")
@@ -44,7 +37,7 @@ def index():
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
     meeting = _meeting(meeting_id)
-    targets, errors = _targets(meeting, request.args)
+    targets, errors = whatif.parse(request.args)
     result = proposal.propose(meeting, targets)
     return render_template(
         "slate/meeting.html",
@@ -60,7 +53,7 @@ def meeting(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/send")
 def send(meeting_id: int):
     meeting = _meeting(meeting_id)
-    targets, errors = _targets(meeting, request.form)
+    targets, errors = whatif.parse(request.form)
     back = url_for(".meeting", meeting_id=meeting.id, **whatif.form_values(targets))
     if errors:
         for error in errors:

@@ -36,8 +36,13 @@ def _number(raw: str, errors: list[str], message: str) -> Decimal | None:
     return value
 
 
-def parse(values: Mapping[str, str], candidate_keys: set[int]) -> tuple[Targets, list[str]]:
-    """Targets from form values, and what was wrong with them (nothing is guessed)."""
+def parse(
+    values: Mapping[str, str], candidate_keys: set[int] | None = None
+) -> tuple[Targets, list[str]]:
+    """Targets from form values, and what was wrong with them (nothing is guessed).
+
+    Pins name award ids; with `candidate_keys`, others are dropped (`proposal.propose`
+    drops them anyway, against the candidates it loads)."""
     errors: list[str] = []
     women = _number(values.get(WOMEN, ""), errors, _("The share of women is a percentage."))
     if women is not None and women > 100:
@@ -60,7 +65,7 @@ def parse(values: Mapping[str, str], candidate_keys: set[int]) -> tuple[Targets,
             key = int(name[len(PIN_PREFIX) :])
         except ValueError:
             continue
-        if key in candidate_keys:
+        if candidate_keys is None or key in candidate_keys:
             (pinned_in if value == PIN_IN else pinned_out).add(key)
     targets = Targets(
         min_women_share=women / 100 if women else None,

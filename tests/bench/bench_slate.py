@@ -97,6 +97,10 @@ def meeting_problem(meeting: Meeting) -> Problem:
         .group_by(Award.id, Delegate.id, State.id)
     ).all()
     purposes = award_purposes(r[0] for r in rows)
+    allowed = {
+        purpose: frozenset(c.id for c in contributions if purpose.allows(c, ANY_DAY))
+        for purpose in set(purposes.values())
+    }
     ranks = meeting_ranking(meeting, TODAY).rank_of({r[1] for r in rows})
     last = (len(ranks) + 1, 0)
     ordered = sorted(rows, key=lambda r: (ranks.get(r[1], last)[0], r[2], r[0]))
@@ -108,7 +112,7 @@ def meeting_problem(meeting: Meeting) -> Problem:
             cost=Decimal(cost),
             score=ranks.get(app_id, last)[1],
             rank=n,
-            funds=frozenset(c.id for c in contributions if purposes[award_id].allows(c, ANY_DAY)),
+            funds=allowed[purposes[award_id]],
             female=gender == Gender.FEMALE,
             first_time=bool(first),
         )

@@ -204,3 +204,25 @@ def test_reasons_name_the_flexible_money_trade(app_ctx):
     uses = {u.key: u for u in explain.fund_use(problem, slate, rank)}
     assert uses[FLEX].slate_used == D(1000) and uses[FLEX].rank_left == D(0)
     assert uses[AFRICA].slate_left == D(0)
+
+
+def test_solve_with_no_fundable_candidate_is_an_empty_optimum(app_ctx):
+    problem = Problem((cand(1, "Aland", 100, 1, 1, set()),), (fund(FLEX, 1000),), 1)
+    slate = model.solve(problem)
+    assert (slate.method, slate.chosen, slate.message) == (Method.OPTIMAL, (), "")
+    assert model.solve(Problem((), (), 1)).method == Method.OPTIMAL
+
+
+def test_solve_spends_idle_money_on_zero_score_delegates(app_ctx):
+    """Two States, cap 2: Aland's second delegate scores 0. States and score are the same
+    with or without it; the tie-break takes it rather than leave its money idle."""
+    problem = Problem(
+        candidates=(
+            cand(1, "Aland", 100, 10, 1, {FLEX}),
+            cand(2, "Aland", 100, 0, 2, {FLEX}),
+            cand(3, "Bland", 100, 5, 3, {FLEX}),
+        ),
+        funds=(fund(FLEX, 300),),
+        cap_per_state=2,
+    )
+    assert set(model.solve(problem).chosen) == {1, 2, 3}

@@ -208,7 +208,7 @@ def _solved(h: highspy.Highs, deadline: float) -> tuple[str, list[float], float]
 
 
 #: Seconds the last tier (most delegates, a tie-break) may take at most.
-TIE_BREAK_SECONDS = 0.3
+TIE_BREAK_SECONDS = 0.2
 
 
 def _tiers(layout: _Layout) -> list[tuple[dict[int, float], bool]]:
@@ -231,6 +231,14 @@ def _keep(h: highspy.Highs, objective: dict[int, float], values: list[float]) ->
     h.setSolution(start)
 
 
+def _idle_zero(layout: _Layout, values: list[float] | None) -> bool:
+    """Whether a candidate scoring zero is left out: only then can the tie-break add a
+    delegate (one scoring more would have raised the score, one scoring less lower it)."""
+    return values is not None and any(
+        c.score == 0 and c.funds and values[i] < 0.5 for i, c in enumerate(layout.candidates)
+    )
+
+
 def _run(problem: Problem, time_limit: float) -> tuple[str, list[int], float | None]:
     """('optimal' | 'time_limit' | 'infeasible' | 'failed', chosen keys, gap).
 
@@ -244,6 +252,8 @@ def _run(problem: Problem, time_limit: float) -> tuple[str, list[int], float | N
     h = _build(problem, layout, time_limit)
     gap, values, previous = 0.0, None, {}
     for objective, essential in _tiers(layout):
+        if not essential and not _idle_zero(layout, values):
+            break
         if values is not None:
             _keep(h, previous, values)
         _objective(h, layout, objective)

@@ -13,12 +13,14 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
-from sponsorship.models import Meeting, Slate, SlateStatus, User
+from sponsorship.mail import outbox
+from sponsorship.models import DonorsGroupMember, Meeting, Slate, SlateStatus, User
 from sponsorship.models.base import utcnow
 from sponsorship.slate import explain, fitting, inputs, model, whatif
 from sponsorship.slate.problem import Figures, Method, Outcome, Targets
@@ -102,6 +104,27 @@ def award_cost(proposal: Proposal, key: int) -> Decimal:
     return next(c.cost for c in proposal.loaded.problem.candidates if c.key == key)
 
 
+def _notify_members(slate: Slate, meeting: Meeting) -> None:
+    """Queue a mail to each member of the Donors' Group, in the caller's transaction."""
+    db.session.flush()
+    members = db.session.scalars(
+        select(User).join(DonorsGroupMember, DonorsGroupMember.user_id == User.id)
+    )
+    link = outbox.external_url("donors_group.slate", slate_id=slate.id)
+    for user in members:
+        if user.active:
+            outbox.queue(
+                user.email,
+                "slate_sent",
+                user.locale or "en",
+                kind="slate.sent",
+                obj=slate,
+                meeting=meeting,
+                slate=slate,
+                link=link,
+            )
+
+
 def send(
     actor: User,
     meeting: Meeting,
@@ -141,6 +164,7 @@ def send(
             sent_at=utcnow(),
         )
         db.session.add(slate)
+        _notify_members(slate, meeting)
         record(
             actor,
             "slate.sent",

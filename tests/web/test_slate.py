@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from sponsorship.models import Allocation, AuditEvent, AwardStatus, Slate, SlateStatus
+from sponsorship.models import (
+    Allocation,
+    AuditEvent,
+    AwardStatus,
+    OutboxMessage,
+    Slate,
+    SlateStatus,
+)
 from tests.conftest import post_form
 from tests.factories import UserFactory
 from tests.slate_data import slate_data
@@ -78,6 +85,11 @@ def test_send_vote_offer_runs_the_whole_slate_through_the_ledger(client, db, dat
     proposed = [data.europa, *data.africans[:2]]
     assert set(slate.chosen) == {a.id for a in proposed}
     assert slate.settings["out"] == [data.africans[3].id]
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "slate.sent")
+    ).all()
+    assert sorted(m.to_address for m in mails) == sorted(m.email for m in data.members)
+    assert all(f"/donor/slates/{slate.id}" in m.body for m in mails)
     html = page(client, f"/admin/slate/{slate.id}")
     assert "Ama A" not in html  # the slate's own page lists no names
     for member in data.members:

@@ -56,6 +56,8 @@ def vote(slate_id: int):
     return redirect(url_for(".slate", slate_id=slate_id))
 
 
+# The slate's template filters, for the administrators' slate pages too: this blueprint
+# is registered on the app itself, so they are there whatever page renders.
 bp.add_app_template_filter(labels.slate_status, "slate_status")
 bp.add_app_template_filter(labels.vote_label, "vote_label")
 bp.add_app_template_filter(labels.slate_region, "slate_region")

@@ -40,6 +40,15 @@ from sponsorship.models.base import utcnow
 from sponsorship.slate.inputs import OPEN
 
 MAX_COMMENT = 2000
+#: Ids beyond PostgreSQL's INTEGER would make the database refuse the query itself.
+MAX_ID = 2**31 - 1
+
+
+def _clean(text: str | None) -> str | None:
+    """The comment as typed, without control characters other than tabs and line breaks
+    (PostgreSQL text cannot hold NUL), trimmed to its limit; None when nothing is left."""
+    kept = "".join(ch for ch in (text or "") if ch in "\t\n\r" or ch.isprintable())
+    return kept.strip()[:MAX_COMMENT] or None
 
 
 def is_member(user: User) -> bool:
@@ -57,7 +66,7 @@ def donor_users() -> list[tuple[User, bool]]:
 
 def set_member(actor: User, user_id: int, member: bool) -> None:
     with unit_of_work():
-        user = db.session.get(User, user_id)
+        user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
         if user is None or user.role != Role.DONOR:
             raise DomainError(_("Only a donor user can sit on the Donors' Group."))
         row = db.session.get(DonorsGroupMember, user_id)
@@ -86,7 +95,7 @@ def cast(
     actor: User, slate_id: int, choice: str | None, comment: str, today: date | None = None
 ) -> Slate:
     """A member's vote (approve, object, or only a comment) on an open slate."""
-    comment = (comment or "").strip()[:MAX_COMMENT] or None
+    comment = _clean(comment)
     vote = VoteChoice(choice) if choice in {v.value for v in VoteChoice} else None
     if vote is None and comment is None:
         raise DomainError(_("Approve, object, or write a comment."))

@@ -142,3 +142,13 @@ def test_whatif_parse_wrong_value_is_a_message(app, field, value):
     with app.test_request_context():
         targets, errors = whatif.parse({field: value}, set())
     assert len(errors) == 1 and targets == Targets()
+
+
+def test_cast_comment_loses_control_characters(app, data, sent):
+    cast(app, data.members[0], sent, "", "Fine\x00 by\x07 me\nreally")
+    assert sent.votes[0].comment == "Fine by me\nreally"
+
+
+def test_set_member_with_an_id_beyond_any_row_is_refused(app, admin):
+    with app.test_request_context(), pytest.raises(DomainError):
+        approval.set_member(admin, 2**63, True)

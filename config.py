@@ -105,6 +105,11 @@ class Config:
     #: When an expired offer frees money: offer the waiting list at once (true), or only
     #: list who now fits for an administrator to offer (false).
     AUTO_OFFER_WAITLIST = _bool("AUTO_OFFER_WAITLIST", False)
+    #: The slate (sponsorship/slate): the solver's time limit, and the Donors' Group's
+    #: default quorum (approvals needed) and days to vote, both changeable when sending.
+    SLATE_TIME_LIMIT_SECONDS = float(os.environ.get("SLATE_TIME_LIMIT_SECONDS", "10"))
+    SLATE_QUORUM = int(os.environ.get("SLATE_QUORUM", "2"))
+    SLATE_DEADLINE_DAYS = int(os.environ.get("SLATE_DEADLINE_DAYS", "7"))
 
     TESTING = False
     DEBUG = False

@@ -89,10 +89,11 @@ def register_blueprints(app: Flask) -> None:
     from sponsorship.applications import views as applications
     from sponsorship.documents import views as documents
     from sponsorship.reporting import donor_views
+    from sponsorship.slate import donor_views as donors_group
     from sponsorship.web import admin, main
 
     # Every administrator page is nested in `admin` (sponsorship/web/admin.py).
-    for module in (main, accounts, applications, admin, donor_views, documents):
+    for module in (main, accounts, applications, admin, donor_views, documents, donors_group):
         app.register_blueprint(module.bp)
     accounts.init_rate_limits(app)
 

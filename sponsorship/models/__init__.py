@@ -22,6 +22,7 @@ from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Th
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
+from sponsorship.models.slate import DonorsGroupMember, Slate, SlateStatus, SlateVote, Vote
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, Role, User
 
@@ -44,6 +45,7 @@ __all__ = [
     "DataVersion",
     "Delegate",
     "DelegateReport",
+    "DonorsGroupMember",
     "Donor",
     "Gender",
     "Invitation",
@@ -57,9 +59,13 @@ __all__ = [
     "RegionalGroup",
     "Role",
     "ScoringWeight",
+    "Slate",
+    "SlateStatus",
+    "SlateVote",
     "State",
     "Theme",
     "User",
+    "Vote",
     "application_sessions",
     "delegate_report_sessions",
 ]

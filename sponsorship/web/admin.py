@@ -20,6 +20,7 @@ from sponsorship.reporting import admin_views as reporting_admin
 from sponsorship.reporting.overview import admin_overview
 from sponsorship.review import followup_views
 from sponsorship.review import views as review_admin
+from sponsorship.slate import views as slate_admin
 from sponsorship.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,6 +33,7 @@ for _child in (
     letters_admin,
     funding_admin,
     reporting_admin,
+    slate_admin,
 ):
     bp.register_blueprint(_child.bp)
 

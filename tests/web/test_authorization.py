@@ -270,6 +270,29 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.funds.meeting", "GET"): Case(
         "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
     ),
+    # The slate (sponsorship/slate); ids 0 exist nowhere. The Donors' Group pages admit
+    # donor users who are members only: the matrix's donor is not one.
+    ("admin.slate.index", "GET"): Case("/admin/slate/", only("administrator")),
+    ("admin.slate.meeting", "GET"): Case(
+        "/admin/slate/meetings/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.slate.send", "POST"): Case(
+        "/admin/slate/meetings/0/send", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.slate.slate", "GET"): Case("/admin/slate/0", only("administrator", code=NOT_FOUND)),
+    ("admin.slate.offer", "POST"): Case(
+        "/admin/slate/0/offer", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.slate.members", "GET"): Case("/admin/slate/members", only("administrator")),
+    ("admin.slate.members", "POST"): Case(
+        "/admin/slate/members",
+        only("administrator", code=REDIRECT),
+        data={"user_id": "0", "member": "1"},
+    ),
+    ("admin.slate.report", "GET"): Case("/admin/slate/report", only("administrator")),
+    ("donors_group.index", "GET"): Case("/donor/slates/", only(code=FORBIDDEN)),
+    ("donors_group.slate", "GET"): Case("/donor/slates/0", only(code=FORBIDDEN)),
+    ("donors_group.vote", "POST"): Case("/donor/slates/0/vote", only(code=FORBIDDEN)),
 }
 
 

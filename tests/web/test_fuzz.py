@@ -407,6 +407,29 @@ def world(app, db, tmp_path, monkeypatch):
         "code": [db.session.get(Letter, ids["letter"]).verification_code],
         "filename": ["img/logo.svg"],
     }
+    from sponsorship.models import DonorsGroupMember, Slate
+    from tests.slate_data import slate_data
+
+    slate_world = slate_data(db)
+    slate = Slate(
+        meeting_id=slate_world.meeting.id,
+        method="optimal",
+        chosen=[a.id for a in slate_world.africans],
+        figures={
+            "slate": {"states": 4, "delegates": 4, "money": "2000", "women": 4,
+                      "first_time": 0, "score": 1},
+            "rank_order": {"states": 3, "delegates": 3, "money": "2000", "women": 3,
+                           "first_time": 0, "score": 1},
+            "rows": [],
+        },
+        quorum=2,
+        deadline=date.today() + timedelta(days=7),
+    )
+    db.session.add(slate)
+    db.session.add(DonorsGroupMember(user_id=users["donor"].id))
+    db.session.flush()
+    objects["slate_id"] = [slate.id]
+    objects["meeting_id"].append(slate_world.meeting.id)
     db.session.commit()
     return users, objects
 

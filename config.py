@@ -52,8 +52,11 @@ class Config:
     #: A nomination note larger than this is refused with a message by its field; it is
     #: below MAX_CONTENT_LENGTH so the form can say so instead of a bare 413 page.
     MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
-    #: Where links in e-mails point, e.g. https://sponsorship.example.org
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Where links in mail, letters and QR codes point, e.g. https://sponsorship.example.org.
+    #: Required in production; elsewhere a link made during a request names that
+    #: request's host (LINKS_FOLLOW_REQUEST_HOST) and background jobs use this value.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    LINKS_FOLLOW_REQUEST_HOST = True
     # The publisher of the open-data exports (IATI reporting-org, 360Giving publisher).
     # The defaults are placeholders: a real publisher sets its registered identifiers.
     OPEN_DATA_ORG_ID = os.environ.get("OPEN_DATA_ORG_ID", "XX-SPONSORSHIP")
@@ -155,6 +158,8 @@ class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+    #: The Host header is the client's to choose: links use PUBLIC_BASE_URL only.
+    LINKS_FOLLOW_REQUEST_HOST = False
 
     @classmethod
     def validate(cls) -> None:
@@ -166,6 +171,13 @@ class ProductionConfig(Config):
             )
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production.")
+        base = os.environ.get("PUBLIC_BASE_URL", "").strip()
+        if not base.startswith(("https://", "http://")) or any(ch.isspace() for ch in base):
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production to the address delegates reach the "
+                "app at, e.g. https://sponsorship.example.org: it is printed in every letter, "
+                "QR code and mail."
+            )
 
 
 CONFIGS = {

@@ -21,12 +21,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
+from sponsorship.mail.links import external_url  # noqa: F401 - callers import it from here
 from sponsorship.models import MessageStatus, OutboxMessage
 from sponsorship.models.base import utcnow
 
@@ -72,15 +73,6 @@ def render(template: str, language: str, **context: Any) -> tuple[str, str]:
         body = str(module)
         subject = str(getattr(module, "subject", ""))
     return _one_line(subject), body.strip() + "\n"
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for a message: PUBLIC_BASE_URL plus the route's path."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or (
-        request.host_url if has_request_context() else "http://localhost/"
-    )
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base.rstrip("/") + path
 
 
 def queue(

@@ -24,7 +24,7 @@ from sponsorship.core.transaction import unit_of_work
 from sponsorship.documents.context import CostLine, LetterContext
 from sponsorship.extensions import db
 from sponsorship.mail.outbox import external_url
-from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
+from sponsorship.models import Award, AwardStatus, Letter, LetterStatus, Signatory
 from sponsorship.models.awards import CostKind, CostStage
 from sponsorship.models.base import utcnow
 
@@ -98,17 +98,19 @@ def build_context(
         address_lines=tuple(address[1:]),
         delegate_name=delegate.name,
         delegate_function=delegate.function,
-        meeting_title=meeting.title,
+        meeting_title=meeting.in_language("title", language),
         meeting_start=meeting.starts_on.isoformat(),
         meeting_end=meeting.ends_on.isoformat(),
-        venue=meeting.venue,
-        city=meeting.city,
+        venue=meeting.in_language("venue", language),
+        city=meeting.in_language("city", language),
         departure_city=award.confirmed_departure_city or delegate.departure_city,
         currency=money.base_currency(),
         cost_lines=tuple(
             CostLine(
                 line.kind.value,
-                line.description or "",
+                # Only what an administrator typed: the generated descriptions are
+                # English, and the letter words its own in the letter's language.
+                (line.description or "") if line.kind == CostKind.OTHER else "",
                 str(line.quantity),
                 _decimal(line.unit_amount),
                 _decimal(line.amount),
@@ -125,11 +127,19 @@ def build_context(
         answer_url=external_url("applicant.offer", award_id=award.id),
         verification_code=code,
         verification_url=external_url("public.verify", code=code),
-        signatory_name=current_app.config.get("LETTER_SIGNATORY_NAME", "Sponsorship Programme"),
-        signatory_title=current_app.config.get(
-            "LETTER_SIGNATORY_TITLE", "Implementation Support Unit"
-        ),
+        **signature(language),
     )
+
+
+def signature(language: str) -> dict[str, str]:
+    """The signatory block in `language`; empty parts print the programme's own name."""
+    row = db.session.get(Signatory, 1)
+    if row is None:
+        return {
+            "signatory_name": current_app.config.get("LETTER_SIGNATORY_NAME", ""),
+            "signatory_title": current_app.config.get("LETTER_SIGNATORY_TITLE", ""),
+        }
+    return {"signatory_name": row.name, "signatory_title": row.in_language("title", language)}
 
 
 def _check_issuable(award: Award) -> None:

@@ -22,6 +22,7 @@ from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Th
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
+from sponsorship.models.signatory import Signatory
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, Role, User
 
@@ -57,6 +58,7 @@ __all__ = [
     "RegionalGroup",
     "Role",
     "ScoringWeight",
+    "Signatory",
     "State",
     "Theme",
     "User",

@@ -33,6 +33,8 @@ class SessionForm(Form):
 
     id = HiddenField(filters=[strip])
     title = StringField(_l("Session"), validators=[Length(max=200)], filters=[strip])
+    title_fr = StringField(_l("Session (French)"), validators=[Length(max=200)], filters=[strip])
+    title_es = StringField(_l("Session (Spanish)"), validators=[Length(max=200)], filters=[strip])
     theme = SelectField(_l("Theme"), choices=enum_choices(Theme, THEME_LABELS))
     held_on = DateField(_l("Held on"), validators=[Optional()])
     remove = BooleanField(_l("Remove"))
@@ -46,6 +48,13 @@ class MeetingForm(BaseForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     venue = StringField(_l("Venue"), validators=[InputRequired(), Length(max=200)])
     city = StringField(_l("City"), validators=[InputRequired(), Length(max=100)])
+    # French and Spanish versions: optional, English is used where one is empty.
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)], filters=[strip])
+    title_es = StringField(_l("Title (Spanish)"), validators=[Length(max=200)], filters=[strip])
+    venue_fr = StringField(_l("Venue (French)"), validators=[Length(max=200)], filters=[strip])
+    venue_es = StringField(_l("Venue (Spanish)"), validators=[Length(max=200)], filters=[strip])
+    city_fr = StringField(_l("City (French)"), validators=[Length(max=100)], filters=[strip])
+    city_es = StringField(_l("City (Spanish)"), validators=[Length(max=100)], filters=[strip])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     applications_open_on = DateField(_l("Applications open on"), validators=[InputRequired()])
@@ -104,3 +113,14 @@ class StateFilterForm(Form):
         ),
         validators=[Optional()],
     )
+
+
+class SignatoryForm(BaseForm):
+    """The signature block of every document; the title has French and Spanish versions."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)], filters=[strip])
+    title = StringField(
+        _l("Title (English)"), validators=[InputRequired(), Length(max=200)], filters=[strip]
+    )
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)], filters=[strip])
+    title_es = StringField(_l("Title (Spanish)"), validators=[Length(max=200)], filters=[strip])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sponsorship.mail.links import DEVELOPMENT_BASE_URL, _SEEN_KEY, external_url
+from sponsorship.mail.links import _SEEN_KEY, DEVELOPMENT_BASE_URL, external_url
 
 
 @pytest.fixture

@@ -137,6 +137,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.meetings.window", "POST"): Case(
         "/admin/meetings/0/window", only("administrator", code=NOT_FOUND), {"open": "1"}
     ),
+    ("admin.meetings.signatory_form", "GET"): Case(
+        "/admin/meetings/signatory", only("administrator")
+    ),
+    ("admin.meetings.signatory_form", "POST"): Case(
+        "/admin/meetings/signatory", only("administrator", code=422), {"name": ""}
+    ),
     ("admin.states.index", "GET"): Case("/admin/states/", only("administrator")),
     ("admin.states.edit", "GET"): Case("/admin/states/TCD", only("administrator")),
     ("admin.states.edit", "POST"): Case(

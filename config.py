@@ -33,6 +33,11 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    #: Document verification lookups per client address (a QR scan is one).
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    #: Every verification answer takes at least this long, known code or not, so that
+    #: timing does not tell a guesser which codes exist.
+    VERIFY_MIN_SECONDS = float(os.environ.get("VERIFY_MIN_SECONDS", "0.15"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -120,6 +125,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    VERIFY_MIN_SECONDS = 0.02
     SERVER_NAME = None
     JOBS_SCHEDULER = "off"
     MAIL_BACKEND = "log"

@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, accounts, applications, admin, donor_views, documents):
         app.register_blueprint(module.bp)
     accounts.init_rate_limits(app)
+    documents.init_rate_limits(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -247,27 +247,38 @@ def revoke(letter: Letter, actor, reason: str = "") -> Letter:
 
 @dataclass(frozen=True)
 class Verification:
+    """What the public may know about a document: nothing beyond these fields."""
+
     status: str
-    reference: str
+    kind: str
+    state_name: str
     meeting_title: str
+    issue_date: date | None
     delegate_name: str
-    version: int
+    #: A later version of the same document was issued (never which, nor its code).
+    newer_version: bool
 
 
 def verify(code: str) -> Verification | None:
-    """What the public may know about a letter: nothing beyond these fields."""
     row = db.session.execute(
-        select(Letter.status, Letter.snapshot, Letter.version).where(
+        select(Letter.award_id, Letter.status, Letter.snapshot, Letter.version).where(
             Letter.verification_code == normalise_code(code)
         )
     ).first()
     if row is None:
         return None
-    status, snapshot, version = row
+    award_id, status, snapshot, version = row
+    newer = db.session.scalar(
+        select(func.count(Letter.id)).where(Letter.award_id == award_id, Letter.version > version)
+    )
     return Verification(
         status=LetterStatus(status).value,
-        reference=snapshot.get("reference", ""),
+        kind=snapshot.get("kind", "offer"),
+        state_name=snapshot.get("state_name", ""),
         meeting_title=snapshot.get("meeting_title", ""),
+        issue_date=date.fromisoformat(snapshot["issue_date"])
+        if snapshot.get("issue_date")
+        else None,
         delegate_name=snapshot.get("delegate_name", ""),
-        version=version,
+        newer_version=bool(newer),
     )

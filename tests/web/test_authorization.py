@@ -194,6 +194,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # Award letters: the public verification page, and the administrators' letter pages.
     ("public.verify", "GET"): Case("/verify/MATRIX-1", everyone(OK)),
+    ("public.verify_form", "GET"): Case("/verify", everyone(OK)),
     ("admin.letters.letter_preview", "GET"): Case(
         Path("/admin/review/awards/{offer}/letter/preview"), only("administrator")
     ),

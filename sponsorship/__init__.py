@@ -75,12 +75,21 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from sponsorship.accounts import views as accounts
     from sponsorship.applications import views as applications
+    from sponsorship.documents import applicant_views as applicant_documents
     from sponsorship.documents import views as documents
     from sponsorship.reporting import donor_views
     from sponsorship.web import admin, main
 
     # Every administrator page is nested in `admin` (sponsorship/web/admin.py).
-    for module in (main, accounts, applications, admin, donor_views, documents):
+    for module in (
+        main,
+        accounts,
+        applications,
+        admin,
+        donor_views,
+        documents,
+        applicant_documents,
+    ):
         app.register_blueprint(module.bp)
     accounts.init_rate_limits(app)
     documents.init_rate_limits(app)

@@ -27,7 +27,7 @@ from sponsorship.applications.forms import (
     DeclineOfferForm,
     ReportForm,
 )
-from sponsorship.documents import letters
+from sponsorship.documents import letters, series
 from sponsorship.extensions import db
 from sponsorship.models import Application, ApplicationStatus, Award, Delegate, Meeting, Role
 from sponsorship.web.filters import current_locale
@@ -312,6 +312,8 @@ def accept_offer(award_id: int):
                 travel_back_on=form.travel_back_on.data,
                 today=_today(),
             )
+            # The award confirmation replaces the offer letter, and is mailed.
+            series.on_accepted(award, current_user)
             flash(
                 _(
                     "You accepted the offer for %(name)s. The programme will book the ticket.",

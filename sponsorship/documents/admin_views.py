@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sponsorship import jobs
-from sponsorship.documents import bulk, letters
+from sponsorship.documents import bulk, letters, series
+from sponsorship.documents.forms import ReissueForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
 from sponsorship.web.refusals import refusal
@@ -65,6 +66,29 @@ def letter_issue(award_id: int):
     return redirect(_application_url(award.delegate))
 
 
+@bp.post("/awards/<int:award_id>/documents")
+def document_issue(award_id: int):
+    """Issue (or reissue, in any language) one document of the series, and mail it."""
+    award = db.get_or_404(Award, award_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a document and a language."), "error")
+        return redirect(_application_url(award.delegate))
+    with refusal():
+        letter = series.issue_and_notify(
+            award, form.kind.data, current_user, language=form.language.data
+        )
+        flash(
+            _(
+                "Document version %(version)s issued; verification code %(code)s.",
+                version=letter.version,
+                code=letter.verification_code,
+            ),
+            "success",
+        )
+    return redirect(_application_url(award.delegate))
+
+
 @bp.post("/letters/<int:letter_id>/revoke")
 def letter_revoke(letter_id: int):
     letter = db.get_or_404(Letter, letter_id)
@@ -76,8 +100,9 @@ def letter_revoke(letter_id: int):
 
 @bp.get("/letters/<int:letter_id>/download")
 def letter_download(letter_id: int):
-    letter = db.get_or_404(Letter, letter_id)
-    return pdf_response(letter.pdf, f"{letter.award.reference}-v{letter.version}.pdf")
+    db.get_or_404(Letter, letter_id)
+    filename, pdf = letters.letter_pdf(letter_id)
+    return pdf_response(pdf, filename)
 
 
 @bp.get("/meetings/<int:meeting_id>/letters")

@@ -115,23 +115,29 @@ def _email(message: OutboxMessage) -> EmailMessage:
 
 
 def _attach_letter(email: EmailMessage, message: OutboxMessage) -> None:
-    """The offer mail carries the award's current letter, if one is issued by then."""
-    if message.kind != "award.offer" or message.object_type != "Award":
-        return
-    from sponsorship.models import Award, Letter, LetterStatus
+    """The offer mail carries the award's current letter, if one is issued by then;
+    a "document ready" mail carries that document."""
+    from sponsorship.documents import letters
+    from sponsorship.models import Letter, LetterStatus
 
-    row = db.session.execute(
-        select(Award.reference, Letter.version, Letter.pdf)
-        .join(Letter, Letter.award_id == Award.id)
-        .where(Award.id == message.object_id, Letter.status == LetterStatus.VALID)
-        .order_by(Letter.version.desc())
-        .limit(1)
-    ).first()
-    if row is not None:
-        reference, version, pdf = row
-        email.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"{reference}-v{version}.pdf"
+    letter_id = None
+    if message.kind == "award.offer" and message.object_type == "Award":
+        letter_id = db.session.scalar(
+            select(Letter.id)
+            .where(
+                Letter.award_id == message.object_id,
+                Letter.kind == "offer",
+                Letter.status == LetterStatus.VALID,
+            )
+            .order_by(Letter.version.desc())
+            .limit(1)
         )
+    elif message.kind.startswith("document.") and message.object_type == "Letter":
+        letter_id = message.object_id
+    found = letters.letter_pdf(letter_id) if letter_id is not None else None
+    if found is not None:
+        filename, pdf = found
+        email.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
 
 
 class _LogTransport:

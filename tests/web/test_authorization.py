@@ -115,6 +115,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("applicant.letter", "GET"): Case(Path("/apply/awards/{offer}/letter"), own_state()),
     ("applicant.report", "GET"): Case(Path("/apply/awards/{accepted}/report"), own_state()),
+    ("documents_applicant.documents", "GET"): Case(
+        Path("/apply/awards/{offer}/documents"), own_state()
+    ),
+    ("documents_applicant.language", "POST"): Case(
+        Path("/apply/awards/{offer}/documents/language"), own_state(422), {"language": "xx"}
+    ),
+    ("documents_applicant.visa", "POST"): Case(
+        Path("/apply/awards/{offer}/documents/visa"), own_state(422)
+    ),
+    ("documents_applicant.download", "GET"): Case(
+        Path("/apply/awards/{offer}/documents/0.pdf"), own_state(NOT_FOUND)
+    ),
     ("applicant.report", "POST"): Case(
         Path("/apply/awards/{accepted}/report"), own_state(REDIRECT), {"comments": "Useful"}
     ),
@@ -200,6 +212,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("admin.letters.letter_issue", "POST"): Case(
         "/admin/review/awards/0/letter", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.letters.document_issue", "POST"): Case(
+        "/admin/review/awards/0/documents", only("administrator", code=NOT_FOUND)
     ),
     ("admin.letters.letter_revoke", "POST"): Case(
         "/admin/review/letters/0/revoke", only("administrator", code=NOT_FOUND)

@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from sponsorship import models  # noqa: F401 - every table known to Alembic
     from sponsorship.database import init_database
     from sponsorship.extensions import babel, csrf, db, login_manager, migrate
+    from sponsorship.mail import events  # noqa: F401 - a mail for each status change
     from sponsorship.web.i18n import select_locale, select_timezone
     from sponsorship.web.page_cache import init_page_cache
     from sponsorship.web.security import init_security

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from sponsorship.applications import application_form, offers, rules, uploads
 from sponsorship.applications import delegate_reports as reports
 from sponsorship.applications import services as service
-from sponsorship.applications.dashboard import open_meetings
+from sponsorship.applications.dashboard import document_tasks, open_meetings, what_happened
 from sponsorship.applications.form_errors import add_error, refused_on, show_errors
 from sponsorship.applications.forms import (
     AcceptOfferForm,
@@ -86,6 +86,8 @@ def dashboard():
         meetings=service.open_meetings_with_application(open_meetings(today), applications),
         applications=applications,
         tasks=service.tasks(applications, today),
+        document_tasks=document_tasks(applications),
+        history=what_happened(state.id),
     )
 
 

@@ -155,6 +155,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.meetings.signatory_form", "POST"): Case(
         "/admin/meetings/signatory", only("administrator", code=422), {"name": ""}
     ),
+    ("admin.mail_previews.previews", "GET"): Case("/admin/mail/previews", only("administrator")),
     ("admin.states.index", "GET"): Case("/admin/states/", only("administrator")),
     ("admin.states.edit", "GET"): Case("/admin/states/TCD", only("administrator")),
     ("admin.states.edit", "POST"): Case(

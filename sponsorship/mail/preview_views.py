@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, render_template, request
 
 from sponsorship.mail import outbox
+from sponsorship.web.filters import current_locale
 
 bp = Blueprint("mail_previews", __name__, url_prefix="/mail")
 
@@ -63,7 +64,7 @@ def _sample(language: str) -> dict:
 
 @bp.get("/previews")
 def previews():
-    language = request.args.get("lang", "en")
+    language = request.args.get("lang") or current_locale()[:2]
     if language not in outbox.LANGUAGES:
         abort(404)
     mails = []

@@ -88,9 +88,15 @@ def test_verify_unknown_code_takes_as_long_as_a_known_one(
 def test_verify_is_rate_limited_per_client(database_url):
     from tests.apps import build_app
 
+    from sponsorship.extensions import db as database
+
     app = build_app(database_url, RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    codes = [client.get(f"/verify/ZZZZ-ZZZ{i}").status_code for i in range(5)]
+    try:
+        codes = [client.get(f"/verify/ZZZZ-ZZZ{i}").status_code for i in range(5)]
+    finally:
+        with app.app_context():
+            database.engine.dispose()
     assert codes[:3] == [404, 404, 404]
     assert codes[3:] == [429, 429]
 

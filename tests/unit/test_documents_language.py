@@ -98,3 +98,30 @@ def test_english_letter_is_caught_by_the_french_check(db, admin, translated_awar
     """The check above can fail: an English letter is full of pieces it looks for."""
     letter = letters.issue(translated_award, admin)
     assert len(english_left(letter.pdf, "fr")) > 10
+
+
+TRANSLATED_DATA = {
+    "fr": {"meeting_title": NAMES["fr"][0], "venue": NAMES["fr"][1], "city": NAMES["fr"][2]},
+    "es": {"meeting_title": NAMES["es"][0], "venue": NAMES["es"][1], "city": NAMES["es"][2]},
+}
+
+
+@pytest.mark.parametrize("kind", ["offer", "confirmation", "visa", "certificate"])
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_document_kind_has_no_english_catalogue_string(kind, language):
+    from sponsorship.documents.render import get_renderer
+    from tests.letter_data import sample_context
+
+    ctx = sample_context(
+        kind=kind,
+        language=language,
+        signatory_title=TITLES[language],
+        travel_out_on="2026-11-30",
+        travel_back_on="2026-12-06",
+        passport_number="P0012345",
+        passport_expiry="2031-05-01",
+        **TRANSLATED_DATA[language],
+    )
+    pdf = get_renderer().render(ctx)
+    assert english_left(pdf, language) == []
+    assert flat(TRANSLATED_DATA[language]["meeting_title"]) in flat(pdf_text(pdf))

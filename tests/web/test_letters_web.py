@@ -86,9 +86,8 @@ def test_verify_unknown_code_takes_as_long_as_a_known_one(
 
 
 def test_verify_is_rate_limited_per_client(database_url):
-    from tests.apps import build_app
-
     from sponsorship.extensions import db as database
+    from tests.apps import build_app
 
     app = build_app(database_url, RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
     client = app.test_client()

@@ -54,7 +54,8 @@ def letter_preview(award_id: int):
 def letter_issue(award_id: int):
     award = db.get_or_404(Award, award_id)
     with refusal():
-        letter = letters.issue(award, current_user)
+        # Issued in the correspondence language, and the applicants are told it is ready.
+        letter = series.issue_and_notify(award, letters.award_kind(award), current_user)
         flash(
             _(
                 "Letter version %(version)s issued; verification code %(code)s.",

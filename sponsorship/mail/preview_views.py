@@ -34,16 +34,25 @@ TEMPLATES = (
 )
 
 
+#: The sample meeting, city and State as an administrator would have entered them.
+SAMPLE_NAMES = {
+    "en": ("Twenty-Second Meeting of the States Parties", "Geneva", "Chad"),
+    "fr": ("Vingt-deuxième Assemblée des États parties", "Genève", "Tchad"),
+    "es": ("Vigésima Segunda Reunión de los Estados Partes", "Ginebra", "Chad"),
+}
+
+
 def _sample(language: str) -> dict:
     """Made-up objects with the attributes the mail templates read."""
     start = date.today() + timedelta(days=40)
+    title, city, state_name = SAMPLE_NAMES[language]
     meeting = SimpleNamespace(
-        local_title="Twenty-Second Meeting of the States Parties",
-        local_city="Geneva",
+        local_title=title,
+        local_city=city,
         starts_on=start,
         ends_on=start + timedelta(days=4),
     )
-    state = SimpleNamespace(localized_name=lambda _language: "Chad")
+    state = SimpleNamespace(localized_name=lambda _language: state_name)
     delegate = SimpleNamespace(name="Idriss Abakar")
     application = SimpleNamespace(language=language, delegates=[delegate])
     award = SimpleNamespace(

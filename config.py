@@ -53,9 +53,14 @@ class Config:
 
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: The largest request body; beyond it a bare 413 (sponsorship/web/requests.py).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-    #: A nomination note larger than this is refused with a message by its field; it is
-    #: below MAX_CONTENT_LENGTH so the form can say so instead of a bare 413 page.
+    #: The largest body a signed-in user's form with a file may send: the file past
+    #: MAX_NOTE_BYTES is read and dropped, and the form comes back saying the limit.
+    MAX_UPLOAD_REQUEST_BYTES = int(
+        os.environ.get("MAX_UPLOAD_REQUEST_BYTES", str(100 * 1024 * 1024))
+    )
+    #: A nomination note larger than this is refused with a message by its field.
     MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
     #: Where links in mail, letters and QR codes point, e.g. https://sponsorship.example.org.
     #: Required in production; elsewhere a link made during a request names that

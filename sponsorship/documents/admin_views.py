@@ -21,10 +21,10 @@ from flask_login import current_user
 
 from sponsorship import jobs
 from sponsorship.documents import bulk, letters, series
-from sponsorship.documents.forms import ReissueForm
+from sponsorship.documents.forms import ReissueForm, RevokeForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
-from sponsorship.web.refusals import refusal
+from sponsorship.web.refusals import flash_errors, refusal
 from sponsorship.web.responses import file_response, pdf_response
 
 bp = Blueprint("letters", __name__, url_prefix="/review")
@@ -93,8 +93,12 @@ def document_issue(award_id: int):
 @bp.post("/letters/<int:letter_id>/revoke")
 def letter_revoke(letter_id: int):
     letter = db.get_or_404(Letter, letter_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(_application_url(letter.award.delegate))
     with refusal():
-        letters.revoke(letter, current_user, reason=request.form.get("reason", "")[:500])
+        letters.revoke(letter, current_user, reason=form.reason.data or "")
         flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
     return redirect(_application_url(letter.award.delegate))
 

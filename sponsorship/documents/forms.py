@@ -1,14 +1,19 @@
-"""Forms of the applicant's documents page. They parse; the services decide."""
+"""Forms of the letter and document pages. They parse; services decide."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
 from sponsorship.web.forms import BaseForm, choices, strip
 
 LANGUAGE_CHOICES = choices([("en", "English"), ("fr", "Français"), ("es", "Español")])
+
+
+class RevokeForm(BaseForm):
+    #: Not asked for on the page, but a client may send one: it goes into the audit trail.
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class CorrespondenceLanguageForm(BaseForm):

@@ -33,6 +33,11 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    #: Document verification lookups per client address (a QR scan is one).
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    #: Every verification answer takes at least this long, known code or not, so that
+    #: timing does not tell a guesser which codes exist.
+    VERIFY_MIN_SECONDS = float(os.environ.get("VERIFY_MIN_SECONDS", "0.15"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -57,8 +62,11 @@ class Config:
     )
     #: A nomination note larger than this is refused with a message by its field.
     MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
-    #: Where links in e-mails point, e.g. https://sponsorship.example.org
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Where links in mail, letters and QR codes point, e.g. https://sponsorship.example.org.
+    #: Required in production; elsewhere a link made during a request names that
+    #: request's host (LINKS_FOLLOW_REQUEST_HOST) and background jobs use this value.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    LINKS_FOLLOW_REQUEST_HOST = True
     # The publisher of the open-data exports (IATI reporting-org, 360Giving publisher).
     # The defaults are placeholders: a real publisher sets its registered identifiers.
     OPEN_DATA_ORG_ID = os.environ.get("OPEN_DATA_ORG_ID", "XX-SPONSORSHIP")
@@ -127,6 +135,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    VERIFY_MIN_SECONDS = 0.02
     SERVER_NAME = None
     JOBS_SCHEDULER = "off"
     MAIL_BACKEND = "log"
@@ -165,6 +174,8 @@ class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+    #: The Host header is the client's to choose: links use PUBLIC_BASE_URL only.
+    LINKS_FOLLOW_REQUEST_HOST = False
 
     @classmethod
     def validate(cls) -> None:
@@ -176,6 +187,13 @@ class ProductionConfig(Config):
             )
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production.")
+        base = os.environ.get("PUBLIC_BASE_URL", "").strip()
+        if not base.startswith(("https://", "http://")) or any(ch.isspace() for ch in base):
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production to the address delegates reach the "
+                "app at, e.g. https://sponsorship.example.org: it is printed in every letter, "
+                "QR code and mail."
+            )
 
 
 CONFIGS = {

@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     from sponsorship import models  # noqa: F401 - every table known to Alembic
     from sponsorship.database import init_database
     from sponsorship.extensions import babel, csrf, db, login_manager, migrate
+    from sponsorship.mail import events  # noqa: F401 - a mail for each status change
     from sponsorship.web.i18n import select_locale, select_timezone
     from sponsorship.web.page_cache import init_page_cache
     from sponsorship.web.security import init_security
@@ -87,15 +88,26 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from sponsorship.accounts import views as accounts
     from sponsorship.applications import views as applications
+    from sponsorship.documents import applicant_views as applicant_documents
     from sponsorship.documents import views as documents
     from sponsorship.reporting import donor_views
     from sponsorship.slate import donor_views as donors_group
     from sponsorship.web import admin, main
 
     # Every administrator page is nested in `admin` (sponsorship/web/admin.py).
-    for module in (main, accounts, applications, admin, donor_views, documents, donors_group):
+    for module in (
+        main,
+        accounts,
+        applications,
+        admin,
+        donor_views,
+        documents,
+        applicant_documents,
+        donors_group,
+    ):
         app.register_blueprint(module.bp)
     accounts.init_rate_limits(app)
+    documents.init_rate_limits(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

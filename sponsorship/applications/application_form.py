@@ -21,7 +21,7 @@ from sponsorship.web.i18n import state_options
 
 def prepare(form: ApplicationForm, meeting: Meeting) -> None:
     """Choices that depend on the meeting and the database, for every delegate row."""
-    form.sessions.choices = choices([(s.id, s.title) for s in meeting.sessions])
+    form.sessions.choices = choices([(s.id, s.local_title) for s in meeting.sessions])
     nationalities = choices([("", _("Choose…")), *state_options(lambda s: s.iso3)])
     for entry in form.delegates.entries:
         entry.form.nationality.choices = nationalities

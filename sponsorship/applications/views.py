@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from sponsorship.applications import application_form, offers, rules, uploads
 from sponsorship.applications import delegate_reports as reports
 from sponsorship.applications import services as service
-from sponsorship.applications.dashboard import open_meetings
+from sponsorship.applications.dashboard import document_tasks, open_meetings, what_happened
 from sponsorship.applications.form_errors import add_error, refused_on, show_errors
 from sponsorship.applications.forms import (
     AcceptOfferForm,
@@ -27,7 +27,7 @@ from sponsorship.applications.forms import (
     DeclineOfferForm,
     ReportForm,
 )
-from sponsorship.documents import letters
+from sponsorship.documents import letters, series
 from sponsorship.extensions import db
 from sponsorship.models import Application, ApplicationStatus, Award, Delegate, Meeting, Role
 from sponsorship.web.filters import current_locale
@@ -87,6 +87,8 @@ def dashboard():
         meetings=service.open_meetings_with_application(open_meetings(today), applications),
         applications=applications,
         tasks=service.tasks(applications, today),
+        document_tasks=document_tasks(applications),
+        history=what_happened(state.id),
     )
 
 
@@ -315,6 +317,8 @@ def accept_offer(award_id: int):
                 travel_back_on=form.travel_back_on.data,
                 today=_today(),
             )
+            # The award confirmation replaces the offer letter, and is mailed.
+            series.on_accepted(award, current_user)
             flash(
                 _(
                     "You accepted the offer for %(name)s. The programme will book the ticket.",

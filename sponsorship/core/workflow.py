@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import signal
+
 from sponsorship.core.audit import record
 from sponsorship.core.errors import InvalidTransition
 from sponsorship.models import Application, ApplicationStatus, Award, AwardStatus, User
 
 A = ApplicationStatus
 W = AwardStatus
+
+#: Sent after every transition, inside the caller's transaction (sender: the object;
+#: before, after, actor, reason). The mail outbox listens (sponsorship/mail/events.py).
+status_changed = signal("sponsorship.status-changed")
 
 TRANSITIONS: dict[type, dict[Any, frozenset[Any]]] = {
     Application: {
@@ -60,3 +66,4 @@ def transition(
     if reason:
         after["reason"] = reason
     record(actor, "status", obj, before={"status": current}, after=after)
+    status_changed.send(obj, before=current, after=target, actor=actor, reason=reason)

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sponsorship import jobs
-from sponsorship.documents import bulk, letters
-from sponsorship.documents.forms import RevokeForm
+from sponsorship.documents import bulk, letters, series
+from sponsorship.documents.forms import ReissueForm, RevokeForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
 from sponsorship.web.refusals import flash_errors, refusal
@@ -54,10 +54,34 @@ def letter_preview(award_id: int):
 def letter_issue(award_id: int):
     award = db.get_or_404(Award, award_id)
     with refusal():
-        letter = letters.issue(award, current_user)
+        # Issued in the correspondence language, and the applicants are told it is ready.
+        letter = series.issue_and_notify(award, letters.award_kind(award), current_user)
         flash(
             _(
                 "Letter version %(version)s issued; verification code %(code)s.",
+                version=letter.version,
+                code=letter.verification_code,
+            ),
+            "success",
+        )
+    return redirect(_application_url(award.delegate))
+
+
+@bp.post("/awards/<int:award_id>/documents")
+def document_issue(award_id: int):
+    """Issue (or reissue, in any language) one document of the series, and mail it."""
+    award = db.get_or_404(Award, award_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a document and a language."), "error")
+        return redirect(_application_url(award.delegate))
+    with refusal():
+        letter = series.issue_and_notify(
+            award, form.kind.data, current_user, language=form.language.data
+        )
+        flash(
+            _(
+                "Document version %(version)s issued; verification code %(code)s.",
                 version=letter.version,
                 code=letter.verification_code,
             ),
@@ -81,8 +105,9 @@ def letter_revoke(letter_id: int):
 
 @bp.get("/letters/<int:letter_id>/download")
 def letter_download(letter_id: int):
-    letter = db.get_or_404(Letter, letter_id)
-    return pdf_response(letter.pdf, f"{letter.award.reference}-v{letter.version}.pdf")
+    db.get_or_404(Letter, letter_id)
+    filename, pdf = letters.letter_pdf(letter_id)
+    return pdf_response(pdf, filename)
 
 
 @bp.get("/meetings/<int:meeting_id>/letters")

@@ -24,6 +24,9 @@ LANGUAGES = ("en", "fr", "es")
 #: (repeated here so this package never imports the models).
 COST_KINDS = ("airfare", "dsa", "terminal", "visa", "other")
 
+#: The documents of the series, each with its own template (documents/render.py).
+KINDS = ("offer", "confirmation", "visa", "certificate")
+
 #: Bump when the snapshot's shape changes, so an old snapshot can be migrated.
 SNAPSHOT_SCHEMA = 1
 
@@ -124,8 +127,23 @@ class LetterContext:
     signatory_name: str
     signatory_title: str
     schema: int = field(default=SNAPSHOT_SCHEMA)
+    # Added for the series of documents; older snapshots lack them (an offer).
+    kind: str = "offer"
+    #: Accepted travel dates (ISO), on the confirmation; empty before acceptance.
+    travel_out_on: str = ""
+    travel_back_on: str = ""
+    #: Visa-support letter: the passport as the delegate gave it.
+    passport_name: str = ""
+    passport_number: str = ""
+    passport_expiry: str = ""
+    nationality: str = ""
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise LetterContextError(f"kind must be one of {KINDS}: {self.kind!r}")
+        for name in ("travel_out_on", "travel_back_on", "passport_expiry"):
+            if getattr(self, name):
+                _check_iso_date(name, getattr(self, name))
         if self.language not in LANGUAGES:
             raise LetterContextError(f"language must be one of {LANGUAGES}: {self.language!r}")
         for name in ("version", "dsa_nights", "report_due_days", "schema"):

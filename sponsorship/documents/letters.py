@@ -24,12 +24,27 @@ from sponsorship.core.transaction import unit_of_work
 from sponsorship.documents.context import CostLine, LetterContext
 from sponsorship.extensions import db
 from sponsorship.mail.outbox import external_url
-from sponsorship.models import Award, AwardStatus, Letter, LetterStatus
+from sponsorship.models import Award, AwardStatus, Letter, LetterStatus, Signatory
 from sponsorship.models.awards import CostKind, CostStage
 from sponsorship.models.base import utcnow
 
 #: Letters are issued only for what they announce: an offer, or an accepted one.
 ISSUABLE = (AwardStatus.OFFERED, AwardStatus.ACCEPTED)
+#: Each kind of document belongs to a series; a new version supersedes the older
+#: ones of its series: the award confirmation supersedes the offer.
+SERIES = {
+    "offer": ("offer", "confirmation"),
+    "confirmation": ("offer", "confirmation"),
+    "visa": ("visa",),
+    "certificate": ("certificate",),
+}
+#: The award statuses in which each kind of document may be issued.
+ISSUABLE_FOR = {
+    "offer": (AwardStatus.OFFERED,),
+    "confirmation": (AwardStatus.ACCEPTED, AwardStatus.ATTENDED),
+    "visa": (AwardStatus.ACCEPTED,),
+    "certificate": (AwardStatus.ATTENDED,),
+}
 #: No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8  # 31**8 ~ 8.5e11 codes
@@ -56,29 +71,67 @@ def _decimal(value: Decimal) -> str:
     return str(money.quantize(value))  # to the base currency's minor unit: the letter's
 
 
-def current_letter(award: Award) -> Letter | None:
+def award_kind(award: Award) -> str:
+    """The award letter's kind for the award as it stands: an offer until accepted."""
+    return "offer" if award.status == AwardStatus.OFFERED else "confirmation"
+
+
+def letter_pdf(letter_id: int) -> tuple[str, bytes] | None:
+    """(file name, PDF bytes) of an issued document: the one place its bytes are read,
+    so that they can move to other storage without touching the callers."""
+    row = db.session.execute(
+        select(Award.reference, Letter.kind, Letter.version, Letter.pdf)
+        .join(Award, Award.id == Letter.award_id)
+        .where(Letter.id == letter_id)
+    ).first()
+    if row is None:
+        return None
+    reference, kind, version, pdf = row
+    return f"{reference}-{kind}-v{version}.pdf", pdf
+
+
+def current_letter(award: Award, kind: str = "offer") -> Letter | None:
+    """The valid document of `kind`'s series (the award letter by default)."""
     return db.session.scalar(
         select(Letter)
-        .where(Letter.award_id == award.id, Letter.status == LetterStatus.VALID)
+        .where(
+            Letter.award_id == award.id,
+            Letter.kind.in_(SERIES[kind]),
+            Letter.status == LetterStatus.VALID,
+        )
         .order_by(Letter.version.desc())
         .limit(1)
     )
 
 
-def _next_version(award: Award) -> int:
-    latest = db.session.scalar(select(func.max(Letter.version)).where(Letter.award_id == award.id))
+def _next_version(award: Award, kind: str = "offer") -> int:
+    latest = db.session.scalar(
+        select(func.max(Letter.version)).where(
+            Letter.award_id == award.id, Letter.kind.in_(SERIES[kind])
+        )
+    )
     return (latest or 0) + 1
 
 
 def build_context(
-    award: Award, *, version: int | None = None, code: str | None = None, today: date | None = None
+    award: Award,
+    *,
+    version: int | None = None,
+    code: str | None = None,
+    today: date | None = None,
+    kind: str | None = None,
+    language: str | None = None,
+    passport: dict[str, str] | None = None,
 ) -> LetterContext:
-    """The primitives-only context of `award`'s next letter."""
+    """The primitives-only context of `award`'s next document of `kind`, in `language`
+    (by default the application's correspondence language)."""
     delegate = award.delegate
     application = delegate.application
     meeting = application.meeting
     state = application.state
-    language = application.language if application.language in ("en", "fr", "es") else "en"
+    kind = kind or award_kind(award)
+    language = language or application.language
+    language = language if language in ("en", "fr", "es") else "en"
     state_name = {"fr": state.name_fr, "es": state.name_es}.get(language) or state.name
     address = [line.strip() for line in (state.mission_address or "").splitlines() if line.strip()]
     addressee = address[0] if address else state_name
@@ -86,7 +139,7 @@ def build_context(
     dsa = next((line for line in lines if line.kind == CostKind.DSA), None)
     terminal = next((line for line in lines if line.kind == CostKind.TERMINAL), None)
     code = code or _unique_code()
-    version = version or _next_version(award)
+    version = version or _next_version(award, kind)
     deadline = award.offer_deadline or (today or date.today())
     return LetterContext(
         reference=award.reference,
@@ -98,17 +151,19 @@ def build_context(
         address_lines=tuple(address[1:]),
         delegate_name=delegate.name,
         delegate_function=delegate.function,
-        meeting_title=meeting.title,
+        meeting_title=meeting.in_language("title", language),
         meeting_start=meeting.starts_on.isoformat(),
         meeting_end=meeting.ends_on.isoformat(),
-        venue=meeting.venue,
-        city=meeting.city,
+        venue=meeting.in_language("venue", language),
+        city=meeting.in_language("city", language),
         departure_city=award.confirmed_departure_city or delegate.departure_city,
         currency=money.base_currency(),
         cost_lines=tuple(
             CostLine(
                 line.kind.value,
-                line.description or "",
+                # Only what an administrator typed: the generated descriptions are
+                # English, and the letter words its own in the letter's language.
+                (line.description or "") if line.kind == CostKind.OTHER else "",
                 str(line.quantity),
                 _decimal(line.unit_amount),
                 _decimal(line.amount),
@@ -125,28 +180,68 @@ def build_context(
         answer_url=external_url("applicant.offer", award_id=award.id),
         verification_code=code,
         verification_url=external_url("public.verify", code=code),
-        signatory_name=current_app.config.get("LETTER_SIGNATORY_NAME", "Sponsorship Programme"),
-        signatory_title=current_app.config.get(
-            "LETTER_SIGNATORY_TITLE", "Implementation Support Unit"
-        ),
+        **signature(language),
+        kind=kind,
+        travel_out_on=award.travel_out_on.isoformat() if award.travel_out_on else "",
+        travel_back_on=award.travel_back_on.isoformat() if award.travel_back_on else "",
+        nationality=delegate.nationality or "",
+        **_passport(delegate, passport),
     )
 
 
-def _check_issuable(award: Award) -> None:
-    if award.status not in ISSUABLE:
-        raise DomainError(f"{award.reference}: a letter is issued only for an offered award")
+def _passport(delegate, given: dict[str, str] | None) -> dict[str, str]:
+    """The passport as the delegate's request gave it, else as the nomination did."""
+    given = given or {}
+    expiry = given.get("passport_expiry") or (
+        delegate.passport_expiry.isoformat() if delegate.passport_expiry else ""
+    )
+    return {
+        "passport_name": given.get("passport_name") or delegate.name,
+        "passport_number": given.get("passport_number") or delegate.passport_number or "",
+        "passport_expiry": expiry,
+    }
 
 
-def prepare(award: Award, today: date | None = None) -> LetterContext:
-    _check_issuable(award)
-    return build_context(award, today=today)
+def signature(language: str) -> dict[str, str]:
+    """The signatory block in `language`; empty parts print the programme's own name."""
+    row = db.session.get(Signatory, 1)
+    if row is None:
+        return {
+            "signatory_name": current_app.config.get("LETTER_SIGNATORY_NAME", ""),
+            "signatory_title": current_app.config.get("LETTER_SIGNATORY_TITLE", ""),
+        }
+    return {"signatory_name": row.name, "signatory_title": row.in_language("title", language)}
+
+
+def _check_issuable(award: Award, kind: str) -> None:
+    if award.status not in ISSUABLE_FOR[kind]:
+        raise DomainError(
+            f"{award.reference}: a {kind} document is not issued for a {award.status.value} award"
+        )
+
+
+def prepare(
+    award: Award,
+    today: date | None = None,
+    *,
+    kind: str | None = None,
+    language: str | None = None,
+    passport: dict[str, str] | None = None,
+) -> LetterContext:
+    kind = kind or award_kind(award)
+    _check_issuable(award, kind)
+    return build_context(award, today=today, kind=kind, language=language, passport=passport)
 
 
 def store(award: Award, ctx: LetterContext, pdf: bytes, actor) -> Letter:
     """Write the rendered letter; any older valid version becomes superseded."""
     previous = list(
         db.session.scalars(
-            select(Letter).where(Letter.award_id == award.id, Letter.status == LetterStatus.VALID)
+            select(Letter).where(
+                Letter.award_id == award.id,
+                Letter.kind.in_(SERIES[ctx.kind]),
+                Letter.status == LetterStatus.VALID,
+            )
         )
     )
     now = utcnow()
@@ -166,6 +261,7 @@ def store(award: Award, ctx: LetterContext, pdf: bytes, actor) -> Letter:
         )
     letter = Letter(
         award_id=award.id,
+        kind=ctx.kind,
         version=ctx.version,
         language=ctx.language,
         status=LetterStatus.VALID,
@@ -183,6 +279,7 @@ def store(award: Award, ctx: LetterContext, pdf: bytes, actor) -> Letter:
         letter,
         after={
             "award": award.reference,
+            "kind": letter.kind,
             "version": letter.version,
             "language": letter.language,
             "sha256": letter.sha256,
@@ -198,18 +295,27 @@ def render(ctx: LetterContext) -> bytes:
     return render_letter(ctx)
 
 
-def preview(award: Award, as_pdf: bool = False) -> bytes | str:
+def preview(award: Award, as_pdf: bool = False, kind: str | None = None) -> bytes | str:
     """What the next letter would look like; nothing is stored."""
     from sponsorship.documents.render import get_renderer
 
-    ctx = build_context(award, code="PREV-IEW0")
+    ctx = build_context(award, code="PREV-IEW0", kind=kind)
     renderer = get_renderer()
     return renderer.render(ctx) if as_pdf else renderer.render_html(ctx)
 
 
-def issue(award: Award, actor, today: date | None = None) -> Letter:
-    """Issue (or reissue) `award`'s letter; commits."""
-    ctx = prepare(award, today)
+def issue(
+    award: Award,
+    actor,
+    today: date | None = None,
+    *,
+    kind: str | None = None,
+    language: str | None = None,
+    passport: dict[str, str] | None = None,
+) -> Letter:
+    """Issue (or reissue) `award`'s document of `kind` (by default its award letter,
+    offer or confirmation) in `language` (by default the correspondence one); commits."""
+    ctx = prepare(award, today, kind=kind, language=language, passport=passport)
     pdf = render(ctx)  # outside the unit: a render must not hold the write lock
     with unit_of_work():
         letter = store(award, ctx, pdf, actor)
@@ -237,27 +343,41 @@ def revoke(letter: Letter, actor, reason: str = "") -> Letter:
 
 @dataclass(frozen=True)
 class Verification:
+    """What the public may know about a document: nothing beyond these fields."""
+
     status: str
-    reference: str
+    kind: str
+    state_name: str
     meeting_title: str
+    issue_date: date | None
     delegate_name: str
-    version: int
+    #: A later version of the same document was issued (never which, nor its code).
+    newer_version: bool
 
 
 def verify(code: str) -> Verification | None:
-    """What the public may know about a letter: nothing beyond these fields."""
     row = db.session.execute(
-        select(Letter.status, Letter.snapshot, Letter.version).where(
+        select(Letter.award_id, Letter.status, Letter.snapshot, Letter.version).where(
             Letter.verification_code == normalise_code(code)
         )
     ).first()
     if row is None:
         return None
-    status, snapshot, version = row
+    award_id, status, snapshot, version = row
+    kind = snapshot.get("kind", "offer")
+    newer = db.session.scalar(
+        select(func.count(Letter.id)).where(
+            Letter.award_id == award_id, Letter.kind.in_(SERIES[kind]), Letter.version > version
+        )
+    )
     return Verification(
         status=LetterStatus(status).value,
-        reference=snapshot.get("reference", ""),
+        kind=kind,
+        state_name=snapshot.get("state_name", ""),
         meeting_title=snapshot.get("meeting_title", ""),
+        issue_date=date.fromisoformat(snapshot["issue_date"])
+        if snapshot.get("issue_date")
+        else None,
         delegate_name=snapshot.get("delegate_name", ""),
-        version=version,
+        newer_version=bool(newer),
     )

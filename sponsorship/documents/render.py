@@ -54,6 +54,13 @@ TRANSLATIONS_DIR = ROOT / "sponsorship" / "translations"
 #: Letter strings not yet merged into the .po catalogues (see that file).
 
 TEMPLATE_NAME = "award_letter.html"
+#: The template of each kind of document; they all extend _frame.html.
+TEMPLATES = {
+    "offer": TEMPLATE_NAME,
+    "confirmation": TEMPLATE_NAME,
+    "visa": "visa_letter.html",
+    "certificate": "certificate.html",
+}
 STYLESHEET_URL = f"{STATIC_SCHEME}:letters/letter.css"
 
 #: Babel locale used to format dates and amounts for each letter language.
@@ -186,6 +193,8 @@ class _Language:
     format_locale: str
     translations: gettext.NullTranslations
     template: Template
+    #: Every kind's template, by kind (`template` is the offer's).
+    templates: dict[str, Template]
     page_css: CSS
 
 
@@ -231,6 +240,7 @@ class LetterRenderer:
             format_locale=FORMAT_LOCALES[code],
             translations=translations,
             template=env.get_template(TEMPLATE_NAME),
+            templates={kind: env.get_template(name) for kind, name in TEMPLATES.items()},
             page_css=page_css,
         )
 
@@ -251,6 +261,7 @@ class LetterRenderer:
             return format_decimal(Decimal(value), locale=locale)
 
         return {
+            **self._series_values(ctx, long_date),
             "lang": ctx.language,
             "reference": ctx.reference,
             "version": ctx.version,
@@ -293,10 +304,22 @@ class LetterRenderer:
             "qr_svg": qr_svg(ctx.verification_url),
         }
 
+    @staticmethod
+    def _series_values(ctx: LetterContext, long_date) -> dict:
+        """What the confirmation, visa letter and certificate add to the offer's values."""
+        return {
+            "kind": ctx.kind,
+            "travel_out_on": long_date(ctx.travel_out_on) if ctx.travel_out_on else "",
+            "travel_back_on": long_date(ctx.travel_back_on) if ctx.travel_back_on else "",
+            "passport_name": ctx.passport_name or ctx.delegate_name,
+            "passport_number": ctx.passport_number,
+            "passport_expiry": long_date(ctx.passport_expiry) if ctx.passport_expiry else "—",
+        }
+
     def render_html(self, ctx: LetterContext) -> str:
         """The letter's final HTML (what WeasyPrint is given)."""
         language = self.languages[ctx.language]
-        return language.template.render(self.template_values(ctx))
+        return language.templates[ctx.kind].render(self.template_values(ctx))
 
     def stylesheets(self, language: str) -> list[CSS]:
         return [self.stylesheet, self.languages[language].page_css]

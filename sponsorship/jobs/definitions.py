@@ -50,6 +50,13 @@ def offer_reminders(today: str | None = None) -> dict:
     return {"queued": queue_offer_reminders(date.fromisoformat(today) if today else date.today())}
 
 
+def report_reminders(today: str | None = None) -> dict:
+    """Queue the "report due" and "report overdue" mails owed today (once each)."""
+    from sponsorship.mail.report_reminders import queue_report_reminders
+
+    return {"queued": queue_report_reminders(date.fromisoformat(today) if today else date.today())}
+
+
 def deliver_mail() -> dict:
     """Send what the outbox holds that is due."""
     return deliver_mail_at()
@@ -85,6 +92,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "issue-letters": issue_letters,
     "expire-offers": expire_offers,
     "offer-reminders": offer_reminders,
+    "report-reminders": report_reminders,
     "deliver-mail": deliver_mail,
     "deliver-mail-at": deliver_mail_at,
 }

@@ -76,5 +76,6 @@ def intervals(app: Flask) -> dict[str, int]:
     return {
         "expire-offers": app.config["JOBS_EXPIRE_OFFERS_EVERY"],
         "offer-reminders": app.config["JOBS_OFFER_REMINDERS_EVERY"],
+        "report-reminders": app.config["JOBS_OFFER_REMINDERS_EVERY"],
         "deliver-mail": app.config["JOBS_DELIVER_MAIL_EVERY"],
     }

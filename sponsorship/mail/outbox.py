@@ -21,12 +21,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
+from sponsorship.mail.links import external_url  # noqa: F401 - callers import it from here
 from sponsorship.models import MessageStatus, OutboxMessage
 from sponsorship.models.base import utcnow
 
@@ -74,15 +75,6 @@ def render(template: str, language: str, **context: Any) -> tuple[str, str]:
     return _one_line(subject), body.strip() + "\n"
 
 
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for a message: PUBLIC_BASE_URL plus the route's path."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or (
-        request.host_url if has_request_context() else "http://localhost/"
-    )
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base.rstrip("/") + path
-
-
 def queue(
     to: str,
     template: str,
@@ -123,23 +115,29 @@ def _email(message: OutboxMessage) -> EmailMessage:
 
 
 def _attach_letter(email: EmailMessage, message: OutboxMessage) -> None:
-    """The offer mail carries the award's current letter, if one is issued by then."""
-    if message.kind != "award.offer" or message.object_type != "Award":
-        return
-    from sponsorship.models import Award, Letter, LetterStatus
+    """The offer mail carries the award's current letter, if one is issued by then;
+    a "document ready" mail carries that document."""
+    from sponsorship.documents import letters
+    from sponsorship.models import Letter, LetterStatus
 
-    row = db.session.execute(
-        select(Award.reference, Letter.version, Letter.pdf)
-        .join(Letter, Letter.award_id == Award.id)
-        .where(Award.id == message.object_id, Letter.status == LetterStatus.VALID)
-        .order_by(Letter.version.desc())
-        .limit(1)
-    ).first()
-    if row is not None:
-        reference, version, pdf = row
-        email.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"{reference}-v{version}.pdf"
+    letter_id = None
+    if message.kind == "award.offer" and message.object_type == "Award":
+        letter_id = db.session.scalar(
+            select(Letter.id)
+            .where(
+                Letter.award_id == message.object_id,
+                Letter.kind == "offer",
+                Letter.status == LetterStatus.VALID,
+            )
+            .order_by(Letter.version.desc())
+            .limit(1)
         )
+    elif message.kind.startswith("document.") and message.object_type == "Letter":
+        letter_id = message.object_id
+    found = letters.letter_pdf(letter_id) if letter_id is not None else None
+    if found is not None:
+        filename, pdf = found
+        email.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
 
 
 class _LogTransport:

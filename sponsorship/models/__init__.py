@@ -23,6 +23,7 @@ from sponsorship.models.outbox import MessageStatus, OutboxMessage
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.slate import DonorsGroupMember, Slate, SlateStatus, SlateVote, Vote
+from sponsorship.models.signatory import Signatory
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, Role, User
 
@@ -62,6 +63,7 @@ __all__ = [
     "Slate",
     "SlateStatus",
     "SlateVote",
+    "Signatory",
     "State",
     "Theme",
     "User",

@@ -19,7 +19,7 @@ class LetterStatus(StrEnum):
 class Letter(Base):
     __tablename__ = "letters"
     __table_args__ = (
-        sa.UniqueConstraint("award_id", "version"),
+        sa.UniqueConstraint("award_id", "kind", "version"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("length(sha256) = 64", name="sha256_length"),
     )
@@ -27,6 +27,8 @@ class Letter(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     award_id: Mapped[int] = mapped_column(sa.ForeignKey("awards.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
+    #: offer, confirmation, visa or certificate (sponsorship/documents/series.py).
+    kind: Mapped[str] = mapped_column(sa.String(20), default="offer", server_default="offer")
     language: Mapped[str] = mapped_column(sa.String(2))
     status: Mapped[LetterStatus] = enum_column(LetterStatus, default=LetterStatus.VALID)
     sha256: Mapped[str] = mapped_column(sa.String(64))

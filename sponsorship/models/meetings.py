@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.models.base import Base, Money, StrEnum, enum_column
+from sponsorship.models.languages import Multilingual, reader_language
 
 
 class MeetingKind(StrEnum):
@@ -28,7 +29,7 @@ class Theme(StrEnum):
     GENERAL = "general"
 
 
-class Meeting(Base):
+class Meeting(Multilingual, Base):
     __tablename__ = "meetings"
     __table_args__ = (
         sa.CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
@@ -44,6 +45,13 @@ class Meeting(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     venue: Mapped[str] = mapped_column(sa.String(200))
     city: Mapped[str] = mapped_column(sa.String(100))
+    # French and Spanish versions; empty falls back to English (models/languages.py).
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_es: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_es: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    city_fr: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    city_es: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     starts_on: Mapped[date] = mapped_column(sa.Date, index=True)
     ends_on: Mapped[date] = mapped_column(sa.Date)
     applications_open_on: Mapped[date] = mapped_column(sa.Date)
@@ -65,6 +73,21 @@ class Meeting(Base):
         order_by="MeetingSession.held_on",
     )
 
+    translated_fields = ("title", "venue", "city")
+
+    @property
+    def local_title(self) -> str:
+        """The title in the language of the page or mail being rendered."""
+        return self.in_language("title", reader_language())
+
+    @property
+    def local_venue(self) -> str:
+        return self.in_language("venue", reader_language())
+
+    @property
+    def local_city(self) -> str:
+        return self.in_language("city", reader_language())
+
     @property
     def year(self) -> int:
         return self.starts_on.year
@@ -76,7 +99,7 @@ class Meeting(Base):
         return f"<Meeting {self.title!r}>"
 
 
-class MeetingSession(Base):
+class MeetingSession(Multilingual, Base):
     __tablename__ = "meeting_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +107,15 @@ class MeetingSession(Base):
         sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(sa.String(200))
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_es: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     theme: Mapped[Theme] = enum_column(Theme)
     held_on: Mapped[date] = mapped_column(sa.Date)
 
     meeting: Mapped[Meeting] = relationship(back_populates="sessions")
+
+    translated_fields = ("title",)
+
+    @property
+    def local_title(self) -> str:
+        return self.in_language("title", reader_language())

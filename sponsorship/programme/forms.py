@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from sponsorship.models import ConventionStatus, MeetingKind, RegionalGroup, Theme
 from sponsorship.web.bounds import MAX_COST, MAX_DELEGATES
-from sponsorship.web.forms import BaseForm, Bounded, choices, enum_choices
+from sponsorship.web.forms import BaseForm, Bounded, choices, enum_choices, strip
 from sponsorship.web.labels import (
     CONVENTION_LABELS,
     MEETING_KIND_LABELS,
@@ -36,6 +36,8 @@ class SessionForm(BaseForm):
 
     id = HiddenField()
     title = StringField(_l("Session"), validators=[Length(max=200)])
+    title_fr = StringField(_l("Session (French)"), validators=[Length(max=200)])
+    title_es = StringField(_l("Session (Spanish)"), validators=[Length(max=200)])
     theme = SelectField(_l("Theme"), choices=enum_choices(Theme, THEME_LABELS))
     held_on = DateField(_l("Held on"), validators=[Optional()])
     remove = BooleanField(_l("Remove"))
@@ -49,6 +51,13 @@ class MeetingForm(BaseForm):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     venue = StringField(_l("Venue"), validators=[InputRequired(), Length(max=200)])
     city = StringField(_l("City"), validators=[InputRequired(), Length(max=100)])
+    # French and Spanish versions: optional, English is used where one is empty.
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)], filters=[strip])
+    title_es = StringField(_l("Title (Spanish)"), validators=[Length(max=200)], filters=[strip])
+    venue_fr = StringField(_l("Venue (French)"), validators=[Length(max=200)], filters=[strip])
+    venue_es = StringField(_l("Venue (Spanish)"), validators=[Length(max=200)], filters=[strip])
+    city_fr = StringField(_l("City (French)"), validators=[Length(max=100)], filters=[strip])
+    city_es = StringField(_l("City (Spanish)"), validators=[Length(max=100)], filters=[strip])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     applications_open_on = DateField(_l("Applications open on"), validators=[InputRequired()])
@@ -114,3 +123,14 @@ class StateFilterForm(BaseForm):
         ),
         validators=[Optional()],
     )
+
+
+class SignatoryForm(BaseForm):
+    """The signature block of every document; the title has French and Spanish versions."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)], filters=[strip])
+    title = StringField(
+        _l("Title (English)"), validators=[InputRequired(), Length(max=200)], filters=[strip]
+    )
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)], filters=[strip])
+    title_es = StringField(_l("Title (Spanish)"), validators=[Length(max=200)], filters=[strip])

@@ -23,14 +23,18 @@ from sqlalchemy import func, select
 
 from sponsorship.extensions import db
 from sponsorship.models import Application, Meeting, MeetingKind, Theme
-from sponsorship.programme import meetings
-from sponsorship.programme.forms import MeetingForm, WindowForm
+from sponsorship.programme import meetings, signatory
+from sponsorship.programme.forms import MeetingForm, SignatoryForm, WindowForm
 from sponsorship.web.refusals import Outcome, refusal
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 #: Empty session rows offered on the form, so a session is added without a script.
 BLANK_SESSIONS = 2
+#: The meeting form's French and Spanish fields, named as the model's columns.
+TRANSLATED_FIELDS = tuple(
+    f"{field}_{lang}" for field in ("title", "venue", "city") for lang in ("fr", "es")
+)
 
 
 @bp.get("/")
@@ -67,6 +71,7 @@ def _details(form: MeetingForm) -> meetings.MeetingDetails:
         terminal_expenses=form.terminal_expenses.data or 0,
         delegate_cap=form.delegate_cap.data,
         report_due_days=form.report_due_days.data,
+        **{name: getattr(form, name).data or "" for name in TRANSLATED_FIELDS},
     )
 
 
@@ -87,6 +92,8 @@ def _sessions(form: MeetingForm) -> list[meetings.SessionDetails] | None:
                 theme=Theme(sub.theme.data),
                 held_on=sub.held_on.data,
                 id=int(sub.id.data) if sub.id.data and sub.id.data.isdigit() else None,
+                title_fr=sub.title_fr.data or "",
+                title_es=sub.title_es.data or "",
             )
         )
     return rows if ok else None
@@ -123,7 +130,14 @@ def edit(meeting_id: int):
         form = MeetingForm(
             obj=meeting,
             sessions=[
-                {"id": str(s.id), "title": s.title, "theme": s.theme.value, "held_on": s.held_on}
+                {
+                    "id": str(s.id),
+                    "title": s.title,
+                    "title_fr": s.title_fr,
+                    "title_es": s.title_es,
+                    "theme": s.theme.value,
+                    "held_on": s.held_on,
+                }
                 for s in meeting.sessions
             ],
         )
@@ -150,3 +164,28 @@ def window(meeting_id: int):
     else:
         flash(_("Applications to “%(title)s” are closed.", title=meeting.title), "success")
     return redirect(url_for("admin.meetings.index"))
+
+
+@bp.route("/signatory", methods=["GET", "POST"])
+def signatory_form():
+    """Who signs every document, with the title in each language."""
+    row = signatory.current_signatory()
+    form = SignatoryForm(obj=row)
+    outcome = Outcome()
+    if form.validate_on_submit():
+        with refusal(flashed=False) as outcome:
+            signatory.save_signatory(
+                current_user,
+                signatory.SignatoryDetails(
+                    name=form.name.data,
+                    title=form.title.data,
+                    title_fr=form.title_fr.data or "",
+                    title_es=form.title_es.data or "",
+                ),
+            )
+            flash(_("The signatory is saved; documents issued from now on carry it."), "success")
+            return redirect(url_for("admin.meetings.index"))
+    page = render_template(
+        "programme/meetings/signatory.html", form=form, signatory=row, error=outcome.error
+    )
+    return page, 422 if request.method == "POST" else 200

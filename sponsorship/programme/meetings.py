@@ -41,6 +41,13 @@ class MeetingDetails:
     terminal_expenses: Decimal
     delegate_cap: int
     report_due_days: int = 30
+    # French and Spanish names; empty falls back to English.
+    title_fr: str = ""
+    title_es: str = ""
+    venue_fr: str = ""
+    venue_es: str = ""
+    city_fr: str = ""
+    city_es: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,18 @@ class SessionDetails:
     held_on: date
     #: An existing session to change; None for a new one.
     id: int | None = None
+    title_fr: str = ""
+    title_es: str = ""
+
+    def session_values(self) -> dict:
+        """The columns of a MeetingSession row this describes."""
+        return {
+            "title": self.title.strip(),
+            "title_fr": (self.title_fr or "").strip(),
+            "title_es": (self.title_es or "").strip(),
+            "theme": self.theme,
+            "held_on": self.held_on,
+        }
 
 
 def _check(d: MeetingDetails, sessions: Sequence[SessionDetails]) -> None:
@@ -82,7 +101,14 @@ def _values(meeting: Meeting) -> dict:
     return {
         **{key: getattr(meeting, key) for key in MeetingDetails.__dataclass_fields__},
         "sessions": [
-            {"id": s.id, "title": s.title, "theme": s.theme, "held_on": s.held_on}
+            {
+                "id": s.id,
+                "title": s.title,
+                "title_fr": s.title_fr,
+                "title_es": s.title_es,
+                "theme": s.theme,
+                "held_on": s.held_on,
+            }
             for s in meeting.sessions
         ],
     }
@@ -102,10 +128,7 @@ def create_meeting(
         _check(details, sessions)
         meeting = Meeting(window_open=False)
         _apply(meeting, details)
-        meeting.sessions = [
-            MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
-            for s in sessions
-        ]
+        meeting.sessions = [MeetingSession(**s.session_values()) for s in sessions]
         db.session.add(meeting)
         db.session.flush()
         record(actor, "meeting.create", meeting, after=_values(meeting))
@@ -147,12 +170,10 @@ def update_meeting(
             meeting.sessions.remove(existing[session_id])
         for s in sessions:
             if s.id is None:
-                meeting.sessions.append(
-                    MeetingSession(title=s.title.strip(), theme=s.theme, held_on=s.held_on)
-                )
+                meeting.sessions.append(MeetingSession(**s.session_values()))
             else:
-                row = existing[s.id]
-                row.title, row.theme, row.held_on = s.title.strip(), s.theme, s.held_on
+                for key, value in s.session_values().items():
+                    setattr(existing[s.id], key, value)
         db.session.flush()
         after = _values(meeting)
         changed = {k: v for k, v in after.items() if before.get(k) != v}

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sponsorship.documents import series
 from sponsorship.extensions import db
 from sponsorship.funding import reconciliation
 from sponsorship.models import Award, Delegate, Meeting
@@ -69,6 +70,7 @@ def attendance(award_id: int):
     form = _checked(AttendanceForm)
     with refusal():
         after_meeting.record_attendance(current_user, award, form.attended.data == "1")
+        series.on_attended(award, current_user)  # the certificate of attendance, mailed
         flash(_("Attendance recorded."), "success")
     return redirect(application_url(award.delegate))
 

@@ -53,7 +53,7 @@ def status_label(value) -> str:
 def earmark_label(contribution) -> str:
     parts = []
     if contribution.earmark_meeting is not None:
-        parts.append(contribution.earmark_meeting.title)
+        parts.append(contribution.earmark_meeting.local_title)
     if contribution.earmark_meeting_kind is not None:
         parts.append(str(MEETING_KIND_LABELS[contribution.earmark_meeting_kind.value]))
     if contribution.earmark_year is not None:

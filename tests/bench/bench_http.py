@@ -443,6 +443,7 @@ def load(url: str, ids: dict, seconds: int, connections: int, rounds: int, logs:
         "SPONSORSHIP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         # Plain HTTP on loopback: the browser-side Secure flag would drop the cookie.
         "SESSION_COOKIE_SECURE": "false",
         # The periodic jobs would change the data being measured.

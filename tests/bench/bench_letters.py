@@ -1,6 +1,7 @@
 """Benchmark: milliseconds per award letter, and our overhead over bare WeasyPrint.
 
     .venv/bin/python tests/bench/bench_letters.py [--runs 30] [--warmup 5] [--output bench.json]
+        [--kind offer|confirmation|visa|certificate]
 
 Renders `--runs` one-page letters (English, French and Spanish in turn, each
 with its own delegate and reference) through `LetterRenderer.render`, the
@@ -41,10 +42,15 @@ STATES = {"en": "Cambodia", "fr": "Cambodge", "es": "Camboya"}
 NAMES = ("Sokha Chenda Lim", "María-José Ñúñez", "Amadou Diallo", "Nguyễn Thị Lan", "Zoë Okafor")
 
 
-def context(i: int) -> LetterContext:
-    """The sample letter, in the i-th language, to the i-th delegate."""
+def context(i: int, kind: str = "offer") -> LetterContext:
+    """The sample document of `kind`, in the i-th language, to the i-th delegate."""
     language = ("en", "fr", "es")[i % 3]
     return sample_context(
+        kind=kind,
+        travel_out_on="2026-11-30",
+        travel_back_on="2026-12-06",
+        passport_number=f"P{i:07d}",
+        passport_expiry="2031-05-01",
         reference=f"SP-2026-MSP22-{i:04d}",
         language=language,
         state_name=STATES[language],
@@ -78,6 +84,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--kind", default="offer", choices=("offer", "confirmation", "visa", "certificate")
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -85,13 +94,13 @@ def main(argv: list[str] | None = None) -> dict:
     startup_ms = (time.perf_counter() - started) * 1000
 
     for i in range(args.warmup):
-        ctx = context(10_000 + i)
+        ctx = context(10_000 + i, args.kind)
         renderer.render(ctx)
         bare_weasyprint(renderer, renderer.render_html(ctx), ctx.language)
 
     ours, bare, html_only, pages = [], [], [], set()
     for i in range(args.runs):
-        ctx = context(i)
+        ctx = context(i, args.kind)
 
         t0 = time.perf_counter()
         pdf = renderer.render(ctx)
@@ -115,6 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
         "weasyprint_ms_p90": round(percentile(bare, 0.9), 1),
         "template_ms_p50": round(statistics.median(html_only), 2),
         "renderer_startup_ms": round(startup_ms, 1),
+        "kind": args.kind,
         "runs": args.runs,
         "warmup": args.warmup,
         "pages_per_letter": sorted(pages),

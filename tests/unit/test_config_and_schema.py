@@ -31,10 +31,24 @@ def test_production_without_real_secret_key_refuses_to_start(monkeypatch, key):
         create_app()
 
 
+@pytest.mark.parametrize("base", [None, "", "sponsorship.example.org", "https://a b.org"])
+def test_production_without_public_base_url_refuses_to_start(monkeypatch, base):
+    monkeypatch.setenv("SPONSORSHIP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    if base is None:
+        monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app()
+
+
 def test_production_with_secret_key_starts(monkeypatch):
     monkeypatch.setenv("SPONSORSHIP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sponsorship.example.org")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEMO_DATA_ALLOWED"] is False

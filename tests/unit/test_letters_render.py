@@ -207,7 +207,7 @@ def test_render_visa_not_covered_omits_visa_line(renderer):
 def test_render_second_version_says_it_replaces_earlier_ones(renderer):
     text = flat(pdf_text(renderer.render(sample_context(version=2))))
 
-    assert flat("This version replaces all earlier versions of this letter.") in text
+    assert flat("This version replaces all earlier versions of this document.") in text
     assert flat("Version 2") in text
 
 

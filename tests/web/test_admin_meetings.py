@@ -176,3 +176,46 @@ def test_state_edit_inconsistent_is_refused_with_message(client, db, admin):
 
 def test_state_unknown_is_404(client, db, admin):
     assert client.get("/admin/states/QQQ").status_code == 404
+
+
+def test_signatory_saved_is_printed_in_the_letter_language(app, db, client, admin):
+    from sponsorship.documents import letters
+    from sponsorship.models import Signatory
+
+    assert client.get("/admin/meetings/signatory").status_code == 200
+    response = post_form(
+        client,
+        "/admin/meetings/signatory",
+        page="/admin/meetings/signatory",
+        data={
+            "name": "Ana Pérez",
+            "title": "Director, Implementation Support Unit",
+            "title_fr": "Directrice, Unité d'appui à l'application",
+            "title_es": "",
+        },
+    )
+    assert response.status_code == 302
+    row = db.session.get(Signatory, 1)
+    assert row.missing_languages() == ["es"]
+    with app.test_request_context("/"):
+        db.session.expire_all()
+        assert letters.signature("fr")["signatory_title"].startswith("Directrice")
+        assert letters.signature("es")["signatory_title"] == "Director, Implementation Support Unit"
+    again = client.get("/admin/meetings/signatory").get_data(as_text=True)
+    assert 'id="missing-languages"' in again
+
+
+def test_meeting_names_in_french_shown_to_french_reader(app, db, client, admin):
+    data = {**MEETING, "title_fr": "Vingt-deuxième Assemblée", "city_fr": "Genève"}
+    assert (
+        post_form(client, "/admin/meetings/new", data, page="/admin/meetings/new").status_code
+        == 302
+    )
+    meeting = db.session.scalar(select(Meeting).where(Meeting.title == MEETING["title"]))
+    assert meeting.title_fr == "Vingt-deuxième Assemblée"
+    assert meeting.missing_languages() == ["fr", "es"]  # French venue and all Spanish empty
+    index = client.get("/admin/meetings/").get_data(as_text=True)
+    assert "missing-languages" in index
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert meeting.local_title == "Vingt-deuxième Assemblée"
+        assert meeting.local_venue == meeting.venue

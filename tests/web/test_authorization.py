@@ -115,6 +115,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("applicant.letter", "GET"): Case(Path("/apply/awards/{offer}/letter"), own_state()),
     ("applicant.report", "GET"): Case(Path("/apply/awards/{accepted}/report"), own_state()),
+    ("documents_applicant.documents", "GET"): Case(
+        Path("/apply/awards/{offer}/documents"), own_state()
+    ),
+    ("documents_applicant.language", "POST"): Case(
+        Path("/apply/awards/{offer}/documents/language"), own_state(422), {"language": "xx"}
+    ),
+    ("documents_applicant.visa", "POST"): Case(
+        Path("/apply/awards/{offer}/documents/visa"), own_state(422)
+    ),
+    ("documents_applicant.download", "GET"): Case(
+        Path("/apply/awards/{offer}/documents/0.pdf"), own_state(NOT_FOUND)
+    ),
     ("applicant.report", "POST"): Case(
         Path("/apply/awards/{accepted}/report"), own_state(REDIRECT), {"comments": "Useful"}
     ),
@@ -137,6 +149,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.meetings.window", "POST"): Case(
         "/admin/meetings/0/window", only("administrator", code=NOT_FOUND), {"open": "1"}
     ),
+    ("admin.meetings.signatory_form", "GET"): Case(
+        "/admin/meetings/signatory", only("administrator")
+    ),
+    ("admin.meetings.signatory_form", "POST"): Case(
+        "/admin/meetings/signatory", only("administrator", code=422), {"name": ""}
+    ),
+    ("admin.mail_previews.previews", "GET"): Case("/admin/mail/previews", only("administrator")),
     ("admin.states.index", "GET"): Case("/admin/states/", only("administrator")),
     ("admin.states.edit", "GET"): Case("/admin/states/TCD", only("administrator")),
     ("admin.states.edit", "POST"): Case(
@@ -188,11 +207,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     # Award letters: the public verification page, and the administrators' letter pages.
     ("public.verify", "GET"): Case("/verify/MATRIX-1", everyone(OK)),
+    ("public.verify_form", "GET"): Case("/verify", everyone(OK)),
     ("admin.letters.letter_preview", "GET"): Case(
         Path("/admin/review/awards/{offer}/letter/preview"), only("administrator")
     ),
     ("admin.letters.letter_issue", "POST"): Case(
         "/admin/review/awards/0/letter", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.letters.document_issue", "POST"): Case(
+        "/admin/review/awards/0/documents", only("administrator", code=NOT_FOUND)
     ),
     ("admin.letters.letter_revoke", "POST"): Case(
         "/admin/review/letters/0/revoke", only("administrator", code=NOT_FOUND)

@@ -15,36 +15,89 @@ from tests.conftest import post_form
 from tests.factories import StateFactory, UserFactory
 
 
-def test_verify_valid_code_shows_reference_meeting_and_name_only(client, admin, award):
+def test_verify_valid_code_shows_type_state_meeting_date_and_name_only(client, admin, award):
     letter = letters.issue(award, admin)
     response = client.get(f"/verify/{letter.verification_code}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-status="valid"' in page
-    assert award.reference in page
+    assert "Offer of sponsorship" in page
     assert award.delegate.name in page
     assert award.delegate.application.meeting.title in page
+    assert letter.snapshot["state_name"] in page
     assert award.delegate.email not in page
+    assert award.reference not in page
     assert "public" in response.headers["Cache-Control"]
 
 
-def test_verify_superseded_and_revoked_codes_show_their_state(client, db, admin, award):
+def test_verify_superseded_and_revoked_codes_say_a_newer_version_exists(client, db, admin, award):
     first = letters.issue(award, admin)
     award.cost_lines[0].amount = Decimal("2000.00")
     db.session.commit()
     second = letters.issue(award, admin)
-    assert 'data-status="superseded"' in client.get(f"/verify/{first.verification_code}").get_data(
-        as_text=True
-    )
+    old_page = client.get(f"/verify/{first.verification_code}").get_data(as_text=True)
+    assert 'data-status="superseded"' in old_page
+    assert 'id="verify-newer"' in old_page
+    assert second.verification_code not in old_page
     letters.revoke(second, admin)
-    assert 'data-status="revoked"' in client.get(f"/verify/{second.verification_code}").get_data(
-        as_text=True
-    )
+    revoked = client.get(f"/verify/{second.verification_code}").get_data(as_text=True)
+    assert 'data-status="revoked"' in revoked
+    assert 'id="verify-newer"' not in revoked  # nothing newer than the revoked one
 
 
-def test_verify_unknown_code_returns_404(client, db):
-    assert client.get("/verify/AAAA-AAAA").status_code == 404
-    assert client.get("/verify/" + "A" * 200).status_code == 404
+def test_verify_unknown_code_says_no_such_document(client, db):
+    for code in ("AAAA-AAAA", "A" * 200, "<script>"):
+        response = client.get("/verify/" + code)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert 'data-status="unknown"' in page
+        assert "<script>" not in page
+
+
+def test_verify_form_sends_typed_code_to_its_page(client, db, admin, award):
+    letter = letters.issue(award, admin)
+    assert 'id="verify-form"' in client.get("/verify").get_data(as_text=True)
+    typed = letter.verification_code.lower().replace("-", " ")
+    response = client.get("/verify", query_string={"code": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/verify/{letter.verification_code}")
+
+
+def test_verify_unknown_code_takes_as_long_as_a_known_one(
+    app, client, db, admin, award, monkeypatch
+):
+    import statistics
+    import time
+
+    monkeypatch.setitem(app.config, "VERIFY_MIN_SECONDS", 0.05)
+    letter = letters.issue(award, admin)
+
+    def median(code: str) -> float:
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            client.get(f"/verify/{code}")
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    known, unknown = median(letter.verification_code), median("ZZZZ-ZZZZ")
+    assert known >= 0.05 and unknown >= 0.05
+    assert abs(known - unknown) < 0.02
+
+
+def test_verify_is_rate_limited_per_client(database_url):
+    from sponsorship.extensions import db as database
+    from tests.apps import build_app
+
+    app = build_app(database_url, RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    try:
+        codes = [client.get(f"/verify/ZZZZ-ZZZ{i}").status_code for i in range(5)]
+    finally:
+        with app.app_context():
+            database.engine.dispose()
+    assert codes[:3] == [404, 404, 404]
+    assert codes[3:] == [429, 429]
 
 
 def test_admin_issue_button_issues_letter_and_download_returns_it(client, auth, admin, award):

@@ -55,6 +55,7 @@ def register_proxy(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from sponsorship import models  # noqa: F401 - every table known to Alembic
+    from sponsorship.accounts.sessions import init_sessions
     from sponsorship.database import init_database
     from sponsorship.extensions import babel, csrf, db, login_manager, migrate
     from sponsorship.web.i18n import select_locale, select_timezone
@@ -70,9 +71,11 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     init_page_cache(app)
     init_signed_in(app)
+    init_sessions(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from sponsorship.accounts import account_views
     from sponsorship.accounts import views as accounts
     from sponsorship.applications import views as applications
     from sponsorship.documents import views as documents
@@ -80,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from sponsorship.web import admin, main
 
     # Every administrator page is nested in `admin` (sponsorship/web/admin.py).
-    for module in (main, accounts, applications, admin, donor_views, documents):
+    for module in (main, accounts, account_views, applications, admin, donor_views, documents):
         app.register_blueprint(module.bp)
     accounts.init_rate_limits(app)
 

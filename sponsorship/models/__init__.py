@@ -23,7 +23,7 @@ from sponsorship.models.outbox import MessageStatus, OutboxMessage
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
-from sponsorship.models.users import Invitation, Role, User
+from sponsorship.models.users import Invitation, RecoveryCode, Role, User, UserSession
 
 __all__ = [
     "Airfare",
@@ -47,6 +47,7 @@ __all__ = [
     "Donor",
     "Gender",
     "Invitation",
+    "RecoveryCode",
     "Letter",
     "LetterStatus",
     "Meeting",
@@ -60,6 +61,7 @@ __all__ = [
     "State",
     "Theme",
     "User",
+    "UserSession",
     "application_sessions",
     "delegate_report_sessions",
 ]

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from sponsorship.accounts import sessions
 from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import data_version
@@ -67,11 +68,21 @@ def init_signed_in(app: Flask) -> None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader."""
+    """Flask-Login's user loader: the user, while their account and this browser's
+    session are live (accounts/sessions.py)."""
+    user, stamp = _user_and_stamp(user_id)
+    if user is None or not user.is_active:
+        return None
+    if not sessions.check(db.session, user.id, stamp):
+        return None
+    return user
+
+
+def _user_and_stamp(user_id: str) -> tuple[User | None, str | None]:
     try:
         uid = int(user_id)
     except ValueError:
-        return None
+        return None, None
     session = db.session
     users: SignedInUsers | None = current_app.extensions.get("signed_in_users")
     if users is not None:
@@ -80,14 +91,14 @@ def load_user(user_id: str) -> User | None:
         if user is not None:
             # The page cache and the programme totals key on it: no second read.
             data_version.remember(session, stamp)
-            return user
+            return user, stamp
     # The stamp comes in the same statement as the user, before anything the page
     # reads, so that a page served again from the page cache costs this one query.
     row = session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
     if row is None:
-        return None
+        return None, None
     user, stamp = row
     data_version.remember(session, stamp)
     if users is not None and stamp is not None:
         users.keep(uid, stamp, user)
-    return user
+    return user, stamp

@@ -130,13 +130,32 @@ def current_id() -> int | None:
     return g.get("user_session_id")
 
 
-def _read(db_session: Session, key_hash: str) -> Seen | None:
-    row = db_session.execute(
-        select(
-            UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at
-        ).where(UserSession.key_hash == key_hash)
-    ).first()
-    return Seen(*row) if row is not None else None
+def request_key_hash() -> str | None:
+    """The hash of the session key this request's cookie carries, if any."""
+    key = session.get(COOKIE_KEY)
+    return _hash(key) if isinstance(key, str) and key else None
+
+
+#: A user's live session rows, by key hash: what the check reads, kept per stamp.
+Sessions = dict[str, Seen]
+ALL_OF_USER = select(
+    UserSession.key_hash,
+    UserSession.id,
+    UserSession.user_id,
+    UserSession.created_at,
+    UserSession.last_seen_at,
+)
+
+
+def rows_to_sessions(rows) -> Sessions:
+    """(key_hash, id, user_id, created_at, last_seen_at) rows as `Sessions`."""
+    return {row[0]: Seen(*row[1:]) for row in rows if row[0] is not None}
+
+
+def _read(db_session: Session, user_id: int) -> Sessions:
+    return rows_to_sessions(
+        db_session.execute(ALL_OF_USER.where(UserSession.user_id == user_id)).all()
+    )
 
 
 def _touch(db_session: Session, seen: Seen, now: datetime) -> None:
@@ -153,27 +172,37 @@ def _touch(db_session: Session, seen: Seen, now: datetime) -> None:
         db_session.rollback()
 
 
-def check(db_session: Session, user_id: int, stamp: str | None) -> bool:
-    """Whether this request's cookie names a live session of `user_id`."""
-    key = session.get(COOKIE_KEY)
-    if not isinstance(key, str) or not key:
+def check(
+    db_session: Session, user_id: int, stamp: str | None, prefetched: Sessions | None = None
+) -> bool:
+    """Whether this request's cookie names a live session of `user_id`.
+
+    All the user's rows are read and kept together, so that a user signed in on two
+    browsers does not cost a read per browser after each write. `prefetched` are the
+    rows when the caller read them along with the user.
+    """
+    key_hash = request_key_hash()
+    if key_hash is None:
         return False
-    key_hash = _hash(key)
-    kept: StampedCache[Seen] | None = current_app.extensions.get(_EXTENSION)
+    kept: StampedCache[Sessions] | None = current_app.extensions.get(_EXTENSION)
     now = utcnow()
-    seen = kept.get(key_hash, stamp) if kept is not None else None
+    rows = prefetched
+    if rows is None and kept is not None:
+        rows = kept.get(user_id, stamp)
+    seen = rows.get(key_hash) if rows is not None else None
+    if rows is None or (seen is not None and _expired(seen, now)):
+        # Kept times may lag: "last seen" is written without a new stamp.
+        rows = _read(db_session, user_id)
+        seen = rows.get(key_hash)
     if seen is None or _expired(seen, now):
-        seen = _read(db_session, key_hash)
-        if seen is None:
-            return False
-    if seen.user_id != user_id or _expired(seen, now):
         return False
     if now - seen.last_seen_at > TOUCH_EVERY:
         _touch(db_session, seen, now)
         data_version.remember(db_session, stamp)
         seen = replace(seen, last_seen_at=now)
+        rows = {**rows, key_hash: seen}
     if kept is not None:
-        kept.put(key_hash, stamp, seen)
+        kept.put(user_id, stamp, rows)
     g.user_session_id = seen.id
     return True
 

@@ -131,7 +131,8 @@ def two_factor_setup():
     if current_user.totp_secret:
         return redirect(url_for("account.index"))
     secret = session.get(_NEW_SECRET)
-    if not isinstance(secret, str) or request.method == "GET":
+    # Kept across reloads: the app may have scanned the code already.
+    if not isinstance(secret, str):
         secret = two_factor.new_secret()
         session[_NEW_SECRET] = secret
     form = CodeForm()

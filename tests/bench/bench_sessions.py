@@ -20,9 +20,8 @@ import time
 import timeit
 from pathlib import Path
 
-from flask import session
-
 import sqlalchemy as sa
+from flask import session
 
 from sponsorship.accounts import sessions
 from sponsorship.extensions import db

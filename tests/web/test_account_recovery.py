@@ -236,3 +236,15 @@ def test_account_page_opens_for_every_role(db, client, auth, role):
     auth.login(user.email)
     body = client.get("/account/").get_data(as_text=True)
     assert user.email in body and "Two-factor sign-in" in body
+
+
+@pytest.mark.parametrize("path", ["/login/forgot", "/login/two-factor"])
+def test_forgot_and_second_factor_are_rate_limited(database_url, db, path):
+    from sponsorship import create_app
+    from tests.conftest import make_config
+
+    config = make_config(database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
+    client = create_app(config).test_client()
+    data = {"email": "x@example.org", "code": "123456"}
+    codes = [post_form(client, path, data, page="/login").status_code for _ in range(3)]
+    assert codes[-1] == 429 and 429 not in codes[:-1]

@@ -92,6 +92,9 @@ prod-demo: export MAIL_BACKEND ?= log
 prod-demo: export PUBLIC_BASE_URL ?= http://$(BIND)
 # Plain HTTP on loopback; behind a real TLS proxy leave this at its default (true).
 prod-demo: export SESSION_COOKIE_SECURE ?= false
+# The demo's published logins sign in with the password alone; a real deployment keeps
+# two-factor sign-in mandatory for administrators (the default in production).
+prod-demo: export TWO_FACTOR_REQUIRED ?= false
 prod-demo: $(VENV)/.installed translations
 	@$(BIN)/python -m sponsorship.syscheck
 	@psql "$(PROD_DEMO_SERVER)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DEMO_DB)'" | grep -q 1 \

@@ -52,6 +52,16 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "sponsorship" / "translations")
 
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
+    #: A signed-in session ends after this long without a request, and this long after
+    #: signing in whatever happens (sponsorship/accounts/sessions.py).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    #: Lifetime of a "forgot your password" link, and how many such mails one address
+    #: gets per hour at most (more requests get the same answer and no mail).
+    PASSWORD_RESET_TTL_MINUTES = int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", "60"))
+    PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
+    #: Administrators must set up two-factor sign-in (TOTP) before anything else.
+    TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", False)
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     #: The largest request body; beyond it a bare 413 (sponsorship/web/requests.py).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
@@ -162,6 +172,7 @@ def _production_engine_options() -> dict:
 
 
 class ProductionConfig(Config):
+    TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", True)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     DEMO_DATA_ALLOWED = False

@@ -67,6 +67,7 @@ def register_routing(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from sponsorship import models  # noqa: F401 - every table known to Alembic
+    from sponsorship.accounts.sessions import init_sessions
     from sponsorship.database import init_database
     from sponsorship.extensions import babel, csrf, db, login_manager, migrate
     from sponsorship.mail import events  # noqa: F401 - a mail for each status change
@@ -83,9 +84,11 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     init_page_cache(app)
     init_signed_in(app)
+    init_sessions(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from sponsorship.accounts import account_views
     from sponsorship.accounts import views as accounts
     from sponsorship.applications import views as applications
     from sponsorship.documents import applicant_views as applicant_documents
@@ -98,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (
         main,
         accounts,
+        account_views,
         applications,
         admin,
         donor_views,

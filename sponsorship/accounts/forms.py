@@ -17,9 +17,8 @@ class LoginForm(BaseForm):
 
 
 class SetPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"), validators=[InputRequired(), Length(min=10, max=200)]
-    )
+    # The policy itself (length, guessability) is the service's: accounts/passwords.py.
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -45,3 +44,35 @@ class InviteForm(BaseForm):
         _l("Language"),
         choices=choices([("en", "English"), ("fr", "Français"), ("es", "Español")]),
     )
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
+
+
+class CodeForm(BaseForm):
+    """A TOTP code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=20)])
+
+
+class ProfileForm(BaseForm):
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=200)])
+    locale = SelectField(
+        _l("Language"),
+        choices=choices([("en", "English"), ("fr", "Français"), ("es", "Español")]),
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
+
+
+class PasswordConfirmForm(BaseForm):
+    """Turning two-factor sign-in off asks for the password again."""
+
+    current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
+
+
+class StateForm(BaseForm):
+    state_id = SelectField(_l("State"), coerce=int, validators=[InputRequired()])

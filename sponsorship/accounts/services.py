@@ -1,4 +1,5 @@
-"""Accounts: password hashing (Argon2id), authentication and invitations."""
+"""Accounts: password hashing (Argon2id), authentication, and the single-use links
+(invitations and password resets) by which a user sets a password."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from sponsorship.accounts import mails, sessions
+from sponsorship.accounts.passwords import check_password_rules
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import unit_of_work
@@ -22,18 +25,19 @@ from sponsorship.models.base import utcnow
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("no such user, constant time")
-MIN_PASSWORD_LENGTH = 10
+INVITE, RESET = "invite", "reset"
+__all__ = ["check_password_rules"]
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            str(_l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-        )
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def normalize_email(email: str) -> str:
@@ -90,7 +94,8 @@ def create_user(
         locale=locale,
     )
     if password is not None:
-        check_password_rules(password)
+        # The strength policy is for passwords people choose (accounts/passwords.py);
+        # accounts made by the system (the demo's) keep theirs.
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
@@ -98,45 +103,98 @@ def create_user(
     return user
 
 
+def issue_link(user: User, purpose: str, ttl: timedelta, actor: User | None) -> str:
+    """A new single-use link of `purpose` for `user` (in the caller's unit); the links
+    of that purpose issued before stop working. Returns the raw token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.purpose == purpose,
+            Invitation.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    db.session.add(
+        Invitation(
+            user=user,
+            token_hash=_token_hash(token),
+            expires_at=now + ttl,
+            created_by_id=actor.id if actor is not None else None,
+            purpose=purpose,
+        )
+    )
+    return token
+
+
+def links_issued_since(user: User, purpose: str, since) -> int:
+    return db.session.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.user_id == user.id,
+            Invitation.purpose == purpose,
+            Invitation.created_at >= since,
+        )
+    )
+
+
 def invite(actor: User, ttl: timedelta, **fields) -> tuple[User, str]:
     """Create a user without a password and a single-use link to set one.
 
-    Returns the user and the raw token; only its hash is stored.
+    An address invited before but not yet signed up gets a new link (the old one stops
+    working). Returns the user and the raw token; only its hash is stored.
     """
-    token = secrets.token_urlsafe(32)
     with unit_of_work():
-        user = create_user(actor, **fields)
-        db.session.add(
-            Invitation(
-                user=user,
-                token_hash=_token_hash(token),
-                expires_at=utcnow() + ttl,
-                created_by_id=actor.id,
-            )
-        )
+        email = normalize_email(fields["email"])
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None and user.password_hash is not None:
+            raise DomainError(str(_l("An account with this e-mail address already exists.")))
+        if user is None:
+            user = create_user(actor, **fields)
+            action = "user.invite"
+        else:
+            action = "user.reinvite"
+        token = issue_link(user, INVITE, ttl, actor)
         hours = ttl.total_seconds() / 3600
-        record(actor, "user.invite", user, after={"expires_in_hours": hours})
+        mails.invitation(user, token, hours, actor)
+        record(actor, action, user, after={"expires_in_hours": hours})
     return user, token
 
 
-def find_invitation(token: str) -> Invitation | None:
-    """The invitation for `token` if it can still be used, else None."""
+def find_link(token: str, purpose: str = INVITE) -> Invitation | None:
+    """The link for `token` if it can still be used for `purpose`, else None."""
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     )
-    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+    if (
+        invitation is None
+        or invitation.purpose != purpose
+        or invitation.used_at is not None
+        or invitation.expires_at < utcnow()
+        or not invitation.user.active
+    ):
         return None
     return invitation
 
 
-def accept_invitation(token: str, password: str) -> User:
-    invalid = str(_l("This invitation link is invalid, used or expired."))
-    if find_invitation(token) is None:
+def find_invitation(token: str) -> Invitation | None:
+    return find_link(token, INVITE)
+
+
+def use_link(token: str, password: str, purpose: str = INVITE) -> User:
+    """Set the password through a single-use link; every session of the user ends."""
+    if purpose == INVITE:
+        invalid = str(_l("This invitation link is invalid, used or expired."))
+    else:
+        invalid = str(_l("This password reset link is invalid, used or expired."))
+    link = find_link(token, purpose)
+    if link is None:
         raise DomainError(invalid)
-    check_password_rules(password)
+    check_password_rules(password, email=link.user.email, name=link.user.name)
     password_hash = hash_password(password)  # outside the unit: it takes ~50 ms
     with unit_of_work():
-        invitation = find_invitation(token)
+        invitation = find_link(token, purpose)
         if invitation is None:
             raise DomainError(invalid)
         # Conditional UPDATE: of two concurrent uses of one link, only one succeeds.
@@ -149,8 +207,14 @@ def accept_invitation(token: str, password: str) -> User:
             raise DomainError(invalid)
         user = invitation.user
         user.password_hash = password_hash
-        record(user, "user.accept_invitation", user)
+        ended = sessions.end_all(user)
+        action = "user.accept_invitation" if purpose == INVITE else "user.password_reset"
+        record(user, action, user, after={"sessions_ended": ended})
     return user
+
+
+def accept_invitation(token: str, password: str) -> User:
+    return use_link(token, password, INVITE)
 
 
 def set_language(user: User, locale: str) -> None:

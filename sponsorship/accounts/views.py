@@ -1,20 +1,43 @@
-"""Signing in and out, and accepting an invitation."""
+"""Signing in (password, then a second factor when the account has one) and out,
+accepting an invitation, and "forgot your password?"."""
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from sponsorship.accounts import resets, sessions
 from sponsorship.accounts import services as accounts
-from sponsorship.accounts.forms import LoginForm, SetPasswordForm
-from sponsorship.extensions import make_limiter
+from sponsorship.accounts import two_factor as totp
+from sponsorship.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from sponsorship.accounts.passwords import strength_hint
+from sponsorship.core.transaction import unit_of_work
+from sponsorship.extensions import db, make_limiter
+from sponsorship.models import User
 from sponsorship.web.refusals import refusal
 from sponsorship.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
+#: Between the password and the second factor: (user id, when, where to go next).
+_PENDING = "_2fa_pending"
+#: The second factor must follow the password within this many seconds.
+PENDING_SECONDS = 300
+#: The views a client can hammer to guess a secret: each is under the login limit.
+_LIMITED = ("auth.login", "auth.two_factor", "auth.forgot_password")
 
 
 def _login_limit() -> str:
@@ -35,13 +58,27 @@ def init_rate_limits(app: Flask) -> None:
     # Flask-Limiter only holds a weak reference to itself and marks the function it
     # decorates; so the app keeps its limiter, and each app decorates its own wrapper.
     app.extensions["sponsorship.limiter"] = limiter
-    view = app.view_functions["auth.login"]
+    for endpoint in _LIMITED:
+        view = app.view_functions[endpoint]
 
-    @wraps(view)
-    def login_limited(*args, **kwargs):
-        return view(*args, **kwargs)
+        @wraps(view)
+        def limited(*args, _view=view, **kwargs):
+            return _view(*args, **kwargs)
 
-    app.view_functions["auth.login"] = limiter.limit(_login_limit, methods=["POST"])(login_limited)
+        app.view_functions[endpoint] = limiter.limit(_login_limit, methods=["POST"])(limited)
+
+
+def sign_in(user: User) -> None:
+    """Start a server-side session for `user` in this browser and sign them in."""
+    session.pop(_PENDING, None)
+    with unit_of_work():
+        sessions.start(user)
+    login_user(user)
+
+
+def end_browser_session() -> None:
+    logout_user()
+    session.pop(sessions.COOKIE_KEY, None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,17 +91,58 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            target = safe_next(form.next.data, url_for("main.home"))
+            if user.totp_secret:
+                session[_PENDING] = [user.id, time.time(), target]
+                return redirect(url_for("auth.two_factor"))
+            sign_in(user)
+            return redirect(target)
         # One message for an unknown account and a wrong password: no account probing.
         form.password.errors.append(_("The e-mail address or password is not correct."))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 
 
+def _pending_user() -> tuple[User | None, str]:
+    pending = session.get(_PENDING)
+    if not isinstance(pending, list) or len(pending) != 3:
+        return None, ""
+    user_id, started, target = pending
+    if not isinstance(started, int | float) or time.time() - started > PENDING_SECONDS:
+        session.pop(_PENDING, None)
+        return None, ""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active:
+        return None, ""
+    return user, target if isinstance(target, str) else ""
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def two_factor():
+    user, target = _pending_user()
+    if user is None:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if totp.verify(user, form.code.data):
+            sign_in(user)
+            return redirect(safe_next(target, url_for("main.home")))
+        form.code.errors.append(_("That code is not right, or was already used."))
+    status = 422 if form.errors else 200
+    return render_template("accounts/two_factor_login.html", form=form), status
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    # The row goes, so a copy of this cookie stops working on every process and host.
+    # The account's other browsers stay signed in: "sign out everywhere" (the account
+    # page) ends them, as do a new password and a deactivation.
+    current = sessions.current_id()
+    if current is not None:
+        with unit_of_work():
+            sessions.end_one(current_user, current)
+    end_browser_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -78,7 +156,36 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         with refusal(form.password):
             user = accounts.accept_invitation(token, form.password.data)
-            login_user(user)
             flash(_("Welcome, %(name)s. Your password is set.", name=user.name), "success")
+            sign_in(user)
             return redirect(url_for("main.home"))
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invitation=invitation, hint=strength_hint()
+    )
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        resets.request_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("accounts/forgot_sent.html")
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    link = accounts.find_link(token, accounts.RESET)
+    if link is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        with refusal(form.password):
+            accounts.use_link(token, form.password.data, accounts.RESET)
+            end_browser_session()
+            flash(_("Your password is changed and every session ended. Please sign in."), "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form, hint=strength_hint()), status

@@ -25,7 +25,7 @@ from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.slate import DonorsGroupMember, Slate, SlateStatus, SlateVote, Vote
 from sponsorship.models.signatory import Signatory
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
-from sponsorship.models.users import Invitation, Role, User
+from sponsorship.models.users import Invitation, RecoveryCode, Role, User, UserSession
 
 __all__ = [
     "Airfare",
@@ -50,6 +50,7 @@ __all__ = [
     "Donor",
     "Gender",
     "Invitation",
+    "RecoveryCode",
     "Letter",
     "LetterStatus",
     "Meeting",
@@ -68,6 +69,7 @@ __all__ = [
     "Theme",
     "User",
     "Vote",
+    "UserSession",
     "application_sessions",
     "delegate_report_sessions",
 ]

@@ -143,6 +143,11 @@ def remember(session: Session, stamp: str | None) -> None:
         session.info[_READ] = stamp
 
 
+#: Execution options of a write the stamp must not notice: bookkeeping no cached page
+#: or aggregate shows (a signed-in browser's "last seen" time).
+UNSTAMPED = {_BUMP: True}
+
+
 def renew(session: Session) -> None:
     """Give the data a new stamp, for changes made outside any session (a restore)."""
     session.execute(

@@ -42,6 +42,10 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Base32 TOTP secret once two-factor sign-in is set up; None without it.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The last TOTP time step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     state = relationship("State")
     donor = relationship("Donor")
@@ -59,7 +63,7 @@ class User(UserMixin, Base):
 
 
 class Invitation(Base):
-    """A single-use link by which an invited user sets a password."""
+    """A single-use link by which a user sets a password: an invitation, or a reset."""
 
     __tablename__ = "invitations"
 
@@ -71,5 +75,36 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
+    #: "invite" (sets the first password) or "reset" (forgot password); a link of one
+    #: kind never works as the other.
+    purpose: Mapped[str] = mapped_column(sa.String(10), default="invite", server_default="invite")
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+class UserSession(Base):
+    """One signed-in browser. The cookie holds a random key; only its hash is stored.
+
+    Deleting the row ends the session on every process and host at once.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    last_seen_at: Mapped[datetime] = created_at_column()
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a TOTP code when the device is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -19,13 +19,20 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from sponsorship.accounts import sessions
 from sponsorship.core.cache import StampedCache
 from sponsorship.extensions import db
 from sponsorship.models import data_version
-from sponsorship.models.users import User
+from sponsorship.models.users import User, UserSession
 
-#: Built once: the statement runs on the first request after a write.
-_USER_AND_STAMP = select(User, data_version.stamp_column()).where(User.id == bindparam("user_id"))
+#: Built once: the statement runs on the first request after a write. It also reads
+#: the user's session rows (accounts/sessions.py), one result row each, so that the
+#: session check costs no statement of its own.
+_USER_AND_STAMP = (
+    select(User, data_version.stamp_column(), *sessions.ALL_OF_USER.selected_columns)
+    .outerjoin(UserSession, UserSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"))
+)
 _COLUMNS = tuple(attr.key for attr in User.__mapper__.column_attrs)
 
 
@@ -67,11 +74,21 @@ def init_signed_in(app: Flask) -> None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's user loader."""
+    """Flask-Login's user loader: the user, while their account and this browser's
+    session are live (accounts/sessions.py)."""
+    user, stamp, seen = _user_and_stamp(user_id)
+    if user is None or not user.is_active:
+        return None
+    if not sessions.check(db.session, user.id, stamp, seen):
+        return None
+    return user
+
+
+def _user_and_stamp(user_id: str) -> tuple[User | None, str | None, sessions.Sessions | None]:
     try:
         uid = int(user_id)
     except ValueError:
-        return None
+        return None, None, None
     session = db.session
     users: SignedInUsers | None = current_app.extensions.get("signed_in_users")
     if users is not None:
@@ -80,14 +97,15 @@ def load_user(user_id: str) -> User | None:
         if user is not None:
             # The page cache and the programme totals key on it: no second read.
             data_version.remember(session, stamp)
-            return user
+            return user, stamp, None
     # The stamp comes in the same statement as the user, before anything the page
     # reads, so that a page served again from the page cache costs this one query.
-    row = session.execute(_USER_AND_STAMP, {"user_id": uid}).first()
-    if row is None:
-        return None
-    user, stamp = row
+    rows = session.execute(_USER_AND_STAMP, {"user_id": uid}).all()
+    if not rows:
+        return None, None, None
+    user, stamp = rows[0][0], rows[0][1]
+    seen = sessions.rows_to_sessions(row[2:] for row in rows)
     data_version.remember(session, stamp)
     if users is not None and stamp is not None:
         users.keep(uid, stamp, user)
-    return user
+    return user, stamp, seen

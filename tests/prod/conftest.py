@@ -89,6 +89,9 @@ def prod_env(database_url: str, queue: str, **extra: str) -> dict[str, str]:
         JOBS_SCHEDULER="off",
         # Plain HTTP on loopback: the test client must get its session cookie back.
         SESSION_COOKIE_SECURE="false",
+        # The demo administrator signs in with the password alone (tests/prod/
+        # test_sessions_prod.py checks the production default separately).
+        TWO_FACTOR_REQUIRED="false",
         LOGIN_RATE_LIMIT="1000 per minute",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(free_port()),  # nothing listens unless a test starts a server

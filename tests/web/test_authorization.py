@@ -90,6 +90,45 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("auth.accept_invitation", "POST"): Case(
         "/invite/{invite}", everyone(OK), {"password": "short"}
     ),
+    # Accounts (issue 17): forgotten passwords, the second factor, everyone's own page.
+    ("auth.forgot_password", "GET"): Case("/login/forgot", everyone(OK)),
+    ("auth.forgot_password", "POST"): Case(
+        "/login/forgot", everyone(OK), {"email": "x@example.org"}
+    ),
+    ("auth.reset_password", "GET"): Case(Path("/reset/{reset}"), everyone(OK)),
+    ("auth.reset_password", "POST"): Case(Path("/reset/{reset}"), everyone(422), {"password": "x"}),
+    ("auth.two_factor", "GET"): Case("/login/two-factor", everyone(REDIRECT)),
+    ("auth.two_factor", "POST"): Case("/login/two-factor", everyone(REDIRECT), {"code": "1"}),
+    ("account.index", "GET"): Case("/account/", signed_in_only(OK)),
+    ("account.profile", "POST"): Case(
+        "/account/profile", signed_in_only(REDIRECT), {"name": "Renamed", "locale": "fr"}
+    ),
+    ("account.password", "POST"): Case("/account/password", signed_in_only(422), {"current": "x"}),
+    ("account.end_session", "POST"): Case("/account/sessions/0/end", signed_in_only(REDIRECT)),
+    ("account.end_all", "POST"): Case("/account/sessions/end-all", signed_in_only(REDIRECT)),
+    ("account.two_factor_setup", "GET"): Case("/account/two-factor", signed_in_only(OK)),
+    ("account.two_factor_setup", "POST"): Case(
+        "/account/two-factor", signed_in_only(422), {"code": "000000"}
+    ),
+    ("account.disable_two_factor", "POST"): Case(
+        "/account/two-factor/disable", signed_in_only(422)
+    ),
+    ("admin.accounts.user", "GET"): Case(Path("/admin/users/{person}"), only("administrator")),
+    ("admin.accounts.user_active", "POST"): Case(
+        Path("/admin/users/{person}/active"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.accounts.user_state", "POST"): Case(
+        Path("/admin/users/{person}/state"), only("administrator", code=422), {"state_id": "x"}
+    ),
+    ("admin.accounts.user_sign_out", "POST"): Case(
+        Path("/admin/users/{person}/sign-out"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.accounts.user_reset_two_factor", "POST"): Case(
+        Path("/admin/users/{person}/two-factor/reset"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.accounts.user_send_reset", "POST"): Case(
+        Path("/admin/users/{person}/reset-password"), only("administrator", code=REDIRECT)
+    ),
     ("applicant.dashboard", "GET"): Case("/apply/", only("applicant")),
     ("applicant.new_application", "GET"): Case(
         Path("/apply/meetings/{fresh_meeting}/apply"), only("applicant")
@@ -379,6 +418,8 @@ def people(app, db, tmp_path, monkeypatch):
         role=Role.ADMINISTRATOR,
     )
     ids = _applicant_objects(db.session, state)
+    ids["person"] = users["other_applicant"].id
+    ids["reset"] = accounts.issue_link(users["donor"], accounts.RESET, timedelta(hours=1), None)
     db.session.commit()
     return users, token, ids
 

@@ -47,7 +47,15 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "sponsorship" / "translations")
 
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
+    #: Where an earlier release kept nomination notes; `flask storage import-uploads`
+    #: moves them into the storage below.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: Where files are kept (sponsorship/storage): "database" (default) or "s3".
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "database")
+    STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+    STORAGE_S3_PREFIX = os.environ.get("STORAGE_S3_PREFIX", "")
+    STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL", "")
+    STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     #: A nomination note larger than this is refused with a message by its field; it is
     #: below MAX_CONTENT_LENGTH so the form can say so instead of a bare 413 page.

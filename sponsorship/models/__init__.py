@@ -10,6 +10,7 @@ from sponsorship.models.applications import (
 from sponsorship.models.audit import AuditEvent
 from sponsorship.models.awards import Award, AwardCostLine, AwardStatus, CostKind, CostStage
 from sponsorship.models.data_version import DataVersion
+from sponsorship.models.files import ReportExport, StoredFile
 from sponsorship.models.funds import (
     Allocation,
     AllocationStatus,
@@ -55,9 +56,11 @@ __all__ = [
     "MessageStatus",
     "OutboxMessage",
     "RegionalGroup",
+    "ReportExport",
     "Role",
     "ScoringWeight",
     "State",
+    "StoredFile",
     "Theme",
     "User",
     "application_sessions",

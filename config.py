@@ -56,9 +56,14 @@ class Config:
     STORAGE_S3_PREFIX = os.environ.get("STORAGE_S3_PREFIX", "")
     STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL", "")
     STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "")
+    #: The largest request body; beyond it a bare 413 (sponsorship/web/requests.py).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-    #: A nomination note larger than this is refused with a message by its field; it is
-    #: below MAX_CONTENT_LENGTH so the form can say so instead of a bare 413 page.
+    #: The largest body a signed-in user's form with a file may send: the file past
+    #: MAX_NOTE_BYTES is read and dropped, and the form comes back saying the limit.
+    MAX_UPLOAD_REQUEST_BYTES = int(
+        os.environ.get("MAX_UPLOAD_REQUEST_BYTES", str(100 * 1024 * 1024))
+    )
+    #: A nomination note larger than this is refused with a message by its field.
     MAX_NOTE_BYTES = int(os.environ.get("MAX_NOTE_BYTES", str(5 * 1024 * 1024)))
     #: Where links in e-mails point, e.g. https://sponsorship.example.org
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

@@ -29,6 +29,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_logging(app)
     register_proxy(app)
+    register_routing(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -51,6 +52,17 @@ def register_proxy(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def register_routing(app: Flask) -> None:
+    """Before any route exists: path arguments are bounded (`<int:...>` to the database's
+    INTEGER, text to what a keyboard types), and requests are read by our class (the size
+    a form with a file may have)."""
+    from sponsorship.web.bounds import CONVERTERS
+    from sponsorship.web.requests import Request
+
+    app.url_map.converters.update(CONVERTERS)
+    app.request_class = Request
 
 
 def register_extensions(app: Flask) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,13 +17,14 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from sponsorship.web.bounds import MAX_DELEGATES
 from sponsorship.web.forms import BaseForm, choices
 
 #: A hard ceiling on delegate rows a request may carry; the meeting's cap is the rule.
-MAX_DELEGATE_ROWS = 20
+MAX_DELEGATE_ROWS = MAX_DELEGATES
 
 GENDERS = [
     ("", _l("Choose…")),
@@ -37,22 +36,9 @@ GENDERS = [
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 
 
-def no_control_characters(form, field) -> None:
-    """Refuse NUL and other control characters: no keyboard types them, and PostgreSQL
-    refuses NUL in text. Tabs and line breaks are kept."""
-    value = field.data
-    if isinstance(value, str) and any(
-        unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value
-    ):
-        raise ValidationError(_l("This text contains characters that are not allowed."))
-
-
 def _text(label, max_length: int, field_class=StringField, **kwargs):
-    return field_class(
-        label,
-        validators=[Optional(), Length(max=max_length), no_control_characters],
-        **kwargs,
-    )
+    # BaseForm adds the refusal of control characters to every text field.
+    return field_class(label, validators=[Optional(), Length(max=max_length)], **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -79,7 +65,7 @@ class DelegateForm(BaseForm):
     organisation = _text(_l("Organisation"), 200)
     email = EmailField(
         _l("E-mail address"),
-        validators=[Optional(), Email(), Length(max=254), no_control_characters],
+        validators=[Optional(), Email(), Length(max=254)],
     )
     phone = _text(_l("Telephone"), 50, TelField)
     nationality = SelectField(_l("Nationality"), validators=[Optional()])

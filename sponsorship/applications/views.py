@@ -34,6 +34,7 @@ from sponsorship.web.filters import current_locale
 from sponsorship.web.forms import choices
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
+from sponsorship.web.requests import takes_upload
 from sponsorship.web.responses import file_response, pdf_response
 from sponsorship.web.security import role_required
 
@@ -178,6 +179,7 @@ def _saved(meeting: Meeting, saved: Application, *, submitted: bool):
 
 
 @bp.route("/meetings/<int:meeting_id>/apply", methods=["GET", "POST"])
+@takes_upload
 @role_required(Role.APPLICANT)
 def new_application(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
@@ -191,6 +193,7 @@ def new_application(meeting_id: int):
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@takes_upload
 @role_required(Role.APPLICANT)
 def edit_application(application_id: int):
     application = _own_application(application_id)

@@ -21,9 +21,10 @@ from flask_login import current_user
 
 from sponsorship import jobs
 from sponsorship.documents import bulk, letters
+from sponsorship.documents.forms import RevokeForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
-from sponsorship.web.refusals import refusal
+from sponsorship.web.refusals import flash_errors, refusal
 from sponsorship.web.responses import file_response, pdf_response
 
 bp = Blueprint("letters", __name__, url_prefix="/review")
@@ -68,8 +69,12 @@ def letter_issue(award_id: int):
 @bp.post("/letters/<int:letter_id>/revoke")
 def letter_revoke(letter_id: int):
     letter = db.get_or_404(Letter, letter_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(_application_url(letter.award.delegate))
     with refusal():
-        letters.revoke(letter, current_user, reason=request.form.get("reason", "")[:500])
+        letters.revoke(letter, current_user, reason=form.reason.data or "")
         flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
     return redirect(_application_url(letter.award.delegate))
 

@@ -19,15 +19,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from sponsorship.extensions import db
 from sponsorship.funding.contributions import DonorDetails, Earmarks, Receipt
 from sponsorship.models import Donor, Meeting, MeetingKind, RegionalGroup, Theme
-from sponsorship.web.forms import BaseForm, choices, enum_pairs
+from sponsorship.web.bounds import MAX_CONTRIBUTION, MAX_RATE, RATE_PLACES
+from sponsorship.web.forms import BaseForm, Bounded, choices, enum_pairs
 from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, THEME_LABELS
 
 _PLAIN_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+#: An organisation identifier as IATI and 360Giving (org-id.guide) publish it: the
+#: registration agency's code, then the number it gave, e.g. XM-DAC-41114 or
+#: GB-CHC-1234567. IATI refuses "/", "&", "|" and "?" in identifiers and advises against
+#: spaces and non-ASCII (iatistandard.org, organisation-identifier); this is that, as a
+#: whitelist: ASCII letters and digits, joined by "-", "_", "." or ":".
+ORG_IDENTIFIER = re.compile(r"^[A-Za-z0-9]+(?:[-_.:][A-Za-z0-9]*)*$")
+#: A pledged or received amount, in the contribution's currency (web/bounds.py).
+AMOUNT = Bounded(0, MAX_CONTRIBUTION)
+#: Base currency per unit of the contribution's: above zero, to the rate's 8 decimals.
+RATE = Bounded(Decimal(1).scaleb(-RATE_PLACES), MAX_RATE, RATE_PLACES)
 
 
 class LocalDecimalField(DecimalField):
@@ -80,7 +91,18 @@ class DonorForm(BaseForm):
         _l("Country code (ISO 3166, three letters)"), validators=[Optional(), Length(min=3, max=3)]
     )
     org_identifier = StringField(
-        _l("Organisation identifier (IATI, 360Giving)"), validators=[Optional(), Length(max=100)]
+        _l("Organisation identifier (IATI, 360Giving)"),
+        validators=[
+            Optional(),
+            Length(max=100),
+            Regexp(
+                ORG_IDENTIFIER,
+                message=_l(
+                    "Use letters, digits and - _ . : only, as in XM-DAC-41114"
+                    " (agency code, then the number it gave)."
+                ),
+            ),
+        ],
     )
 
     def details(self) -> DonorDetails:
@@ -99,9 +121,7 @@ class EarmarkFields(BaseForm):
         choices=_enum_choices(MEETING_KIND_LABELS, MeetingKind),
         validators=[Optional()],
     )
-    year = IntegerField(
-        _l("Earmarked for a year"), validators=[Optional(), NumberRange(min=2000, max=2100)]
-    )
+    year = IntegerField(_l("Earmarked for a year"), validators=[Optional(), Bounded(2000, 2100)])
     region = SelectField(
         _l("Earmarked for a regional group"),
         choices=_enum_choices(REGION_LABELS, RegionalGroup),
@@ -135,11 +155,11 @@ class ContributionForm(EarmarkFields):
     donor_id = SelectField(_l("Donor"), coerce=int, validators=[InputRequired()])
     reference = StringField(_l("Reference"), validators=[InputRequired(), Length(max=60)])
     currency = SelectField(_l("Currency"), validators=[InputRequired()])
-    amount = LocalDecimalField(_l("Amount pledged"), validators=[InputRequired()])
+    amount = LocalDecimalField(_l("Amount pledged"), validators=[InputRequired(), AMOUNT])
     pledged_on = DateField(_l("Pledged on"), validators=[InputRequired()])
     # Filled when the money has already arrived.
     received_on = DateField(_l("Received on"), validators=[Optional()])
-    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[Optional()])
+    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[Optional(), RATE])
     rate_date = DateField(_l("Rate date"), validators=[Optional()])
 
     def setup(self) -> None:
@@ -170,8 +190,8 @@ class ContributionEditForm(EarmarkFields):
 
 
 class ReceiveForm(BaseForm):
-    amount = LocalDecimalField(_l("Amount received"), validators=[InputRequired()])
-    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[InputRequired()])
+    amount = LocalDecimalField(_l("Amount received"), validators=[InputRequired(), AMOUNT])
+    exchange_rate = LocalDecimalField(_l("Exchange rate"), validators=[InputRequired(), RATE])
     received_on = DateField(_l("Received on"), validators=[InputRequired()])
     rate_date = DateField(_l("Rate date"), validators=[InputRequired()])
 

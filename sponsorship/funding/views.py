@@ -24,6 +24,7 @@ from sponsorship.funding.forms import (
     ReceiveForm,
 )
 from sponsorship.models import Contribution, Donor, Meeting
+from sponsorship.web.bounds import parse_id
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -82,7 +83,7 @@ def new_contribution():
     form = ContributionForm()
     form.setup()
     if request.method == "GET":
-        form.donor_id.data = request.args.get("donor", type=int)
+        form.donor_id.data = parse_id(request.args.get("donor"))
         form.currency.data = current_app.config["BASE_CURRENCY"]
         form.pledged_on.data = date.today()
     if form.validate_on_submit():

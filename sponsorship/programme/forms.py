@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -16,10 +15,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from sponsorship.models import ConventionStatus, MeetingKind, RegionalGroup, Theme
-from sponsorship.web.forms import BaseForm, choices, enum_choices, strip
+from sponsorship.web.bounds import MAX_COST, MAX_DELEGATES
+from sponsorship.web.forms import BaseForm, Bounded, choices, enum_choices
 from sponsorship.web.labels import (
     CONVENTION_LABELS,
     MEETING_KIND_LABELS,
@@ -28,11 +28,14 @@ from sponsorship.web.labels import (
 )
 
 
-class SessionForm(Form):
+class SessionForm(BaseForm):
     """One row of a meeting's sessions; a row without a title is ignored."""
 
-    id = HiddenField(filters=[strip])
-    title = StringField(_l("Session"), validators=[Length(max=200)], filters=[strip])
+    class Meta:
+        csrf = False
+
+    id = HiddenField()
+    title = StringField(_l("Session"), validators=[Length(max=200)])
     theme = SelectField(_l("Theme"), choices=enum_choices(Theme, THEME_LABELS))
     held_on = DateField(_l("Held on"), validators=[Optional()])
     remove = BooleanField(_l("Remove"))
@@ -41,7 +44,7 @@ class SessionForm(Form):
 class MeetingForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=enum_choices(MeetingKind, MEETING_KIND_LABELS))
     number = IntegerField(
-        _l("Number (22 for the Twenty-Second MSP)"), validators=[Optional(), NumberRange(min=1)]
+        _l("Number (22 for the Twenty-Second MSP)"), validators=[Optional(), Bounded(1, 999)]
     )
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     venue = StringField(_l("Venue"), validators=[InputRequired(), Length(max=200)])
@@ -53,24 +56,26 @@ class MeetingForm(BaseForm):
     offer_response_days = IntegerField(
         _l("Days to answer an offer"),
         default=14,
-        validators=[InputRequired(), NumberRange(min=1, max=365)],
+        validators=[InputRequired(), Bounded(1, 365)],
     )
     dsa_rate = DecimalField(
-        _l("DSA rate per night"), places=2, validators=[InputRequired(), NumberRange(min=0)]
+        _l("DSA rate per night"), places=2, validators=[InputRequired(), Bounded(0, MAX_COST)]
     )
     dsa_currency = StringField(
         _l("DSA currency (ISO code)"), validators=[InputRequired(), Length(min=3, max=3)]
     )
     terminal_expenses = DecimalField(
-        _l("Terminal expenses"), places=2, default=0, validators=[Optional(), NumberRange(min=0)]
+        _l("Terminal expenses"), places=2, default=0, validators=[Optional(), Bounded(0, MAX_COST)]
     )
     delegate_cap = IntegerField(
-        _l("Delegates per State"), default=1, validators=[InputRequired(), NumberRange(min=1)]
+        _l("Delegates per State"),
+        default=1,
+        validators=[InputRequired(), Bounded(1, MAX_DELEGATES)],
     )
     report_due_days = IntegerField(
         _l("Days after the meeting to report"),
         default=30,
-        validators=[InputRequired(), NumberRange(min=0, max=365)],
+        validators=[InputRequired(), Bounded(0, 365)],
     )
     sessions = FieldList(FormField(SessionForm), min_entries=0)
 
@@ -95,8 +100,13 @@ class StateForm(BaseForm):
     )
 
 
-class StateFilterForm(Form):
-    q = StringField(_l("Name or code"), filters=[strip], validators=[Optional(), Length(max=60)])
+class StateFilterForm(BaseForm):
+    """The list's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or code"), validators=[Optional(), Length(max=60)])
     region = SelectField(
         _l("Regional group"),
         choices=choices(

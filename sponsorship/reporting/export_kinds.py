@@ -29,8 +29,13 @@ class ExportKind:
 
 
 def _csv(rows: list[list]) -> bytes:
+    """As `csv_response` writes it: text a spreadsheet would read as a formula neutralised."""
+    from sponsorship.reporting.exports import as_text
+
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows(
+        [[as_text(v) if isinstance(v, str) else v for v in row] for row in rows]
+    )
     return buffer.getvalue().encode()
 
 

@@ -48,6 +48,7 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.models.awards import AwardCostLine, CostKind, CostStage
+from sponsorship.reporting.xmltext import well_formed
 
 HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 
@@ -478,5 +479,6 @@ def iati_activities(donor_id: int | None = None, *, now: datetime | None = None)
             _text(element, "receiver-org", pub["name"], ref=pub["id"])
         if t.country:
             ET.SubElement(element, "recipient-country", code=t.country)
+    well_formed(root)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -19,7 +19,7 @@ from sponsorship.review import after_meeting, decisions
 from sponsorship.review import queue as review
 from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
 from sponsorship.web.filters import money
-from sponsorship.web.refusals import refusal
+from sponsorship.web.refusals import flash_errors, refusal
 
 bp = Blueprint("followup", __name__, url_prefix="/review")
 
@@ -53,7 +53,10 @@ def follow_up(meeting_id: int):
 @bp.post("/awards/<int:award_id>/cancel")
 def cancel(award_id: int):
     award = db.get_or_404(Award, award_id)
-    form = _checked(ReasonForm)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(application_url(award.delegate))
     with refusal():
         released = decisions.cancel(current_user, award, reason=form.reason.data or "")
         flash(_("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success")
@@ -75,7 +78,7 @@ def costs(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = ActualCostsForm(prefix=f"a{award.id}")
     if not form.validate_on_submit():
-        flash(_("Amounts are numbers of zero or more."), "error")
+        flash_errors(form, _("Amounts are numbers of zero or more."))
         return redirect(application_url(award.delegate))
     actual = after_meeting.ActualCosts(
         ticket=form.ticket.data or 0, dsa=form.dsa.data or 0, other=form.other.data or 0

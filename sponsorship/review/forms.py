@@ -12,12 +12,13 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from sponsorship.models import Criterion, RegionalGroup
 from sponsorship.review.scoring import CRITERION_LABELS
-from sponsorship.web.forms import BaseForm, choices
+from sponsorship.web.bounds import MAX_COST
+from sponsorship.web.forms import BaseForm, Bounded, choices
 from sponsorship.web.labels import REGION_LABELS
 
 
@@ -32,9 +33,9 @@ class PriceForm(BaseForm):
     airfare = DecimalField(
         _l("Airfare (empty: from the fare table)"),
         places=2,
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), Bounded(0, MAX_COST)],
     )
-    visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), NumberRange(min=0)])
+    visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
 
 
 class ReasonForm(BaseForm):
@@ -49,10 +50,10 @@ class AttendanceForm(BaseForm):
 
 class ActualCostsForm(BaseForm):
     ticket = DecimalField(
-        _l("Ticket as invoiced"), places=2, validators=[Optional(), NumberRange(min=0)]
+        _l("Ticket as invoiced"), places=2, validators=[Optional(), Bounded(0, MAX_COST)]
     )
-    dsa = DecimalField(_l("DSA paid"), places=2, validators=[Optional(), NumberRange(min=0)])
-    other = DecimalField(_l("Other costs"), places=2, validators=[Optional(), NumberRange(min=0)])
+    dsa = DecimalField(_l("DSA paid"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
+    other = DecimalField(_l("Other costs"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
 
 
 class ReconcileForm(BaseForm):
@@ -72,7 +73,7 @@ class ReconcileForm(BaseForm):
 class WeightsForm(BaseForm):
     horizon_years = IntegerField(
         _l("Years ahead an Article 5 deadline counts as soon"),
-        validators=[InputRequired(), NumberRange(min=0, max=50)],
+        validators=[InputRequired(), Bounded(0, 50)],
     )
 
 
@@ -82,7 +83,7 @@ for _criterion in Criterion:
         f"points_{_criterion.value}",
         IntegerField(
             CRITERION_LABELS[_criterion],
-            validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
+            validators=[InputRequired(), Bounded(-1000, 1000)],
         ),
     )
 
@@ -96,6 +97,6 @@ for _region in RegionalGroup:
         FaresForm,
         f"fare_{_region.value}",
         DecimalField(
-            REGION_LABELS[_region.value], places=2, validators=[Optional(), NumberRange(min=0)]
+            REGION_LABELS[_region.value], places=2, validators=[Optional(), Bounded(0, MAX_COST)]
         ),
     )

@@ -37,11 +37,12 @@ from sponsorship.review.forms import (
     ReasonForm,
     WeightsForm,
 )
+from sponsorship.web.bounds import parse_id, parse_int
 from sponsorship.web.filters import fdate, money
 from sponsorship.web.forms import choices
 from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS
 from sponsorship.web.page_cache import cached_page
-from sponsorship.web.refusals import refusal
+from sponsorship.web.refusals import flash_errors, refusal
 from sponsorship.web.security import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -55,11 +56,7 @@ def load_application(application_id: int) -> Application:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_int(request.args.get(name))
 
 
 def _enum_arg(name: str, enum_cls):
@@ -257,9 +254,10 @@ def _back(default: str) -> str:
 def decide(delegate_id: int, decision: str):
     delegate = db.get_or_404(Delegate, delegate_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        abort(400)
     target = _back(application_url(delegate))
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(target)
     with refusal(template=_("%(name)s: %(error)s"), name=delegate.name):
         if decision == "offer":
             award = decisions.offer(current_user, delegate)
@@ -287,8 +285,9 @@ def bulk():
     target = _back(url_for(".queue", meeting=meeting_id))
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(400)
-    ids = [int(v) for v in request.form.getlist("delegate") if v.isdigit()]
+        flash_errors(form)
+        return redirect(target)
+    ids = [i for i in map(parse_id, request.form.getlist("delegate")) if i is not None]
     with refusal() as outcome:
         result = decisions.bulk(
             current_user,

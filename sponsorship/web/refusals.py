@@ -4,6 +4,9 @@ A service raises `DomainError` with a message safe to show. The view wraps its c
 `refusal()`: on a refusal the session is rolled back, the rest of the block is skipped and
 the message is shown next to the given field, flashed at the top of the next page, or
 left in the outcome for a page that shows it in its own place (`flashed=False`).
+
+A form posted from a page other than its view's own has no page to show its field
+errors on: `flash_errors` says them at the top of the page the view redirects to.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import flash
+from flask_babel import gettext as _
 
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
@@ -47,3 +51,12 @@ def refusal(
             field.errors = [*field.errors, outcome.error]
         elif flashed:
             flash(outcome.error, "error")
+
+
+def flash_errors(form, fallback: str | None = None) -> None:
+    """Flash each field error of `form` as "Label: error" (or `fallback` if it has none)."""
+    errors = [(field.label.text, error) for field in form for error in field.errors]
+    for label, error in errors:
+        flash(_("%(name)s: %(error)s", name=label, error=error), "error")
+    if not errors and fallback:
+        flash(fallback, "error")

@@ -10,6 +10,8 @@ from urllib.parse import quote
 from flask import Response
 from werkzeug.datastructures import Headers
 
+from sponsorship.reporting.exports import as_text
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
@@ -37,8 +39,11 @@ def _names(filename: str) -> dict[str, str]:
 
 
 def csv_response(rows: list[list], filename: str) -> Response:
+    """`rows` as CSV; text that a spreadsheet would read as a formula is neutralised."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows(
+        [as_text(v) if isinstance(v, str) else v for v in row] for row in rows
+    )
     return file_response(buffer.getvalue(), "text/csv", filename)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -147,7 +148,14 @@ def test_redis_queue_job_runs_in_rq_worker(app, db, redis_queue):
     offered_id, waiting_reference = offered.id, waiting.reference
     job_id = redis_queue.enqueue("expire-offers")
     # The worker runs the job in this process, in this app context, like `flask jobs worker`.
-    SimpleWorker([redis_queue.queue], connection=redis_queue.connection).work(burst=True)
+    # It installs its own SIGINT/SIGTERM handlers, which would outlive it here and turn a
+    # later Ctrl-C or SIGTERM to the test run into rq's StopRequested inside another test.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        SimpleWorker([redis_queue.queue], connection=redis_queue.connection).work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     job = redis_queue.queue.fetch_job(job_id)
     assert job.is_finished, job.latest_result()
     assert job.return_value()["proposals"] == [waiting_reference]

@@ -452,7 +452,8 @@ def test_oversized_note_is_refused_by_its_field(app, db, signed_in, meeting, mon
 
 
 def test_request_over_the_upload_limit_is_refused(app, signed_in, meeting, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 5000)
+    # The application form's ceiling (tests/web/test_upload_limit.py for below it).
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_REQUEST_BYTES", 5000)
     token = csrf_token(signed_in, "/apply/")
     response = signed_in.post(
         new_url(meeting),

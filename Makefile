@@ -63,8 +63,9 @@ mutation: $(VENV)/.installed-dev translations
 # twenty years of data (tests/bench/bench_donor.py), then the pages under load at twenty
 # years (tests/bench/bench_http.py: gunicorn + wrk against a bare Flask reference, SQL
 # statements per page; on PostgreSQL too with BENCH_DATABASE_URL), then the slate against
-# rank order for every meeting of twenty years (tests/bench/bench_slate.py), merged into
-# bench.json (other keys are kept).
+# rank order for every meeting of twenty years (tests/bench/bench_slate.py), then every
+# page the three roles reach, rendered afresh (tests/bench/bench_crawl.py: crawl_* and
+# *_render_ms), merged into bench.json (other keys are kept).
 bench: $(VENV)/.installed-dev translations
 	@command -v wrk > /dev/null || { echo "make bench needs wrk for the HTTP figures: sudo apt-get install -y wrk"; exit 1; }
 	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
@@ -73,6 +74,7 @@ bench: $(VENV)/.installed-dev translations
 	@$(BIN)/python -m tests.bench.bench_donor --output bench.json
 	@$(BIN)/python -m tests.bench.bench_http --merge bench.json --output bench.json
 	@$(BIN)/python -m tests.bench.bench_slate --output bench.json
+	@$(BIN)/python -m tests.bench.bench_crawl --reuse-data --output bench.json
 
 # The production shape on this machine (README "Production"): PostgreSQL, Redis, gunicorn
 # with several workers, an RQ worker and the scheduler, configured only by environment

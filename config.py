@@ -62,7 +62,15 @@ class Config:
     PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
     #: Administrators must set up two-factor sign-in (TOTP) before anything else.
     TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", False)
+    #: Where an earlier release kept nomination notes; `flask storage import-uploads`
+    #: moves them into the storage below.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: Where files are kept (sponsorship/storage): "database" (default) or "s3".
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "database")
+    STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+    STORAGE_S3_PREFIX = os.environ.get("STORAGE_S3_PREFIX", "")
+    STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL", "")
+    STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "")
     #: The largest request body; beyond it a bare 413 (sponsorship/web/requests.py).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     #: The largest body a signed-in user's form with a file may send: the file past

@@ -123,8 +123,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    from sponsorship import jobs
+    from sponsorship import jobs, storage
 
+    storage.init_app(app)
     jobs.init_app(app)
 
 

@@ -19,7 +19,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A bulk PDF run is a background job, so no request should take near this long.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = 30
+# On SIGTERM or SIGINT a worker stops accepting, answers the requests it holds and
+# closes its idle kept-alive connections, then exits; past this many seconds it is
+# stopped anyway. No request should take near this long (reports are prepared by jobs),
+# so a deploy or a restart takes seconds (tests/prod/test_stops.py).
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "3"))
 keepalive = 5
 # Replace a worker after this many requests (with jitter): caps any slow leak.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import secrets
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -26,8 +24,10 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from sponsorship.core.errors import DomainError
+from sponsorship.storage import file_store
 
 NOTES = "notes"
+PDF_TYPE = "application/pdf"
 #: Markers of web content; none belongs in a note verbale. Case-insensitive on the raw
 #: bytes, and each long enough that compressed (random-looking) data will not match it.
 HTML_MARKERS = re.compile(
@@ -39,7 +39,7 @@ HTML_MARKERS = re.compile(
 #: compressed object streams, so the catalogue and pages are checked after parsing too.
 ACTIVE_NAMES = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles?|RichMedia|XFA)\b")
 ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute"}
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.pdf$")
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.pdf$")
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class UploadRefused(DomainError):
 
 @dataclass(frozen=True)
 class StoredNote:
-    #: Random file name under UPLOAD_DIR/notes.
+    #: Random file name; stored under the key "notes/<stored_name>".
     stored_name: str
     #: The user's file name, cleaned, for the download.
     filename: str
@@ -65,26 +65,33 @@ def _serializer() -> URLSafeSerializer:
 
 
 def from_token(token: str, user_id: int) -> StoredNote | None:
-    """The note a form token refers to, if it is genuine, this user's, and still on disk."""
+    """The note a form token refers to, if it is genuine, this user's, and still stored."""
     try:
         stored_name, filename, owner = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
     if owner != user_id or not isinstance(stored_name, str) or not isinstance(filename, str):
         return None
-    if not _STORED_NAME.match(stored_name) or not note_path(stored_name).is_file():
+    if not STORED_NAME.match(stored_name) or file_store().stat(note_key(stored_name)) is None:
         return None
     return StoredNote(stored_name, filename)
 
 
-def upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / NOTES
-
-
-def note_path(stored_name: str) -> Path:
-    if not _STORED_NAME.match(stored_name or ""):
+def note_key(stored_name: str) -> str:
+    """The storage key of a note; ValueError for anything but a stored note's name."""
+    if not STORED_NAME.match(stored_name or ""):
         raise ValueError("not a stored note name")
-    return upload_dir() / stored_name
+    return f"{NOTES}/{stored_name}"
+
+
+def read_note(stored_name: str) -> bytes | None:
+    """The note's bytes, or None when the name is not a note's or nothing is stored."""
+    from sponsorship.storage import NotStored
+
+    try:
+        return file_store().get(note_key(stored_name))
+    except (ValueError, NotStored):
+        return None
 
 
 def clean_filename(name: str | None) -> str:
@@ -194,12 +201,8 @@ def _has_active_content(reader: PdfReader) -> bool:
 
 
 def store_note(data: bytes, filename: str | None) -> StoredNote:
-    """Check `data` and write it under a new random name; raise UploadRefused."""
+    """Check `data` and store it under a new random name; raise UploadRefused."""
     check_pdf(data, current_app.config["MAX_NOTE_BYTES"])
-    directory = upload_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     stored_name = secrets.token_hex(16) + ".pdf"
-    fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    file_store().put(note_key(stored_name), data, PDF_TYPE)
     return StoredNote(stored_name, clean_filename(filename))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,7 +35,7 @@ from sponsorship.web.forms import choices
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
 from sponsorship.web.requests import takes_upload
-from sponsorship.web.responses import pdf_response
+from sponsorship.web.responses import file_response, pdf_response
 from sponsorship.web.security import role_required
 
 bp = Blueprint("applicant", __name__, url_prefix="/apply")
@@ -245,21 +245,12 @@ def note(application_id: int):
         application = db.get_or_404(Application, application_id)
     else:
         application = _own_application(application_id)
-    if not application.note_path:
+    data = uploads.read_note(application.note_path) if application.note_path else None
+    if data is None:
         abort(404)
-    try:
-        path = uploads.note_path(application.note_path)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    # Streamed from the stored file rather than read into memory (`file_response`).
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=application.note_filename or "note-verbale.pdf",
-        max_age=0,
+    # From the shared storage, so any host serves the note whichever stored it.
+    response = file_response(
+        data, uploads.PDF_TYPE, application.note_filename or "note-verbale.pdf"
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"

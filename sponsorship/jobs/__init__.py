@@ -81,7 +81,10 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     url = app.config.get("REDIS_URL")
     name = app.config.get("JOBS_QUEUE_NAME") or QUEUE_NAME
-    target = RedisQueue(url, name=name) if url else EmbeddedQueue(app)
+    # The tests' app runs embedded jobs when a test says so (EmbeddedQueue.run_pending).
+    app.config.setdefault("JOBS_EMBEDDED_THREAD", not app.config.get("TESTING"))
+    threaded = app.config["JOBS_EMBEDDED_THREAD"]
+    target = RedisQueue(url, name=name) if url else EmbeddedQueue(app, threaded=threaded)
     app.extensions[EXTENSION] = Jobs(target, Scheduler(app, intervals(app)))
     if app.config["JOBS_SCHEDULER"] == "embedded" and not app.config.get("TESTING"):
         app.before_request(_start_embedded_scheduler)

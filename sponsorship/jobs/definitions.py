@@ -88,7 +88,15 @@ def issue_letters(meeting_id: int, actor_id: int | None = None) -> dict:
     }
 
 
+def prepare_export(export_id: int) -> dict:
+    """Build one report export into storage (reporting/prepared.py)."""
+    from sponsorship.reporting import prepared
+
+    return prepared.run_export(export_id)
+
+
 JOBS: dict[str, Callable[..., Any]] = {
+    "prepare-export": prepare_export,
     "issue-letters": issue_letters,
     "expire-offers": expire_offers,
     "offer-reminders": offer_reminders,

@@ -39,10 +39,17 @@ class Done:
 
 
 class EmbeddedQueue:
-    """Jobs run one at a time by a daemon thread of this process."""
+    """Jobs run one at a time by a daemon thread of this process.
 
-    def __init__(self, app: Flask) -> None:
+    With `threaded=False` (the tests' app: JOBS_EMBEDDED_THREAD) jobs wait until
+    `run_pending()` runs them in the caller's thread and app context, so a test sees
+    a job's work on its own rolled-back connection, at a point it chooses.
+    """
+
+    def __init__(self, app: Flask, *, threaded: bool = True) -> None:
         self.app = app
+        self.threaded = threaded
+        self.pending: list[tuple[str, dict]] = []
         self._jobs: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -54,6 +61,9 @@ class EmbeddedQueue:
     def enqueue(self, name: str, **kwargs: Any) -> str:
         if name not in JOBS:
             raise KeyError(name)
+        if not self.threaded:
+            self.pending.append((name, kwargs))
+            return name
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -62,6 +72,14 @@ class EmbeddedQueue:
                 self._thread.start()
         self._jobs.put((name, kwargs))
         return name
+
+    def run_pending(self) -> list[Any]:
+        """Run the jobs waiting (unthreaded queue) here and now; their results."""
+        results = []
+        while self.pending:
+            name, kwargs = self.pending.pop(0)
+            results.append(JOBS[name](**kwargs))
+        return results
 
     def join(self) -> None:
         """Wait until every job enqueued so far has run."""

@@ -10,6 +10,7 @@ from sponsorship.models.applications import (
 from sponsorship.models.audit import AuditEvent
 from sponsorship.models.awards import Award, AwardCostLine, AwardStatus, CostKind, CostStage
 from sponsorship.models.data_version import DataVersion
+from sponsorship.models.files import ReportExport, StoredFile
 from sponsorship.models.funds import (
     Allocation,
     AllocationStatus,
@@ -59,6 +60,7 @@ __all__ = [
     "MessageStatus",
     "OutboxMessage",
     "RegionalGroup",
+    "ReportExport",
     "Role",
     "ScoringWeight",
     "Slate",
@@ -66,6 +68,7 @@ __all__ = [
     "SlateVote",
     "Signatory",
     "State",
+    "StoredFile",
     "Theme",
     "User",
     "Vote",

@@ -5,14 +5,12 @@ Registered inside the `admin` blueprint, whose before_request admits administrat
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 
 from sponsorship.reporting import charts as reports_charts
-from sponsorship.reporting import opendata as reports_opendata
-from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
-from sponsorship.web.responses import csv_response, file_response, pdf_response, xlsx_response
+from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -37,8 +35,10 @@ COLUMNS = (
 
 
 def programme_context() -> dict:
-    meetings = reports_programme.lines("meeting")
-    years = reports_programme.lines("year")
+    # Kept while the data is unchanged (exact at the data stamp): at twenty years the
+    # figures take seconds of SQL, and the page, its PDF and CSV read the same ones.
+    meetings = reports_programme.cached_lines("meeting")
+    years = reports_programme.cached_lines("year")
     chart = reports_charts.bar_chart(
         _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
     )
@@ -55,48 +55,58 @@ def programme():
     return render_template("reporting/programme.html", **programme_context())
 
 
+# Each report is prepared by a job and served from storage (reporting/prepared.py).
+
+
+def _report(kind: str):
+    return serve_or_prepare(kind, None, "admin.reports.export_status")
+
+
 @bp.get("/programme.pdf")
 def programme_pdf():
-    pdf = reports_pdf.report_pdf("reporting/pdf_programme.html", **programme_context())
-    return pdf_response(pdf, "programme-report.pdf")
+    return _report("programme.pdf")
 
 
 @bp.get("/programme.360giving.json")
 def programme_360giving():
-    return file_response(
-        reports_opendata.threesixty_giving_json(),
-        "application/json",
-        "programme-grants.360giving.json",
-    )
+    return _report("programme.360giving.json")
 
 
 @bp.get("/programme.iati.xml")
 def programme_iati():
-    return file_response(
-        reports_opendata.iati_activities(), "application/xml", "programme-activity.iati.xml"
-    )
+    return _report("programme.iati.xml")
 
 
 @bp.get("/programme.csv")
 def programme_csv():
-    return csv_response(programme_rows(), "programme-report.csv")
+    return _report("programme.csv")
+
+
+@bp.get("/programme.xlsx")
+def programme_xlsx():
+    return _report("programme.xlsx")
+
+
+@bp.get("/exports/<int:export_id>")
+def export_status(export_id: int):
+    """A report being prepared: its progress, and the last ready copy with its date."""
+    return status_page(
+        export_id, None, "admin.reports.export_file", url_for("admin.reports.programme")
+    )
+
+
+@bp.get("/exports/<int:export_id>/file")
+def export_file(export_id: int):
+    return file_of(export_id, None)
 
 
 def programme_rows() -> list[list]:
     rows: list[list] = [["level", "key", "label", "year", *COLUMNS, "donors"]]
     for level in ("meeting", "year"):
-        for ln in reports_programme.lines(level):
+        for ln in reports_programme.cached_lines(level):
             rows.append(
                 [level, ln.key, ln.label, ln.year]
                 + [getattr(ln, c) for c in COLUMNS]
                 + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
             )
     return rows
-
-
-@bp.get("/programme.xlsx")
-def programme_xlsx():
-    from sponsorship.reporting import exports as reports_export
-
-    data = reports_export.workbook([("Programme", programme_rows())])
-    return xlsx_response(data, "programme-report.xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,12 +11,11 @@ from sponsorship.funding.overview import donor_contributions
 from sponsorship.models import Role
 from sponsorship.reporting import charts as reports_charts
 from sponsorship.reporting import donor as reports_donor
-from sponsorship.reporting import opendata as reports_opendata
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
+from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
 from sponsorship.web.filters import breakdown_label
 from sponsorship.web.page_cache import cached_page
-from sponsorship.web.responses import csv_response, file_response, pdf_response, xlsx_response
 from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
@@ -130,20 +129,10 @@ def donor_rows(report: reports_donor.DonorReport) -> list[list]:
     return rows
 
 
-@bp.get("/report.csv")
-@role_required(Role.DONOR)
-def report_csv():
-    report = reports_donor.donor_report(current_user.donor)
-    return csv_response(donor_rows(report), "donor-report.csv")
-
-
-@bp.get("/report.xlsx")
-@role_required(Role.DONOR)
-def report_xlsx():
+def donor_workbook(donor, report: reports_donor.DonorReport) -> bytes:
+    """The donor's report and contributions as an XLSX workbook (built by a job)."""
     from sponsorship.reporting import exports as reports_export
 
-    donor = current_user.donor
-    report = reports_donor.donor_report(donor)
     contributions = [
         [
             "reference",
@@ -174,18 +163,14 @@ def report_xlsx():
         ]
         for c in donor_contributions(donor)
     ]
-    data = reports_export.workbook(
+    return reports_export.workbook(
         [("Report", donor_rows(report)), ("Contributions", contributions)]
     )
-    return xlsx_response(data, "donor-report.xlsx")
 
 
-@bp.get("/report.pdf")
-@role_required(Role.DONOR)
-def report_pdf():
-    donor = current_user.donor
-    report = reports_donor.donor_report(donor)
-    pdf = reports_pdf.report_pdf(
+def donor_pdf(donor, report: reports_donor.DonorReport) -> bytes:
+    """The donor's report as a PDF in the current language (built by a job)."""
+    return reports_pdf.report_pdf(
         "reporting/pdf_donor.html",
         donor=donor,
         report=report,
@@ -194,24 +179,55 @@ def report_pdf():
         titles=DIMENSION_TITLES,
         programme=reports_programme.cached_lines("year"),
     )
-    return pdf_response(pdf, "donor-report.pdf")
+
+
+# Each report is prepared by a job and served from storage (reporting/prepared.py).
+
+
+def _report(kind: str):
+    return serve_or_prepare(kind, current_user.donor_id, "donor.export_status")
+
+
+@bp.get("/report.csv")
+@role_required(Role.DONOR)
+def report_csv():
+    return _report("donor.csv")
+
+
+@bp.get("/report.xlsx")
+@role_required(Role.DONOR)
+def report_xlsx():
+    return _report("donor.xlsx")
+
+
+@bp.get("/report.pdf")
+@role_required(Role.DONOR)
+def report_pdf():
+    return _report("donor.pdf")
 
 
 @bp.get("/report.360giving.json")
 @role_required(Role.DONOR)
 def report_360giving():
-    return file_response(
-        reports_opendata.threesixty_giving_json(current_user.donor_id),
-        "application/json",
-        "donor-grants.360giving.json",
-    )
+    return _report("donor.360giving.json")
 
 
 @bp.get("/report.iati.xml")
 @role_required(Role.DONOR)
 def report_iati():
-    return file_response(
-        reports_opendata.iati_activities(current_user.donor_id),
-        "application/xml",
-        "donor-activity.iati.xml",
+    return _report("donor.iati.xml")
+
+
+@bp.get("/exports/<int:export_id>")
+@role_required(Role.DONOR)
+def export_status(export_id: int):
+    """A report being prepared: its progress, and the last ready copy with its date."""
+    return status_page(
+        export_id, current_user.donor_id, "donor.export_file", url_for("donor.dashboard")
     )
+
+
+@bp.get("/exports/<int:export_id>/file")
+@role_required(Role.DONOR)
+def export_file(export_id: int):
+    return file_of(export_id, current_user.donor_id)

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from sqlalchemy import select
 
+from sponsorship.core.cache import StampedCache
 from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, STATUS_LABELS, THEME_LABELS
 
 
@@ -99,17 +100,33 @@ def breakdown_label(row, dimension: str) -> str:
     return row.label
 
 
+#: Every State's name by ISO code and English name, per language, kept at the data stamp.
+_STATE_NAMES: StampedCache[dict[str, str]] = StampedCache(8)
+
+
+def _load_state_names(lang: str) -> dict[str, str]:
+    from sponsorship.extensions import db
+    from sponsorship.models import State
+
+    names: dict[str, str] = {}
+    # Four columns, not the States as objects: the donor's pages name them all.
+    rows = db.session.execute(select(State.iso3, State.name, State.name_fr, State.name_es))
+    for iso3, name, name_fr, name_es in rows:
+        names[iso3] = names[name] = {"fr": name_fr, "es": name_es}.get(lang) or name
+    return names
+
+
 def state_name(key: str, default: str | None = None) -> str:
     """A State's name in the current language (pycountry's translations, loaded with
-    the States), found by its ISO code or its English name; one query per request."""
+    the States), found by its ISO code or its English name. Read once per language
+    while the data is unchanged (core/cache.py), so no query on most requests."""
     if "state_names" not in g:
         from sponsorship.extensions import db
-        from sponsorship.models import State
+        from sponsorship.models.data_version import current_if_unwritten
 
-        g.state_names = {}
         lang = current_locale()[:2]
-        for state in db.session.scalars(select(State)):
-            g.state_names[state.iso3] = g.state_names[state.name] = state.localized_name(lang)
+        stamp = current_if_unwritten(db.session)
+        g.state_names = _STATE_NAMES.get_or_compute(lang, stamp, lambda: _load_state_names(lang))
     return g.state_names.get(key, key if default is None else default)
 
 

@@ -77,6 +77,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str, **config) -> F
     Always SQLite, even with TEST_DATABASE_URL set, so it never shares a database
     with the unit and web tests (nor with another e2e module).
     """
+    # Jobs (reports being prepared) run in the app's thread, as in `make run`.
+    config.setdefault("JOBS_EMBEDDED_THREAD", True)
     return build_app(
         f"sqlite:///{tmp_path_factory.mktemp(name) / 'e2e.db'}",
         demo=True,

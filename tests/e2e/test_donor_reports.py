@@ -34,9 +34,15 @@ def _contribution_ids(app) -> tuple[int, int]:
 
 
 def _download(page: Page, name: str) -> bytes:
-    with page.expect_download() as info:
-        page.get_by_role("link", name=name).click()
-    return Path(info.value.path()).read_bytes()
+    """A report from the dashboard: at once when a current copy is ready, else from the
+    page of the job preparing it, which refreshes itself until the copy is ready."""
+    dashboard = page.url
+    page.get_by_role("link", name=name).click()
+    with page.expect_download(timeout=120_000) as info:
+        page.locator("#export-download").click(timeout=120_000)
+    data = Path(info.value.path()).read_bytes()
+    page.goto(dashboard)
+    return data
 
 
 def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(page: Page, own_site):

@@ -19,6 +19,7 @@ from sponsorship.models import (
     Role,
     Theme,
 )
+from sponsorship.storage import file_store
 from tests.applicant_data import (
     FAKE_PDF,
     HTML_AS_PDF,
@@ -370,7 +371,7 @@ def test_uploaded_note_survives_a_validation_error(signed_in, meeting):
     assert re.search(r'name="note_token"[^>]*value="[^"]+"', body)
 
 
-def test_note_is_stored_outside_static_with_random_name(
+def test_note_is_stored_in_shared_storage_with_random_name(
     db, signed_in, applicant, meeting, upload_dir
 ):
     post(
@@ -380,7 +381,8 @@ def test_note_is_stored_outside_static_with_random_name(
     )
     app = the_application(db, applicant, meeting)
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", app.note_path)
-    assert (upload_dir / "notes" / app.note_path).is_file()
+    assert file_store().stat(f"notes/{app.note_path}").content_type == "application/pdf"
+    assert not (upload_dir / "notes").exists()
     assert app.note_filename == "x.pdf"
 
 
@@ -437,7 +439,7 @@ def test_bad_note_is_refused_with_clear_message(
     assert 'id="note-error"' in body
     assert message in re.search(r'id="note-error">([^<]*)<', body).group(1)
     assert the_application(db, applicant, meeting) is None
-    assert not (upload_dir / "notes").exists() or not any((upload_dir / "notes").iterdir())
+    assert file_store().keys("notes/") == []
 
 
 def test_oversized_note_is_refused_by_its_field(app, db, signed_in, meeting, monkeypatch):

@@ -19,6 +19,9 @@ from tests.factories import StateFactory, UserFactory
 ROLES = ("anonymous", "applicant", "other_applicant", "administrator", "donor")
 
 OK, REDIRECT, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
+#: A report URL with no copy at the current data stamp: 303 to the page of the job
+#: preparing it (reporting/export_views.py).
+PREPARING = 303
 LOGIN = "login"  # a redirect to the login page
 
 
@@ -275,28 +278,39 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/admin/review/meetings/{fresh_meeting}/letters.zip"), only("administrator")
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
-    ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor")),
-    ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor")),
-    ("donor.report_pdf", "GET"): Case("/donor/report.pdf", only("donor")),
-    ("donor.report_360giving", "GET"): Case("/donor/report.360giving.json", only("donor")),
-    ("donor.report_iati", "GET"): Case("/donor/report.iati.xml", only("donor")),
+    ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor", code=PREPARING)),
+    ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor", code=PREPARING)),
+    ("donor.report_pdf", "GET"): Case("/donor/report.pdf", only("donor", code=PREPARING)),
+    ("donor.report_360giving", "GET"): Case(
+        "/donor/report.360giving.json", only("donor", code=PREPARING)
+    ),
+    ("donor.report_iati", "GET"): Case("/donor/report.iati.xml", only("donor", code=PREPARING)),
+    # Another reader's prepared report answers like a missing one (tests/web/test_exports.py).
+    ("donor.export_status", "GET"): Case("/donor/exports/0", only("donor", code=NOT_FOUND)),
+    ("donor.export_file", "GET"): Case("/donor/exports/0/file", only("donor", code=NOT_FOUND)),
+    ("admin.reports.export_status", "GET"): Case(
+        "/admin/reports/exports/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.reports.export_file", "GET"): Case(
+        "/admin/reports/exports/0/file", only("administrator", code=NOT_FOUND)
+    ),
     # Another donor's contribution answers like a missing one (tests/web/test_reports_web.py).
     ("donor.contribution", "GET"): Case("/donor/contributions/0", only("donor", code=NOT_FOUND)),
     ("admin.reports.programme_pdf", "GET"): Case(
-        "/admin/reports/programme.pdf", only("administrator")
+        "/admin/reports/programme.pdf", only("administrator", code=PREPARING)
     ),
     ("admin.reports.programme_360giving", "GET"): Case(
-        "/admin/reports/programme.360giving.json", only("administrator")
+        "/admin/reports/programme.360giving.json", only("administrator", code=PREPARING)
     ),
     ("admin.reports.programme_iati", "GET"): Case(
-        "/admin/reports/programme.iati.xml", only("administrator")
+        "/admin/reports/programme.iati.xml", only("administrator", code=PREPARING)
     ),
     ("admin.reports.programme_xlsx", "GET"): Case(
-        "/admin/reports/programme.xlsx", only("administrator")
+        "/admin/reports/programme.xlsx", only("administrator", code=PREPARING)
     ),
     ("admin.reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
     ("admin.reports.programme_csv", "GET"): Case(
-        "/admin/reports/programme.csv", only("administrator")
+        "/admin/reports/programme.csv", only("administrator", code=PREPARING)
     ),
     # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
     ("admin.funds.overview", "GET"): Case("/admin/funds/", only("administrator")),

@@ -10,6 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from tests.exports import download
 from tests.factories import ContributionFactory, UserFactory
 from tests.report_data import generated_programme
 
@@ -50,7 +51,7 @@ def _cells(data: bytes, sheet: str):
 
 
 def test_programme_xlsx_writes_a_formula_title_as_text(admin_client):
-    cells = _cells(admin_client.get("/admin/reports/programme.xlsx").data, "Programme")
+    cells = _cells(download(admin_client, "/admin/reports/programme.xlsx").data, "Programme")
     titles = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert titles
     assert all(c.data_type == "s" and c.value == "'" + LINK for c in titles)
@@ -61,7 +62,7 @@ def test_programme_xlsx_writes_a_formula_title_as_text(admin_client):
 
 
 def test_donor_xlsx_writes_formula_and_error_references_as_text(donor_client):
-    data = donor_client.get("/donor/report.xlsx").data
+    data = download(donor_client, "/donor/report.xlsx").data
     cells = _cells(data, "Contributions")
     references = {c.value: c for c in cells if c.column == 1}
     assert references["'=1+2"].data_type == "s"
@@ -82,14 +83,14 @@ def _formulas(cells: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("path", ["/admin/reports/programme.csv"])
 def test_programme_csv_neutralises_formula_cells(admin_client, path):
-    rows = _csv(admin_client.get(path))
+    rows = _csv(download(admin_client, path))
     cells = [cell for row in rows for cell in row]
     assert "'" + LINK in cells
     assert not _formulas(cells)
 
 
 def test_donor_csv_neutralises_formula_cells(donor_client, programme):
-    cells = [cell for row in _csv(donor_client.get("/donor/report.csv")) for cell in row]
+    cells = [cell for row in _csv(download(donor_client, "/donor/report.csv")) for cell in row]
     assert "'" + LINK in cells
     assert not _formulas(cells)
 
@@ -97,7 +98,7 @@ def test_donor_csv_neutralises_formula_cells(donor_client, programme):
 def test_control_characters_already_stored_do_not_break_the_workbook(db, admin_client, programme):
     programme["meetings"][0].title = "Bad\x01title\x0b"
     db.session.commit()
-    response = admin_client.get("/admin/reports/programme.xlsx")
+    response = download(admin_client, "/admin/reports/programme.xlsx")
     assert response.status_code == 200
     titles = [
         c.value for c in _cells(response.data, "Programme") if c.value and "title" in str(c.value)

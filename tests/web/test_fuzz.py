@@ -401,6 +401,8 @@ def world(app, db, tmp_path, monkeypatch):
         "contribution_id": [pledge.id, contribution.id],
         "donor_id": [users["donor"].donor_id],
         "letter_id": [ids["letter"]],
+        # A prepared report's page: none exists until one is asked for (test_exports.py).
+        "export_id": [0],
         "decision": ["offer", "waitlist", "reject"],
         "iso3": [state.iso3],
         "token": [token],

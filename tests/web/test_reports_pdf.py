@@ -19,6 +19,7 @@ from sponsorship.reporting import donor as reports_donor
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
 from tests.conftest import post_form
+from tests.exports import download
 from tests.factories import ContributionFactory, StateFactory, UserFactory
 from tests.unit.test_ledger import award_for
 
@@ -47,7 +48,7 @@ def _money(value: Decimal) -> str:
 def test_donor_pdf_reads_back_its_figures(db, client, auth, runner):
     _demo(runner)
     auth.login("donor@demo.test", DEMO_PASSWORD)
-    reader, text = _read(client.get("/donor/report.pdf"))
+    reader, text = _read(download(client, "/donor/report.pdf"))
     norway = db.session.scalar(select(Donor).where(Donor.name == "Norway"))
     report = reports_donor.donor_report(norway)
     assert reader.metadata.title == "Report to Norway on its contributions"
@@ -77,7 +78,7 @@ def test_donor_pdf_reads_back_its_figures(db, client, auth, runner):
 def test_programme_pdf_reads_back_its_figures(db, client, auth, runner):
     _demo(runner)
     auth.login("admin@demo.test", DEMO_PASSWORD)
-    reader, text = _read(client.get("/admin/reports/programme.pdf"))
+    reader, text = _read(download(client, "/admin/reports/programme.pdf"))
     assert reader.metadata.title == "Sponsorship Programme report"
     flat = _flat(text)
     for ln in reports_programme.lines("year"):
@@ -96,7 +97,7 @@ def test_french_pdf_has_french_metadata(db, client, auth, runner):
     _demo(runner)
     auth.login("donor@demo.test", DEMO_PASSWORD)
     post_form(client, "/language", {"lang": "fr"}, page="/donor/")
-    reader, _text = _read(client.get("/donor/report.pdf"))
+    reader, _text = _read(download(client, "/donor/report.pdf"))
     assert reader.trailer["/Root"]["/Lang"] == "fr"
 
 
@@ -149,14 +150,14 @@ def test_hostile_names_print_as_typed_and_fetch_nothing(
     monkeypatch.setattr(reports_pdf, "_renderer", reports_pdf.ReportRenderer(recording))
 
     auth.login(user.email)
-    reader, text = _read(client.get("/donor/report.pdf"))
+    reader, text = _read(download(client, "/donor/report.pdf"))
 
     flat = _flat(text).replace(" ", "")
     assert donor_name.replace(" ", "") in flat
     assert state_name.replace(" ", "") in flat
     assert not _connected(listener)
     assert not reader.attachments
-    assert b"do not embed" not in client.get("/donor/report.pdf").data
+    assert b"do not embed" not in download(client, "/donor/report.pdf").data
     assert recording.urls and all(u.startswith("static:") for u in recording.urls), recording.urls
     assert reader.metadata.title == f"Report to {donor_name} on its contributions"
 

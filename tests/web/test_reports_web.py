@@ -6,6 +6,7 @@ import csv
 import io
 
 from sponsorship.devdata.demo import DEMO_PASSWORD
+from tests.exports import download
 from tests.factories import ContributionFactory, UserFactory
 
 
@@ -32,14 +33,16 @@ def test_donor_csv_has_only_its_own_awards(db, client, auth, runner):
     ContributionFactory(donor=other.donor, reference="OTHER-ONLY")
     db.session.commit()
     auth.login("donor@demo.test", DEMO_PASSWORD)
-    response = client.get("/donor/report.csv")
+    response = download(client, "/donor/report.csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["section", "key", "label", "delegates", "amount"]
     assert any(r[0] == "award" for r in rows)
     auth.logout()
     auth.login(other.email)
-    rows = list(csv.reader(io.StringIO(client.get("/donor/report.csv").get_data(as_text=True))))
+    rows = list(
+        csv.reader(io.StringIO(download(client, "/donor/report.csv").get_data(as_text=True)))
+    )
     assert not any(r[0] == "award" for r in rows)
 
 
@@ -58,7 +61,9 @@ def test_programme_report_page_and_csv(db, client, auth, runner):
     assert page.status_code == 200
     assert 'role="img"' in page.get_data(as_text=True)
     rows = list(
-        csv.reader(io.StringIO(client.get("/admin/reports/programme.csv").get_data(as_text=True)))
+        csv.reader(
+            io.StringIO(download(client, "/admin/reports/programme.csv").get_data(as_text=True))
+        )
     )
     assert rows[0][:4] == ["level", "key", "label", "year"]
     assert {r[0] for r in rows[1:]} == {"meeting", "year"}
@@ -92,21 +97,21 @@ def test_open_data_downloads_are_scoped(db, client, auth, runner):
 
     _demo(runner)
     auth.login("donor@demo.test", DEMO_PASSWORD)
-    grants = client.get("/donor/report.360giving.json")
+    grants = download(client, "/donor/report.360giving.json")
     assert grants.mimetype == "application/json"
     assert "attachment" in grants.headers["Content-Disposition"]
     package = json.loads(grants.data)
     assert package["grants"]
     assert {o["name"] for g in package["grants"] for o in g["fundingOrganization"]} == {"Norway"}
-    iati = client.get("/donor/report.iati.xml")
+    iati = download(client, "/donor/report.iati.xml")
     assert iati.mimetype == "application/xml"
     names = {n.text for n in etree.fromstring(iati.data).iter("narrative")}
     assert "Norway" in names and "Switzerland" not in names
     auth.logout()
     auth.login("admin@demo.test", DEMO_PASSWORD)
-    package = json.loads(client.get("/admin/reports/programme.360giving.json").data)
+    package = json.loads(download(client, "/admin/reports/programme.360giving.json").data)
     assert len({o["name"] for g in package["grants"] for o in g["fundingOrganization"]}) > 1
-    doc = etree.fromstring(client.get("/admin/reports/programme.iati.xml").data)
+    doc = etree.fromstring(download(client, "/admin/reports/programme.iati.xml").data)
     assert doc.get("version") == "2.03"
 
 
@@ -132,5 +137,7 @@ def test_donor_page_charts_the_largest_states_and_the_rest_as_one(db, client, au
     assert figure.count(others) == 2  # a bar of the chart and a row of its table
     assert figure.count("<tr>") == 1 + reports_charts.MAX_BARS
     # The CSV keeps every State.
-    rows = list(csv.reader(io.StringIO(client.get("/donor/report.csv").get_data(as_text=True))))
+    rows = list(
+        csv.reader(io.StringIO(download(client, "/donor/report.csv").get_data(as_text=True)))
+    )
     assert sum(1 for r in rows if r[0] == "state") == states

@@ -7,6 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from sponsorship.devdata.demo import DEMO_PASSWORD
+from tests.exports import download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,7 +20,7 @@ def _demo(runner):
 def test_donor_xlsx_has_typed_cells(db, client, auth, runner):
     _demo(runner)
     auth.login("donor@demo.test", DEMO_PASSWORD)
-    response = client.get("/donor/report.xlsx")
+    response = download(client, "/donor/report.xlsx")
     assert response.mimetype == XLSX
     wb = load_workbook(io.BytesIO(response.data))
     totals = wb["Report"]
@@ -30,7 +31,7 @@ def test_donor_xlsx_has_typed_cells(db, client, auth, runner):
 def test_programme_xlsx_has_typed_cells(db, client, auth, runner):
     _demo(runner)
     auth.login("admin@demo.test", DEMO_PASSWORD)
-    response = client.get("/admin/reports/programme.xlsx")
+    response = download(client, "/admin/reports/programme.xlsx")
     assert response.mimetype == XLSX
     ws = load_workbook(io.BytesIO(response.data))["Programme"]
     row = next(ws.iter_rows(min_row=2, max_row=2))

@@ -17,6 +17,7 @@ from sponsorship.models.funds import (
     ContributionStatus,
     Donor,
 )
+from sponsorship.models.history import HistoryImport
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
@@ -46,6 +47,7 @@ __all__ = [
     "DelegateReport",
     "Donor",
     "Gender",
+    "HistoryImport",
     "Invitation",
     "Letter",
     "LetterStatus",

@@ -14,6 +14,7 @@ from flask import Blueprint, render_template
 from sponsorship.accounts import admin_views as accounts_admin
 from sponsorship.documents import admin_views as letters_admin
 from sponsorship.funding import views as funding_admin
+from sponsorship.history import views as history_admin
 from sponsorship.models import Role
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
@@ -32,6 +33,7 @@ for _child in (
     letters_admin,
     funding_admin,
     reporting_admin,
+    history_admin,
 ):
     bp.register_blueprint(_child.bp)
 

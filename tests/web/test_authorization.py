@@ -270,6 +270,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.funds.meeting", "GET"): Case(
         "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
     ),
+    # The history import: an upload without a file is refused with the form's message.
+    ("admin.history.index", "GET"): Case("/admin/history/", only("administrator")),
+    ("admin.history.template", "GET"): Case("/admin/history/template.xlsx", only("administrator")),
+    ("admin.history.preview", "POST"): Case("/admin/history/", only("administrator", code=422)),
+    ("admin.history.confirm", "POST"): Case(
+        "/admin/history/confirm", only("administrator", code=400), {"sha256": "x"}
+    ),
 }
 
 

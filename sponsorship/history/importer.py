@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,15 +30,22 @@ from sponsorship.history.reader import Row, RowError, read
 from sponsorship.history.template import SHEETS
 from sponsorship.models import HistoryImport, User
 
-#: Each sheet's writer, in the order the records depend on each other.
-WRITERS: dict[str, Callable[[Context, Row], None]] = {
+#: Sheets written first, whole, in this order: what the money events refer to.
+RECORDS: dict[str, Callable[[Context, Row], None]] = {
     "meetings": funds_sheets.meeting_row,
     "donors": funds_sheets.donor_row,
-    "contributions": funds_sheets.contribution_row,
     "delegates": award_sheets.delegate_row,
+}
+#: Sheets whose rows move money, written as one timeline in the order they happened
+#: (on the same day: money in, then offers, then payments): an offer made in 2007 can
+#: only use money received by then, as it could at the time.
+TIMELINE: dict[str, Callable[[Context, Row], None]] = {
+    "contributions": funds_sheets.contribution_row,
     "awards": award_sheets.award_row,
     "attendance": award_sheets.attendance_row,
 }
+
+
 #: Where `core.audit.record` finds the mark it adds to every event of the import.
 AUDIT_MARK = "audit_mark"
 
@@ -63,14 +71,34 @@ class _Undo(Exception):
     """Raised inside the transaction to roll it back (dry run, or errors found)."""
 
 
+def _safely(ctx: Context, writer: Callable[[Context, Row], None], row: Row) -> None:
+    try:
+        writer(ctx, row)
+    except DomainError as error:
+        ctx.error(row, "", str(error))
+
+
+def _day(ctx: Context, row: Row):
+    """The day a money row happened."""
+    if row.sheet == "contributions":
+        return row["received_on"] or row["pledged_on"]
+    if row.sheet == "awards":
+        return row["decided_on"]
+    meeting = ctx.meetings.get((row["meeting"] or "").lower())
+    return row["paid_on"] or (meeting.starts_on if meeting else date.min)
+
+
 def _write(ctx: Context) -> None:
-    for sheet in SHEETS:
-        writer = WRITERS[sheet]
+    for sheet, writer in RECORDS.items():
         for row in ctx.book.sheets.get(sheet, []):
-            try:
-                writer(ctx, row)
-            except DomainError as error:
-                ctx.error(row, "", str(error))
+            _safely(ctx, writer, row)
+    order = {sheet: n for n, sheet in enumerate(TIMELINE)}
+    timeline = sorted(
+        (row for sheet in TIMELINE for row in ctx.book.sheets.get(sheet, [])),
+        key=lambda row: (_day(ctx, row), order[row.sheet], row.number),
+    )
+    for row in timeline:
+        _safely(ctx, TIMELINE[row.sheet], row)
     award_sheets.settle_applications(ctx)
     db.session.flush()
 

@@ -65,8 +65,9 @@ def _application(ctx: Context, row: Row, meeting, state) -> Application:
             submitted_at=applied,
         )
         found.sessions = list(meeting.sessions)
+        # Not audited one by one (a flush each, at twenty years thousands of them): the
+        # import's own event and row say what the workbook added.
         db.session.add(found)
-        record(ctx.actor, "application.import", found, after={"submitted_at": applied})
     ctx.applications[key] = found
     return found
 

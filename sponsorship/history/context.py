@@ -40,7 +40,8 @@ class Context:
     def state(self, row: Row, column: str = "state") -> State | None:
         if not self.states:
             self.states = {s.iso3: s for s in db.session.scalars(select(State))}
-        found = self.states.get((row[column] or "").upper())
+        code = row[column] or ""
+        found = self.states.get(code.upper()) or self.states.get(code)
         if found is None:
             self.error(row, column, _l("No State has this code."))
         return found

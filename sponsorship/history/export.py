@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from sponsorship.core import money
 from sponsorship.extensions import db
 from sponsorship.history.template import COST_COLUMNS, SHEETS
 from sponsorship.models import (
@@ -67,18 +68,22 @@ def _contributions(codes: dict[int, str]) -> list[dict]:
         .where(Contribution.status != ContributionStatus.CANCELLED)
         .order_by(Contribution.id)
     )
+    base = money.base_currency()
     for c, donor in db.session.execute(stmt):
         if c.earmark_meeting_id is not None and c.earmark_meeting_id not in codes:
             continue  # money for a meeting still to come
+        # Money in the base currency is at a rate of 1 (the funds' rule); the scale
+        # generator gives some of it another rate, so its base amount is what is kept.
+        in_base = c.currency == base and c.base_amount is not None
         rows.append(
             {
                 "reference": c.reference,
                 "donor": donor,
                 "currency": c.currency,
-                "amount": c.amount,
+                "amount": c.base_amount if in_base else c.amount,
                 "pledged_on": c.pledged_on,
                 "received_on": c.received_on,
-                "exchange_rate": c.exchange_rate,
+                "exchange_rate": 1 if in_base else c.exchange_rate,
                 "spend_by": c.spend_by,
                 "earmark_meeting": codes.get(c.earmark_meeting_id),
                 "earmark_kind": c.earmark_meeting_kind and c.earmark_meeting_kind.value,

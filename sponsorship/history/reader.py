@@ -87,9 +87,12 @@ def _decimal(value, places: int) -> Decimal:
         raise Invalid(_l("Not a number.")) from None
     if not number.is_finite() or number < 0:
         raise Invalid(_l("Give a number of zero or more."))
-    if number.as_tuple().exponent < -places:
+    if number > 10**12:
+        raise Invalid(_l("Give a number of zero or more."))
+    exact = number.quantize(Decimal(1).scaleb(-places))
+    if exact != number:
         raise Invalid(_l("At most %(n)d decimal places.", n=places))
-    return number
+    return exact
 
 
 def _int(value) -> int:

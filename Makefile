@@ -52,7 +52,8 @@ clean:
 # twenty years of data (tests/bench/bench_donor.py), then the pages under load at twenty
 # years (tests/bench/bench_http.py: gunicorn + wrk against a bare Flask reference, SQL
 # statements per page; on PostgreSQL too with BENCH_DATABASE_URL), merged into bench.json
-# (other keys are kept).
+# (other keys are kept). Last, twenty years of history through the import
+# (tests/bench/bench_history.py: history_import_s).
 bench: $(VENV)/.installed-dev translations
 	@command -v wrk > /dev/null || { echo "make bench needs wrk for the HTTP figures: sudo apt-get install -y wrk"; exit 1; }
 	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
@@ -60,6 +61,7 @@ bench: $(VENV)/.installed-dev translations
 	@rm -f .bench-letters.json
 	@$(BIN)/python -m tests.bench.bench_donor --output bench.json
 	@$(BIN)/python -m tests.bench.bench_http --merge bench.json --output bench.json
+	@$(BIN)/python -m tests.bench.bench_history --output bench.json
 
 # The production shape on this machine (README "Production"): PostgreSQL, Redis, gunicorn
 # with several workers, an RQ worker and the scheduler, configured only by environment

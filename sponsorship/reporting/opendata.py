@@ -17,8 +17,7 @@ Both files describe the same ledger rows the reports use:
   dated the day the money moved (see `EXPENDITURE` and `_spending`).
 
 Every transaction carries the date its money moved, never the day the books were
-written: a programme that imports twenty years of history publishes twenty years, and
-the sum of one year's expenditure equals that year's spending in the programme report.
+written: one year's expenditure equals that year's spending in the programme report.
 
 The narratives are in English (xml:lang="en"): these are data files for the
 standards' registries, whose readers and validators work on the declared language,
@@ -69,8 +68,7 @@ DAC_SECTOR = "15250"
 #: person to one meeting), paid to or for an individual, not funds placed with an
 #: organisation that would report on them. Publishing the ticket as expenditure and the
 #: allowance as a disbursement split one cost in two and made a reader who summed
-#: expenditure miss a third of the spending.
-#: IATI transaction types (codelist TransactionType) this file uses.
+#: expenditure miss a third of the spending. (Codelist TransactionType.)
 INCOMING_FUNDS, OUTGOING_COMMITMENT, EXPENDITURE, INCOMING_COMMITMENT = ("1", "2", "4", "11")
 
 
@@ -368,9 +366,8 @@ def _spending(
     by_award: dict[int, AwardFunding], spent: dict[int, Decimal], currency: str
 ) -> list[Transaction]:
     """Expenditure per actual cost line, for the money the fund spent on each award,
-    dated the day the line was paid (imported history knows it) or else the meeting's
-    first day: the delegate travels to it and is paid the allowance there, so the money
-    moves then, not when an administrator later reconciles the award."""
+    dated the day the line was paid (imported history knows it), else the meeting's
+    first day (the money moves then, not when the award is later reconciled)."""
     result: list[Transaction] = []
     lines: dict[int, list] = defaultdict(list)
     if spent:

@@ -219,3 +219,39 @@ def test_csv_xlsx_and_pdf_show_the_published_figures(client, db, auth, states):
     flat = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     for figure in ("67,000.00", "24,271.00", "20,000.00", "47,000.00"):
         assert figure in flat
+
+
+def test_offer_only_uses_money_received_by_its_day(db, states):
+    """The money moves as a timeline: an offer of April 2017 cannot be paid from a
+    contribution that arrived in 2018, even though the workbook lists it."""
+    sheets = published_rows()
+    for row in sheets["contributions"][:2]:
+        row["received_on"] = date(2018, 1, 5)
+        row["earmark_year"] = None
+    before = _counts(db)
+    outcome = importer.run(workbook_bytes(sheets), None)
+    refused = [e for e in outcome.errors if e.sheet == "awards" and e.column == "decision"]
+    assert refused and refused[0].row == 2
+    assert _counts(db) == before
+
+
+def test_cli_dry_run_changes_nothing_then_imports(db, runner, states, tmp_path):
+    path = tmp_path / "published.xlsx"
+    path.write_bytes(published_workbook())
+    before = _counts(db)
+    result = runner.invoke(args=["history", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "awards: 43 added" in result.output and "dry run" in result.output
+    assert _counts(db) == before
+    result = runner.invoke(args=["history", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 43
+
+
+def test_cli_reports_each_problem_and_fails(db, runner, states, tmp_path):
+    path = tmp_path / "faulty.xlsx"
+    path.write_bytes(_faulty())
+    result = runner.invoke(args=["history", "import", str(path)])
+    assert result.exit_code != 0
+    assert "meetings row 3 starts_on: Not a date" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 0

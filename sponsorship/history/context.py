@@ -48,6 +48,8 @@ class Context:
 
     def meeting(self, row: Row, column: str = "meeting") -> Meeting | None:
         found = self.meetings.get((row[column] or "").lower())
+        if found is None and self.book.refused("meetings", code=row[column]):
+            return None  # its own row's problem is reported
         if found is None:
             self.error(row, column, _l("No meeting on the meetings sheet has this code."))
         return found
@@ -58,7 +60,10 @@ class Context:
             return None
         key = (row["meeting"].lower(), state.iso3, row["delegate"].lower())
         found = self.delegates.get(key)
-        if found is None:
+        refused = self.book.refused(
+            "delegates", meeting=row["meeting"], state=state.iso3, name=row["delegate"]
+        )
+        if found is None and not refused:
             self.error(
                 row, "delegate", _l("No delegate of this State at this meeting has this name.")
             )

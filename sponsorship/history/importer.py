@@ -63,6 +63,11 @@ class Outcome:
         return not self.errors
 
     @property
+    def sheets(self) -> list[str]:
+        """The sheets with rows, in the workbook's order."""
+        return [s for s in SHEETS if s in self.added or s in self.present]
+
+    @property
     def changed(self) -> bool:
         return self.ok and not self.dry_run and any(self.added.values())
 

@@ -53,6 +53,17 @@ class Row:
 class Workbook:
     sheets: dict[str, list[Row]] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    #: Rows left out for their errors, with what could be read of them: the rows that
+    #: refer to them are skipped without a second report.
+    rejected: dict[str, list[Row]] = field(default_factory=dict)
+
+    def refused(self, sheet: str, **key: str) -> bool:
+        """Whether a row left out of `sheet` had these values (compared lower-cased)."""
+        wanted = {k: (v or "").lower() for k, v in key.items()}
+        return any(
+            all(str(row[k] or "").lower() == v for k, v in wanted.items())
+            for row in self.rejected.get(sheet, [])
+        )
 
     def error(self, row: Row | None, column: str, message) -> None:
         sheet = row.sheet if row else ""
@@ -169,7 +180,9 @@ def _sheet(book: Workbook, name: str, ws) -> None:
                 failed.add(c.name)
                 if c.name in header:
                     book.error(row, c.name, _l("This field is required."))
-        if not failed:
+        if failed:
+            book.rejected.setdefault(name, []).append(row)
+        else:
             found.append(row)
     book.sheets[name] = found
 

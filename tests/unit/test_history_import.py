@@ -255,3 +255,10 @@ def test_cli_reports_each_problem_and_fails(db, runner, states, tmp_path):
     assert result.exit_code != 0
     assert "meetings row 3 starts_on: Not a date" in result.output
     assert db.session.scalar(select(func.count()).select_from(Award)) == 0
+
+
+def test_rows_refering_to_a_faulty_row_are_not_reported_again(db, states):
+    sheets = published_rows()
+    sheets["meetings"][0] = {**sheets["meetings"][0], "starts_on": "7 June"}
+    outcome = importer.run(workbook_bytes(sheets), None)
+    assert [(e.sheet, e.row, e.column) for e in outcome.errors] == [("meetings", 2, "starts_on")]

@@ -48,11 +48,13 @@ RELEASING = {AwardStatus.DECLINED, AwardStatus.EXPIRED, AwardStatus.CANCELLED}
 
 def _application(ctx: Context, row: Row, meeting, state) -> Application:
     key = (meeting.id, state.id)
-    found = ctx.applications.get(key) or db.session.scalar(
-        select(Application).where(
-            Application.meeting_id == meeting.id, Application.state_id == state.id
+    found = ctx.applications.get(key)
+    if found is None and meeting.id not in ctx.created:
+        found = db.session.scalar(
+            select(Application).where(
+                Application.meeting_id == meeting.id, Application.state_id == state.id
+            )
         )
-    )
     if found is None:
         applied = moment(row["submitted_on"] or meeting.starts_on - APPLIED_BEFORE)
         found = Application(
@@ -82,7 +84,7 @@ def delegate_row(ctx: Context, row: Row) -> None:
         return
     application = _application(ctx, row, meeting, state)
     found = None
-    if application.id is not None:
+    if meeting.id not in ctx.created and application.id is not None:
         found = db.session.scalar(
             select(Delegate).where(
                 Delegate.application_id == application.id,

@@ -31,6 +31,9 @@ class Context:
     delegates: dict[tuple[str, str, str], Delegate] = field(default_factory=dict)
     applications: dict[tuple[int, int], Application] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)
+    #: Meetings this import creates: nothing of theirs can be in the database yet, so
+    #: their applications and delegates are not looked for (a query, and a flush, each).
+    created: set[int] = field(default_factory=set)
     added: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)
 

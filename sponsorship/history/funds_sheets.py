@@ -79,6 +79,7 @@ def meeting_row(ctx: Context, row: Row) -> None:
         for theme in themes
     ]
     ctx.meetings[code] = meetings.create_meeting(ctx.actor, _meeting_details(row), sessions)
+    ctx.created.add(ctx.meetings[code].id)
     ctx.added["meetings"] += 1
 
 

@@ -65,7 +65,8 @@ mutation: $(VENV)/.installed-dev translations
 # statements per page; on PostgreSQL too with BENCH_DATABASE_URL), then the slate against
 # rank order for every meeting of twenty years (tests/bench/bench_slate.py), then every
 # page the three roles reach, rendered afresh (tests/bench/bench_crawl.py: crawl_* and
-# *_render_ms), merged into bench.json (other keys are kept).
+# *_render_ms), merged into bench.json (other keys are kept). Last, twenty years of
+# history through the import (tests/bench/bench_history.py: history_import_s).
 bench: $(VENV)/.installed-dev translations
 	@command -v wrk > /dev/null || { echo "make bench needs wrk for the HTTP figures: sudo apt-get install -y wrk"; exit 1; }
 	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
@@ -75,6 +76,7 @@ bench: $(VENV)/.installed-dev translations
 	@$(BIN)/python -m tests.bench.bench_http --merge bench.json --output bench.json
 	@$(BIN)/python -m tests.bench.bench_slate --output bench.json
 	@$(BIN)/python -m tests.bench.bench_crawl --reuse-data --output bench.json
+	@$(BIN)/python -m tests.bench.bench_history --output bench.json
 
 # The production shape on this machine (README "Production"): PostgreSQL, Redis, gunicorn
 # with several workers, an RQ worker and the scheduler, configured only by environment

@@ -11,6 +11,7 @@ def init_cli(app: Flask) -> None:
     from sponsorship.devdata.cli import bootstrap, seed_demo, seed_scale
     from sponsorship.documents.cli import letters_cli
     from sponsorship.funding.cli import funds_cli
+    from sponsorship.history.cli import history_cli
     from sponsorship.mail.cli import mail_cli
     from sponsorship.programme.cli import states_cli
 
@@ -19,6 +20,7 @@ def init_cli(app: Flask) -> None:
         states_cli,
         mail_cli,
         funds_cli,
+        history_cli,
         seed_demo,
         seed_scale,
         bootstrap,

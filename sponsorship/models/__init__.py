@@ -18,6 +18,7 @@ from sponsorship.models.funds import (
     ContributionStatus,
     Donor,
 )
+from sponsorship.models.history import HistoryImport
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
@@ -50,6 +51,7 @@ __all__ = [
     "DonorsGroupMember",
     "Donor",
     "Gender",
+    "HistoryImport",
     "Invitation",
     "RecoveryCode",
     "Letter",

@@ -112,5 +112,8 @@ class AwardCostLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Money(), default=Decimal(1))
     unit_amount: Mapped[Decimal] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())
+    #: The day the money moved, when known (an imported payment); open data dates the
+    #: line by it, else by the meeting's first day.
+    paid_on: Mapped[date | None] = mapped_column(sa.Date)
 
     award: Mapped[Award] = relationship(back_populates="cost_lines")

@@ -99,10 +99,12 @@ def _sessions(form: MeetingForm) -> list[meetings.SessionDetails] | None:
     return rows if ok else None
 
 
-def _render_form(form: MeetingForm, meeting: Meeting | None, error: str | None = None):
+def _render_form(form: MeetingForm, meeting: Meeting | None, error: str | None = None, **extra):
     while len([e for e in form.sessions if not e.form.title.data]) < BLANK_SESSIONS:
         form.sessions.append_entry()
-    return render_template("programme/meetings/form.html", form=form, meeting=meeting, error=error)
+    return render_template(
+        "programme/meetings/form.html", form=form, meeting=meeting, error=error, **extra
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,15 +143,26 @@ def edit(meeting_id: int):
                 for s in meeting.sessions
             ],
         )
-    outcome = Outcome()
+    outcome, asking = Outcome(), False
     if form.validate_on_submit():
         sessions = _sessions(form)
         if sessions is not None:
             with refusal(flashed=False) as outcome:
-                meetings.update_meeting(current_user, meeting, _details(form), sessions)
+                try:
+                    meetings.update_meeting(
+                        current_user,
+                        meeting,
+                        _details(form),
+                        sessions,
+                        dates_confirmed=request.form.get("confirm_dates") == "1",
+                    )
+                except meetings.DatesNeedConfirmation:
+                    asking = True
+                    raise
                 flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
                 return redirect(url_for("admin.meetings.index"))
-    return _render_form(form, meeting, outcome.error), 422 if request.method == "POST" else 200
+    page = _render_form(form, meeting, outcome.error, confirm_dates=asking)
+    return page, 422 if request.method == "POST" else 200
 
 
 @bp.post("/<int:meeting_id>/window")

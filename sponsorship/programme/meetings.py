@@ -15,6 +15,11 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    Delegate,
     Meeting,
     MeetingKind,
     MeetingSession,
@@ -97,6 +102,50 @@ def _check(d: MeetingDetails, sessions: Sequence[SessionDetails]) -> None:
             )
 
 
+class DatesNeedConfirmation(DomainError):
+    """The dates of a meeting with submitted applications change only when confirmed."""
+
+
+def _guard_dates(meeting: Meeting, d: MeetingDetails, confirmed: bool) -> None:
+    """Moving a meeting that States applied to changes what they applied for: ask first.
+    An offer must be answered before the meeting starts (`decisions.offer_deadline`),
+    so new dates that put an open offer's deadline on or after the first day are
+    refused whatever the confirmation."""
+    if (d.starts_on, d.ends_on) == (meeting.starts_on, meeting.ends_on):
+        return
+    late = db.session.scalar(
+        select(func.count(Award.id))
+        .join(Delegate, Delegate.id == Award.delegate_id)
+        .join(Application, Application.id == Delegate.application_id)
+        .where(
+            Application.meeting_id == meeting.id,
+            Award.status == AwardStatus.OFFERED,
+            Award.offer_deadline >= d.starts_on,
+        )
+    )
+    if late:
+        raise DomainError(
+            _(
+                "%(n)d open offers would have to be answered after the meeting starts:"
+                " withdraw them or keep dates after their deadlines.",
+                n=late,
+            )
+        )
+    submitted = db.session.scalar(
+        select(func.count(Application.id)).where(
+            Application.meeting_id == meeting.id, Application.status != ApplicationStatus.DRAFT
+        )
+    )
+    if submitted and not confirmed:
+        raise DatesNeedConfirmation(
+            _(
+                "%(n)d applications were submitted for these dates. Confirm the new dates"
+                " to save them.",
+                n=submitted,
+            )
+        )
+
+
 def _values(meeting: Meeting) -> dict:
     return {
         **{key: getattr(meeting, key) for key in MeetingDetails.__dataclass_fields__},
@@ -140,14 +189,17 @@ def update_meeting(
     meeting: Meeting,
     details: MeetingDetails,
     sessions: Sequence[SessionDetails],
+    *,
+    dates_confirmed: bool = False,
 ) -> Meeting:
     """Change a meeting and its sessions; sessions not listed are removed.
 
     A session that applications have chosen cannot be removed: the delegates were
-    nominated (and will be priced) for it.
+    nominated (and will be priced) for it. New dates are guarded (`_guard_dates`).
     """
     with unit_of_work():
         _check(details, sessions)
+        _guard_dates(meeting, details, dates_confirmed)
         before = _values(meeting)
         existing = {s.id: s for s in meeting.sessions}
         kept = {s.id for s in sessions if s.id is not None}

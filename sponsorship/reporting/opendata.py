@@ -12,8 +12,12 @@ Both files describe the same ledger rows the reports use:
   are published as "Individual Recipient" with an identifier that is not derived from
   personal data (the award's row id), and with no name, contact or passport data.
 * IATI: incoming commitment (11) per pledge and incoming funds (1) per receipt, in the
-  contribution's own currency; outgoing commitment (2) per award; disbursement (3) and
-  expenditure (4) per actual cost line, for the money the reconciliation spent.
+  contribution's own currency; outgoing commitment (2) per award, dated the day of the
+  offer; expenditure (4) per actual cost line, for the money the reconciliation spent,
+  dated the day the money moved (see `EXPENDITURE` and `_spending`).
+
+Every transaction carries the date its money moved, never the day the books were
+written: one year's expenditure equals that year's spending in the programme report.
 
 The narratives are in English (xml:lang="en"): these are data files for the
 standards' registries, whose readers and validators work on the declared language,
@@ -54,18 +58,18 @@ HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 
 #: DAC 5-digit sector "Removal of land mines and explosive remnants of war" (vocabulary 1).
 DAC_SECTOR = "15250"
-#: What the ISU pays itself (tickets it books) is expenditure; what goes to the
-#: delegate (DSA, terminal expenses) is a disbursement.
-EXPENDITURE_KINDS = frozenset({CostKind.AIRFARE, CostKind.VISA})
-
-#: IATI transaction types (codelist TransactionType).
-INCOMING_FUNDS, OUTGOING_COMMITMENT, DISBURSEMENT, EXPENDITURE, INCOMING_COMMITMENT = (
-    "1",
-    "2",
-    "3",
-    "4",
-    "11",
-)
+#: Every cost paid to or for a delegate is published as expenditure (4), whatever its
+#: kind. IATI's TransactionType codelist defines a disbursement (3) as "outgoing funds
+#: that are placed at the disposal of a recipient government or organisation, or funds
+#: transferred between two separately reported activities", and expenditure (4) as
+#: "outgoing funds that are spent on goods and services for the activity", whose
+#: recipients "fall outside of IATI's reporting scope". A ticket the programme books and
+#: a daily allowance it pays a delegate are both spending on the activity (getting one
+#: person to one meeting), paid to or for an individual, not funds placed with an
+#: organisation that would report on them. Publishing the ticket as expenditure and the
+#: allowance as a disbursement split one cost in two and made a reader who summed
+#: expenditure miss a third of the spending. (Codelist TransactionType.)
+INCOMING_FUNDS, OUTGOING_COMMITMENT, EXPENDITURE, INCOMING_COMMITMENT = ("1", "2", "4", "11")
 
 
 @dataclass
@@ -229,6 +233,9 @@ def threesixty_giving(donor_id: int | None = None, *, now: datetime | None = Non
             "plannedDates": [
                 {"startDate": f.starts_on.isoformat(), "endDate": f.ends_on.isoformat()}
             ],
+            # 360Giving allows fields beyond the standard's; one award sponsors one
+            # person, and readers who sum people across grants need it said.
+            "numberOfPeople": 1,
             "recipientIndividual": {
                 "id": f"{prefix}-IND-{f.award_id}",
                 "name": "Individual Recipient",
@@ -352,17 +359,26 @@ def _outgoing(rows: list[AwardFunding], donor_id: int | None, currency: str) -> 
             )
         ).all()
     )
+    return result + _spending(by_award, spent, currency)
+
+
+def _spending(
+    by_award: dict[int, AwardFunding], spent: dict[int, Decimal], currency: str
+) -> list[Transaction]:
+    """Expenditure per actual cost line, for the money the fund spent on each award,
+    dated the day the line was paid (imported history knows it), else the meeting's
+    first day (the money moves then, not when the award is later reconciled)."""
+    result: list[Transaction] = []
     lines: dict[int, list] = defaultdict(list)
     if spent:
-        for award_id, kind, amount, description, reconciled in db.session.execute(
+        for award_id, kind, amount, description, paid_on in db.session.execute(
             select(
                 AwardCostLine.award_id,
                 AwardCostLine.kind,
                 AwardCostLine.amount,
                 AwardCostLine.description,
-                Award.reconciled_at,
+                AwardCostLine.paid_on,
             )
-            .join(Award, Award.id == AwardCostLine.award_id)
             .where(
                 AwardCostLine.stage == CostStage.ACTUAL,
                 AwardCostLine.award_id.in_(list(spent)),
@@ -370,7 +386,7 @@ def _outgoing(rows: list[AwardFunding], donor_id: int | None, currency: str) -> 
             )
             .order_by(AwardCostLine.award_id, AwardCostLine.id)
         ):
-            lines[award_id].append((CostKind(kind), _d(amount), description, reconciled))
+            lines[award_id].append((CostKind(kind), _d(amount), description, paid_on))
     for award_id, paid in spent.items():
         award_lines = lines.get(award_id)
         f = by_award.get(award_id)
@@ -378,15 +394,15 @@ def _outgoing(rows: list[AwardFunding], donor_id: int | None, currency: str) -> 
             continue
         # The fund paid `paid` of the award's actual costs (less when part was paid
         # outside the fund, or other donors paid the rest): each line in proportion.
-        for (kind, _amount, description, reconciled), share in zip(
+        for (kind, _amount, description, paid_on), share in zip(
             award_lines, _split(_d(paid), [a for _, a, _, _ in award_lines], currency), strict=True
         ):
             if not share:
                 continue
-            day = _day(reconciled) if reconciled else f.ends_on
+            day = paid_on or f.starts_on
             result.append(
                 Transaction(
-                    EXPENDITURE if kind in EXPENDITURE_KINDS else DISBURSEMENT,
+                    EXPENDITURE,
                     day,
                     share,
                     currency,

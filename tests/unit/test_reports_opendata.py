@@ -96,8 +96,9 @@ def assert_exports_reconcile(db, donor_id=None) -> None:
     # One outgoing commitment per award (per grant), adding up to the held money.
     assert len(types.get("2", [])) == len(grants)
     assert _sum(types.get("2", [])) == held
-    # Disbursements and expenditure: exactly what the reconciliation spent.
-    assert _sum(types.get("3", []) + types.get("4", [])) == spent
+    # Costs paid to or for delegates are expenditure only, exactly what was spent.
+    assert "3" not in types
+    assert _sum(types.get("4", [])) == spent
     # Incoming: a commitment per pledge, funds per receipt, in the money's own currency.
     contributions = db.session.scalars(
         select(Contribution).where(
@@ -179,3 +180,54 @@ def test_schemas_refuse_a_broken_export(db):
 def test_split_shares_add_up_to_the_cent():
     shares = reports_opendata._split(D("100.00"), [D("1"), D("1"), D("1")], "CHF")
     assert sum(shares) == D("100.00") and shares == [D("33.33"), D("33.33"), D("33.34")]
+
+
+def _iati_days(doc, code: str) -> list:
+    return [
+        t.find("transaction-date").get("iso-date")
+        for t in doc.iter("transaction")
+        if t.find("transaction-type").get("code") == code
+    ]
+
+
+def test_spending_is_dated_by_the_meeting_not_the_reconciliation(db):
+    """Live awards carry no payment date: their costs moved at the meeting, whatever day
+    an administrator reconciled them (today, in this test)."""
+    made = generated_programme(1)
+    doc = etree.fromstring(reports_opendata.iati_activities())
+    spent_on = set(_iati_days(doc, "4"))
+    reconciled = {made["awards"][1], made["awards"][4]}
+    assert spent_on == {a.delegate.application.meeting.starts_on.isoformat() for a in reconciled}
+
+
+def test_spending_is_dated_by_the_payment_when_known(db):
+    from datetime import date
+
+    from sponsorship.models import AwardCostLine
+
+    made = generated_programme(1)
+    award = made["awards"][1]
+    for line in award.cost_lines:
+        if line.stage == "actual":
+            line.paid_on = date(2017, 5, 3)
+    db.session.commit()
+    doc = etree.fromstring(reports_opendata.iati_activities())
+    days = _iati_days(doc, "4")
+    assert days.count("2017-05-03") == len(
+        [x for x in db.session.scalars(select(AwardCostLine)) if x.paid_on]
+    )
+
+
+def test_commitment_and_grant_are_dated_by_the_offer(db):
+    from datetime import UTC, datetime
+
+    made = generated_programme(1)
+    award = made["awards"][2]
+    award.offered_at = datetime(2017, 3, 9, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    doc = etree.fromstring(reports_opendata.iati_activities())
+    assert "2017-03-09" in _iati_days(doc, "2")
+    grants = {g["id"]: g for g in reports_opendata.threesixty_giving()["grants"]}
+    grant = next(g for g in grants.values() if g["id"].endswith(award.reference))
+    assert grant["awardDate"] == "2017-03-09"
+    assert grant["numberOfPeople"] == 1

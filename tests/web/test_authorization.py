@@ -369,6 +369,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("donors_group.index", "GET"): Case("/donor/slates/", only(code=FORBIDDEN)),
     ("donors_group.slate", "GET"): Case("/donor/slates/0", only(code=FORBIDDEN)),
     ("donors_group.vote", "POST"): Case("/donor/slates/0/vote", only(code=FORBIDDEN)),
+    # The history import: an upload without a file is refused with the form's message.
+    ("admin.history.index", "GET"): Case("/admin/history/", only("administrator")),
+    ("admin.history.template", "GET"): Case("/admin/history/template.xlsx", only("administrator")),
+    ("admin.history.preview", "POST"): Case("/admin/history/", only("administrator", code=422)),
+    ("admin.history.confirm", "POST"): Case(
+        "/admin/history/confirm", only("administrator", code=400), {"sha256": "x"}
+    ),
 }
 
 

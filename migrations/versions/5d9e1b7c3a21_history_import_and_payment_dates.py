@@ -5,7 +5,7 @@ kept with its file's sha256. A cost line may carry the day its money moved, whic
 IATI file uses as the transaction date.
 
 Revision ID: 5d9e1b7c3a21
-Revises: 8f3a5c7d2e10
+Revises: b7e2d41c9a05
 Create Date: 2026-12-03 00:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5d9e1b7c3a21"
-down_revision = "8f3a5c7d2e10"
+down_revision = "b7e2d41c9a05"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """accounts: server-side sessions, two-factor sign-in, password-reset links
 
 Revision ID: a17c0de5e551
-Revises: 8f3a5c7d2e10
+Revises: c18b2f8d1e02
 Create Date: 2026-12-03 00:00:00
 """
 
@@ -12,7 +12,7 @@ import sponsorship.models.base
 
 # revision identifiers, used by Alembic.
 revision = "a17c0de5e551"
-down_revision = "8f3a5c7d2e10"
+down_revision = "c18b2f8d1e02"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ English stays in the existing columns (required); the new ones are optional and
 fall back to English when empty (sponsorship/models/languages.py).
 
 Revision ID: b18a1e7c0d01
-Revises: 8f3a5c7d2e10
+Revises: 5e1a7c3b9d20
 Create Date: 2026-12-03 00:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b18a1e7c0d01"
-down_revision = "8f3a5c7d2e10"
+down_revision = "5e1a7c3b9d20"
 branch_labels = None
 depends_on = None
 

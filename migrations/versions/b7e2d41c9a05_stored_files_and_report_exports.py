@@ -7,7 +7,7 @@ move reads files, so it is a command run once per host that holds them, not part
 this revision. `report_exports` records each report a job prepares.
 
 Revision ID: b7e2d41c9a05
-Revises: 8f3a5c7d2e10
+Revises: a17c0de5e551
 Create Date: 2026-12-02 23:55:00
 """
 
@@ -18,7 +18,7 @@ from sponsorship.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "b7e2d41c9a05"
-down_revision = "8f3a5c7d2e10"
+down_revision = "a17c0de5e551"
 branch_labels = None
 depends_on = None
 

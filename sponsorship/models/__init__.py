@@ -24,8 +24,8 @@ from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Th
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
-from sponsorship.models.slate import DonorsGroupMember, Slate, SlateStatus, SlateVote, Vote
 from sponsorship.models.signatory import Signatory
+from sponsorship.models.slate import DonorsGroupMember, Slate, SlateStatus, SlateVote, Vote
 from sponsorship.models.states import ConventionStatus, RegionalGroup, State
 from sponsorship.models.users import Invitation, RecoveryCode, Role, User, UserSession
 

@@ -14,8 +14,8 @@ from flask import Blueprint, render_template
 from sponsorship.accounts import admin_views as accounts_admin
 from sponsorship.documents import admin_views as letters_admin
 from sponsorship.funding import views as funding_admin
-from sponsorship.mail import preview_views as mail_previews
 from sponsorship.history import views as history_admin
+from sponsorship.mail import preview_views as mail_previews
 from sponsorship.models import Role
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin

@@ -30,6 +30,7 @@ from sponsorship.models import (
 )
 from sponsorship.reporting import opendata
 from sponsorship.reporting import programme as reports
+from tests.exports import download
 from tests.factories import StateFactory, UserFactory
 from tests.history_data import STATE_CODES, published_rows, published_workbook, workbook_bytes
 
@@ -202,20 +203,20 @@ def test_csv_xlsx_and_pdf_show_the_published_figures(client, db, auth, states):
     admin = UserFactory()
     db.session.commit()
     auth.login(admin.email)
-    text = client.get("/admin/reports/programme.csv").get_data(as_text=True)
+    text = download(client, "/admin/reports/programme.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
     years = {r["key"]: r for r in rows if r["level"] == "year"}
     assert (years["2017"]["attended"], D(years["2017"]["actual"])) == ("27", D(67000))
     assert (years["2018"]["offered"], years["2018"]["attended"]) == ("16", "10")
     assert D(years["2018"]["actual"]) == D(24271)
-    book = load_workbook(io.BytesIO(client.get("/admin/reports/programme.xlsx").data))
+    book = load_workbook(io.BytesIO(download(client, "/admin/reports/programme.xlsx").data))
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     cells = [dict(zip(header, (c.value for c in r), strict=False)) for r in sheet.iter_rows(2)]
     xlsx_years = {str(r["key"]): r for r in cells if r["level"] == "year"}
     assert (xlsx_years["2017"]["attended"], xlsx_years["2017"]["actual"]) == (27, 67000)
     assert xlsx_years["2018"]["actual"] == 24271
-    pdf = PdfReader(io.BytesIO(client.get("/admin/reports/programme.pdf").data))
+    pdf = PdfReader(io.BytesIO(download(client, "/admin/reports/programme.pdf").data))
     flat = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     for figure in ("67,000.00", "24,271.00", "20,000.00", "47,000.00"):
         assert figure in flat

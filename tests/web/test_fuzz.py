@@ -190,13 +190,14 @@ class Fuzzer:
     def signed_in(self, role: str):
         """A new browser for `role`, signed in unless anonymous: with the session cookie
         of the role's first sign-in (Argon2 makes signing in again slow on purpose)."""
-        client = self.app.test_client()
         if role not in self.sessions:
+            first = self.app.test_client()
             if role in self.users:
-                Auth(client).login(self.users[role].email)
-            cookie = client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+                Auth(first).login(self.users[role].email)
+            cookie = first.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
             self.sessions[role] = cookie.value if cookie else None
-        elif self.sessions[role] is not None:
+        client = self.app.test_client()
+        if self.sessions[role] is not None:
             client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], self.sessions[role])
         return client
 
@@ -403,6 +404,10 @@ def world(app, db, tmp_path, monkeypatch):
         "letter_id": [ids["letter"]],
         # A prepared report's page: none exists until one is asked for (test_exports.py).
         "export_id": [0],
+        # Sessions are rows made when the fuzzer's clients sign in: the first one's.
+        "session_id": [1],
+        # The administrators' user pages (deactivate, reset, sign out everywhere).
+        "user_id": [users["applicant"].id],
         "decision": ["offer", "waitlist", "reject"],
         "iso3": [state.iso3],
         "token": [token],
@@ -452,6 +457,10 @@ def test_no_input_makes_the_server_fail(app, db, world):
     users, objects = world
     fuzzer = Fuzzer(app, db, users, objects)
     for role in ROLES:
+        # A fresh sign-in per role: the roles before may have ended its session (signing
+        # out ends every session of an account, and so do several administrator forms).
+        fuzzer.sessions.pop(role, None)
+        fuzzer.clients[role] = fuzzer.signed_in(role)
         fuzzer.fuzz_paths(role)
         for spec in fuzzer.discover(role).values():
             fuzzer.fuzz_form(role, spec)

@@ -169,13 +169,16 @@ def _name_delegates(ids):
 
 
 def _name_applications(ids):
+    from sponsorship.web.filters import current_locale
+
     rows = _rows(
-        sa.select(Application.id, State.name, Meeting.title)
+        sa.select(Application.id, State, Meeting)
         .join(State, State.id == Application.state_id)
         .join(Meeting, Meeting.id == Application.meeting_id),
         ids,
     )
-    return [(i, f"{state}, {meeting}") for i, state, meeting in rows]
+    locale = current_locale()
+    return [(i, f"{state.localized_name(locale)}, {m.local_title}") for i, state, m in rows]
 
 
 def _name_allocations(ids):
@@ -260,6 +263,13 @@ def _name_weights(ids):
     ]
 
 
+def _name_states(ids):
+    from sponsorship.web.filters import current_locale
+
+    locale = current_locale()
+    return [(i, s.localized_name(locale)) for i, s in _rows(sa.select(State.id, State), ids)]
+
+
 NAMERS = {
     "Award": _name_awards,
     "Delegate": _name_delegates,
@@ -271,8 +281,10 @@ NAMERS = {
     "Slate": _name_slates,
     "Contribution": _simple(Contribution, Contribution.reference),
     "Donor": _simple(Donor, Donor.name),
-    "Meeting": _simple(Meeting, Meeting.title),
-    "State": _simple(State, State.name),
+    "Meeting": lambda ids: [
+        (i, m.local_title) for i, m in _rows(sa.select(Meeting.id, Meeting), ids)
+    ],
+    "State": _name_states,
     "HistoryImport": _simple(HistoryImport, HistoryImport.filename),
     "Airfare": _name_airfares,
     "ScoringWeight": _name_weights,

@@ -144,28 +144,39 @@ def count_notes(scope: Scope) -> dict[str, int]:
     return {"nomination_notes": found or 0}
 
 
+def _stored(keys: list[str]) -> dict:
+    """The stored files' info by key; in one go where the backend can (database)."""
+    store = file_store()
+    many = getattr(store, "stat_many", None)
+    if many is not None:
+        return many(keys)
+    return {k: info for k in keys if (info := store.stat(k)) is not None}
+
+
 def purge_notes(scope: Scope, purge: Purge) -> dict[str, int]:
     """A note names every delegate of its application: it goes with any of them."""
     rows = db.session.execute(_notes(scope)).all()
-    store = file_store()
-    for application_id, stored_name, kept in rows:
+    keys: dict[int, str | None] = {}
+    for application_id, stored_name, _kept in rows:
         try:
-            key = note_key(stored_name)
+            keys[application_id] = note_key(stored_name)
         except ValueError:
-            key = None  # a name from an older release: nothing of ours to remove
-        info = store.stat(key) if key else None
-        db.session.execute(
-            sa.update(Application)
-            .where(Application.id == application_id)
-            .values(
-                note_path=None,
-                note_sha256=info.sha256 if info else kept,
-                note_purged_at=purge.now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if key:
-            purge.files.append(key)
+            keys[application_id] = None  # a name from an older release: no file of ours
+    stored = _stored([k for k in keys.values() if k])
+    changes = [
+        {
+            "id": application_id,
+            "note_path": None,
+            "note_sha256": stored[keys[application_id]].sha256
+            if keys[application_id] in stored
+            else kept,
+            "note_purged_at": purge.now,
+        }
+        for application_id, _name, kept in rows
+    ]
+    if changes:
+        db.session.execute(sa.update(Application), changes)
+    purge.files.extend(k for k in keys.values() if k)
     return {"nomination_notes": len(rows)}
 
 
@@ -250,6 +261,13 @@ def remove_files(keys: list[str]) -> int:
 
     failed = 0
     store = file_store()
+    many = getattr(store, "delete_many", None)
+    if many is not None and keys:
+        try:
+            many(keys)
+            return 0
+        except Exception:  # noqa: BLE001 - fall back to one by one, logging each failure
+            logging.getLogger(__name__).exception("purge: removing %s files at once", len(keys))
     for key in keys:
         try:
             store.delete(key)

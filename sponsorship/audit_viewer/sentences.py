@@ -178,7 +178,12 @@ def _value(key: str, value: Any) -> str:
     if key == "status" and isinstance(value, str):
         return str(STATUS_LABELS.get(value, value.replace("_", " ")))
     if key == "fields" and isinstance(value, Mapping):
-        return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in value.items() if v) or "0"
+        parts = [
+            _("%(label)s: %(count)s", label=FIELD_LABELS.get(k, k), count=v)
+            for k, v in value.items()
+            if v
+        ]
+        return "; ".join(parts) or "0"
     if isinstance(value, Mapping):
         return "; ".join(f"{_label(k)}: {_value(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):

@@ -50,7 +50,7 @@ def _search(q: str) -> list:
         return []
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return db.session.execute(
-        sa.select(Delegate, State.name, Meeting.title)
+        sa.select(Delegate, State, Meeting)
         .join(Application, Application.id == Delegate.application_id)
         .join(State, State.id == Application.state_id)
         .join(Meeting, Meeting.id == Application.meeting_id)

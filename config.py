@@ -128,6 +128,10 @@ class Config:
     JOBS_EXPIRE_OFFERS_EVERY = int(os.environ.get("JOBS_EXPIRE_OFFERS_EVERY", "3600"))
     JOBS_OFFER_REMINDERS_EVERY = int(os.environ.get("JOBS_OFFER_REMINDERS_EVERY", "3600"))
     JOBS_DELIVER_MAIL_EVERY = int(os.environ.get("JOBS_DELIVER_MAIL_EVERY", "60"))
+    JOBS_RETENTION_EVERY = int(os.environ.get("JOBS_RETENTION_EVERY", "86400"))
+    #: Days after a meeting ends before its delegates' personal data is purged
+    #: (sponsorship/privacy, docs/privacy.md).
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "180"))
     #: When an expired offer frees money: offer the waiting list at once (true), or only
     #: list who now fits for an administrator to offer (false).
     AUTO_OFFER_WAITLIST = _bool("AUTO_OFFER_WAITLIST", False)

@@ -13,6 +13,7 @@ def init_cli(app: Flask) -> None:
     from sponsorship.funding.cli import funds_cli
     from sponsorship.history.cli import history_cli
     from sponsorship.mail.cli import mail_cli
+    from sponsorship.privacy.cli import retention_cli
     from sponsorship.programme.cli import states_cli
 
     for command in (
@@ -21,6 +22,7 @@ def init_cli(app: Flask) -> None:
         mail_cli,
         funds_cli,
         history_cli,
+        retention_cli,
         seed_demo,
         seed_scale,
         bootstrap,

@@ -42,7 +42,7 @@ def form_data(application: Application) -> dict:
                 "gender": d.gender.value,
                 "function": d.function,
                 "organisation": d.organisation,
-                "email": d.email,
+                "email": d.email or "",
                 "phone": d.phone or "",
                 "nationality": d.nationality,
                 "passport_number": d.passport_number or "",

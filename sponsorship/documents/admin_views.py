@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     jsonify,
     make_response,
@@ -106,7 +107,10 @@ def letter_revoke(letter_id: int):
 @bp.get("/letters/<int:letter_id>/download")
 def letter_download(letter_id: int):
     db.get_or_404(Letter, letter_id)
-    filename, pdf = letters.letter_pdf(letter_id)
+    found = letters.letter_pdf(letter_id)
+    if found is None:
+        abort(410)  # purged with the passport it printed; its sha256 and code remain
+    filename, pdf = found
     return pdf_response(pdf, filename)
 
 

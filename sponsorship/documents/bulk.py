@@ -285,5 +285,7 @@ def letters_zip(meeting_id: int) -> bytes:
     )
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for reference, version, pdf in rows:
+            if not pdf:
+                continue  # a visa letter purged with its passport (sponsorship/privacy)
             archive.writestr(f"{reference}-v{version}.pdf", pdf)
     return buffer.getvalue()

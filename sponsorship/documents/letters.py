@@ -87,6 +87,8 @@ def letter_pdf(letter_id: int) -> tuple[str, bytes] | None:
     if row is None:
         return None
     reference, kind, version, pdf = row
+    if not pdf:
+        return None  # purged with the passport it printed (sponsorship/privacy)
     return f"{reference}-{kind}-v{version}.pdf", pdf
 
 

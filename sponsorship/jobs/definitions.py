@@ -95,6 +95,14 @@ def prepare_export(export_id: int) -> dict:
     return prepared.run_export(export_id)
 
 
+def retention(today: str | None = None) -> dict:
+    """Purge the personal data of meetings past the retention period (once each)."""
+    from sponsorship.privacy import retention as policy
+
+    done = policy.run(date.fromisoformat(today) if today else None)
+    return {"meetings": len(done), "values": sum(m.total for m in done)}
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "prepare-export": prepare_export,
     "issue-letters": issue_letters,
@@ -103,6 +111,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "report-reminders": report_reminders,
     "deliver-mail": deliver_mail,
     "deliver-mail-at": deliver_mail_at,
+    "retention": retention,
 }
 
 

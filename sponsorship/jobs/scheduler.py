@@ -78,4 +78,5 @@ def intervals(app: Flask) -> dict[str, int]:
         "offer-reminders": app.config["JOBS_OFFER_REMINDERS_EVERY"],
         "report-reminders": app.config["JOBS_OFFER_REMINDERS_EVERY"],
         "deliver-mail": app.config["JOBS_DELIVER_MAIL_EVERY"],
+        "retention": app.config["JOBS_RETENTION_EVERY"],
     }

@@ -66,6 +66,11 @@ class Application(Base):
     #: Stored name of the nomination note (note verbale) under UPLOAD_DIR.
     note_path: Mapped[str | None] = mapped_column(sa.String(255))
     note_filename: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The note's sha256, kept when its file is purged (sponsorship/privacy): proof of
+    #: what was received, without the personal data it held.
+    note_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the note's file was purged (retention or a delegate's erasure).
+    note_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -97,7 +102,8 @@ class Delegate(Base):
     gender: Mapped[Gender] = enum_column(Gender)
     function: Mapped[str] = mapped_column(sa.String(200))
     organisation: Mapped[str] = mapped_column(sa.String(200))
-    email: Mapped[str] = mapped_column(sa.String(254))
+    #: Empty once purged (sponsorship/privacy), like the passport, phone and needs.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(50))
     #: ISO 3166-1 alpha-3 code of the nationality.
     nationality: Mapped[str] = mapped_column(sa.String(3))
@@ -107,6 +113,9 @@ class Delegate(Base):
     first_time: Mapped[bool] = mapped_column(default=False)
     survivor: Mapped[bool] = mapped_column(default=False)
     accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    #: When the personal data was purged (retention after the meeting, or an erasure
+    #: on request); the name, gender, function and nationality stay for the reports.
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     application: Mapped[Application] = relationship(back_populates="delegates")
     award = relationship("Award", back_populates="delegate", uselist=False)

@@ -12,11 +12,13 @@ from datetime import date
 from flask import Blueprint, render_template
 
 from sponsorship.accounts import admin_views as accounts_admin
+from sponsorship.audit_viewer import views as audit_viewer
 from sponsorship.documents import admin_views as letters_admin
 from sponsorship.funding import views as funding_admin
 from sponsorship.history import views as history_admin
 from sponsorship.mail import preview_views as mail_previews
 from sponsorship.models import Role
+from sponsorship.privacy import views as privacy_admin
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
 from sponsorship.reporting.overview import admin_overview
@@ -38,6 +40,8 @@ for _child in (
     slate_admin,
     mail_previews,
     history_admin,
+    privacy_admin,
+    audit_viewer,
 ):
     bp.register_blueprint(_child.bp)
 

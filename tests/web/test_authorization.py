@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from sponsorship.accounts import services as accounts
-from sponsorship.models import Role
+from sponsorship.models import Award, Role
 from tests.factories import StateFactory, UserFactory
 
 ROLES = ("anonymous", "applicant", "other_applicant", "administrator", "donor")
@@ -376,6 +376,28 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.history.confirm", "POST"): Case(
         "/admin/history/confirm", only("administrator", code=400), {"sha256": "x"}
     ),
+    # Personal data (issue 22): retention plan, a delegate's export and erasure; the
+    # audit viewer. An erasure without its reason is refused with the form's message.
+    ("admin.privacy.index", "GET"): Case("/admin/privacy/?q=a", only("administrator")),
+    ("admin.privacy.delegate", "GET"): Case(
+        Path("/admin/privacy/delegates/{delegate}"), only("administrator")
+    ),
+    ("admin.privacy.export_json", "GET"): Case(
+        Path("/admin/privacy/delegates/{delegate}/export.json"), only("administrator")
+    ),
+    ("admin.privacy.export_pdf", "GET"): Case(
+        Path("/admin/privacy/delegates/{delegate}/export.pdf"), only("administrator")
+    ),
+    ("admin.privacy.erase", "GET"): Case(
+        Path("/admin/privacy/delegates/{delegate}/erase"), only("administrator")
+    ),
+    ("admin.privacy.erase", "POST"): Case(
+        Path("/admin/privacy/delegates/{delegate}/erase"),
+        only("administrator", code=422),
+        {"reason": ""},
+    ),
+    ("admin.audit.index", "GET"): Case("/admin/audit/?money=y", only("administrator")),
+    ("admin.audit.export_csv", "GET"): Case("/admin/audit/trail.csv", only("administrator")),
 }
 
 
@@ -440,6 +462,7 @@ def people(app, db, tmp_path, monkeypatch):
     )
     ids = _applicant_objects(db.session, state)
     ids["person"] = users["other_applicant"].id
+    ids["delegate"] = db.session.get(Award, ids["offer"]).delegate_id
     ids["reset"] = accounts.issue_link(users["donor"], accounts.RESET, timedelta(hours=1), None)
     db.session.commit()
     return users, token, ids

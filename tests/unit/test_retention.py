@@ -1,0 +1,185 @@
+"""Retention (issue 22, point 4): RETENTION_DAYS after a meeting its delegates'
+passport, e-mail, phone, accessibility needs, nomination notes and the passport copied
+into documents are purged; names, awards, money, reports and verification stay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sponsorship.applications import uploads
+from sponsorship.documents import letters
+from sponsorship.models import (
+    Application,
+    AuditEvent,
+    Award,
+    AwardStatus,
+    Delegate,
+    Letter,
+    Meeting,
+    MeetingKind,
+)
+from sponsorship.privacy import registry, retention
+from sponsorship.reporting import donor, programme
+from sponsorship.storage import file_store
+from tests.applicant_data import pdf_bytes, stub_letter
+
+FIELDS = ("passport_number", "passport_expiry", "email", "phone", "accessibility_needs")
+
+
+@pytest.fixture
+def demo(db, runner):
+    """The demo programme, with a note and a visa letter on its past MSP."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    past = db.session.scalar(sa.select(Meeting).where(Meeting.kind == MeetingKind.MSP))
+    application = db.session.scalar(
+        sa.select(Application).where(Application.meeting_id == past.id).limit(1)
+    )
+    note = uploads.store_note(pdf_bytes(), "note.pdf")
+    application.note_path, application.note_filename = note.stored_name, note.filename
+    award = db.session.scalar(
+        sa.select(Award)
+        .join(Delegate)
+        .join(Application)
+        .where(Application.meeting_id == past.id, Award.status == AwardStatus.ATTENDED)
+        .limit(1)
+    )
+    award.delegate.accessibility_needs = "Step-free access"
+    visa = stub_letter(award, "VISA-0001", pdf=b"%PDF-1.7 passport P0000001")
+    visa.kind = "visa"
+    visa.snapshot = {
+        "kind": "visa",
+        "state_name": "Chad",
+        "meeting_title": past.title,
+        "issue_date": "2025-11-01",
+        "delegate_name": award.delegate.name,
+        "passport_name": award.delegate.name,
+        "passport_number": "P0000001",
+        "passport_expiry": "2029-01-01",
+    }
+    db.session.add(visa)
+    db.session.commit()
+    upcoming = db.session.scalar(sa.select(Meeting).where(Meeting.id != past.id))
+    return past, upcoming, note.stored_name, visa.id
+
+
+def _fields(meeting_id: int) -> dict[str, int]:
+    """Values held per field by the meeting's delegates (what the test lists)."""
+    return registry.count(registry.Scope.meeting(meeting_id))
+
+
+def _after_period(meeting: Meeting, app):
+    return meeting.ends_on + timedelta(days=app.config["RETENTION_DAYS"] + 1)
+
+
+def test_retention_purges_each_field_of_meetings_past_the_period_only(app, db, demo):
+    past, upcoming, note_name, visa_id = demo
+    before, before_upcoming = _fields(past.id), _fields(upcoming.id)
+    print("before:", before)
+    assert all(before[f] > 0 for f in (*FIELDS, "nomination_notes", "letter_passport_copies"))
+
+    done = retention.run(_after_period(past, app))
+
+    after = _fields(past.id)
+    print("after:", after)
+    assert [m.meeting_id for m in done] == [past.id]
+    assert done[0].counts == before
+    assert set(after.values()) == {0}
+    assert _fields(upcoming.id) == before_upcoming, "a meeting within its period keeps its data"
+    delegates = db.session.scalars(
+        sa.select(Delegate).join(Application).where(Application.meeting_id == past.id)
+    ).all()
+    assert all(d.name and d.personal_data_purged_at for d in delegates), "names stay"
+    assert all(getattr(d, f) is None for d in delegates for f in FIELDS)
+    noted = db.session.scalar(sa.select(Application).where(Application.note_filename == "note.pdf"))
+    assert noted.note_path is None and len(noted.note_sha256) == 64
+    assert file_store().stat(uploads.note_key(note_name)) is None, "the file is gone"
+    assert letters.letter_pdf(visa_id) is None, "the visa letter printed the passport"
+
+
+def test_purge_keeps_verification_ledger_and_reports_working(app, db, demo, runner):
+    past, _upcoming, _note, _visa = demo
+    lines_before = programme.lines("meeting")
+    donor_id = db.session.scalar(
+        sa.select(sa.func.min(sa.text("id"))).select_from(sa.table("donors"))
+    )
+    totals_before = donor.totals(donor_id)
+
+    retention.run(_after_period(past, app))
+
+    check = runner.invoke(args=["funds", "check"])
+    assert check.exit_code == 0, check.output
+    verified = letters.verify("VISA-0001")
+    assert verified.status == "valid" and verified.delegate_name
+    snapshot = db.session.scalar(
+        sa.select(Letter.snapshot).where(Letter.verification_code == "VISA-0001")
+    )
+    assert not any(snapshot[k] for k in registry.PASSPORT_KEYS)
+    assert programme.lines("meeting") == lines_before
+    assert donor.totals(donor_id) == totals_before
+
+
+def test_dry_run_lists_counts_per_field_and_changes_nothing(app, db, demo, runner):
+    past, _upcoming, _note, _visa = demo
+    before = _fields(past.id)
+    events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    day = _after_period(past, app).isoformat()
+
+    result = runner.invoke(args=["retention", "run", "--dry-run", "--today", day])
+
+    assert result.exit_code == 0, result.output
+    assert f"meeting {past.id}" in result.output
+    assert f"passport_number {before['passport_number']}" in result.output
+    assert _fields(past.id) == before
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
+def test_second_run_changes_nothing(app, db, demo):
+    past, _upcoming, _note, _visa = demo
+    day = _after_period(past, app)
+    assert retention.run(day)
+    events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+
+    assert retention.run(day) == []
+    assert retention.plan(day) == []
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
+def test_purge_is_audited_with_counts_never_values(app, db, demo):
+    past, _upcoming, _note, _visa = demo
+    before = _fields(past.id)
+    secrets = [
+        v
+        for d in db.session.scalars(
+            sa.select(Delegate).join(Application).where(Application.meeting_id == past.id)
+        )
+        for v in (d.passport_number, d.email, d.phone)
+        if v
+    ]
+
+    retention.run(_after_period(past, app))
+
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "privacy.retention_purge")
+    )
+    assert (event.object_type, event.object_id) == ("Meeting", past.id)
+    assert event.after["fields"] == before
+    assert event.after["retention_days"] == app.config["RETENTION_DAYS"]
+    assert not any(s in str(event.after) for s in secrets)
+
+
+def test_meeting_within_the_period_is_not_due(app, db, demo):
+    past, _upcoming, _note, _visa = demo
+    day = past.ends_on + timedelta(days=app.config["RETENTION_DAYS"])
+    assert retention.plan(day) == []
+    assert retention.run(day) == []
+
+
+def test_retention_job_runs_through_the_jobs_registry(app, db, demo):
+    from sponsorship.jobs.definitions import execute
+
+    past, _upcoming, _note, _visa = demo
+    result = execute("retention", {"today": _after_period(past, app).isoformat()})
+    assert result["meetings"] == 1 and result["values"] > 0

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from sponsorship.extensions import db
 from sponsorship.models import Application, Meeting, MeetingKind, Theme
@@ -44,7 +45,10 @@ def index():
             select(Application.meeting_id, func.count()).group_by(Application.meeting_id)
         ).all()
     )
-    rows = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc())).all()
+    rows = db.session.scalars(
+        # The sessions too: a session without its French or Spanish title is a gap shown.
+        select(Meeting).options(selectinload(Meeting.sessions)).order_by(Meeting.starts_on.desc())
+    ).all()
     return render_template(
         "programme/meetings/index.html",
         meetings=rows,

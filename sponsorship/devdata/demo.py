@@ -200,7 +200,8 @@ def _donors() -> list[Contribution]:
     return contributions
 
 
-#: (State, delegate name, gender, function, first time, fate of the award)
+#: (State, delegate name, gender, function, first time, fate of the award). Functions
+#: are typed by the applicants, in their correspondence language.
 PAST_DELEGATES = [
     (
         "KHM",
@@ -214,13 +215,20 @@ PAST_DELEGATES = [
         "TCD",
         "Achta Mahamat",
         Gender.FEMALE,
-        "Coordinator, Haut-Commissariat au Déminage",
+        "Coordinatrice, Haut-Commissariat National au Déminage",
         True,
         "attended",
     ),
     ("TCD", "Idriss Abakar", Gender.MALE, "Counsellor, Permanent Mission", False, "declined"),
-    ("SEN", "Aminata Diallo", Gender.FEMALE, "Head of Victim Assistance, CNAMS", True, "attended"),
-    ("COL", "Andrés Rojas", Gender.MALE, "Adviser, Descontamina Colombia", False, "no_show"),
+    (
+        "SEN",
+        "Aminata Diallo",
+        Gender.FEMALE,
+        "Cheffe de l'assistance aux victimes, CNAMS",
+        True,
+        "attended",
+    ),
+    ("COL", "Andrés Rojas", Gender.MALE, "Asesor, Descontamina Colombia", False, "no_show"),
     ("YEM", "Huda Al-Sharabi", Gender.FEMALE, "Mine action officer, YEMAC", True, "expired"),
     (
         "SOM",
@@ -238,9 +246,23 @@ PAST_DELEGATES = [
         False,
         "attended",
     ),
-    ("PER", "Lucía Quispe", Gender.FEMALE, "Survivor advocate", True, "rejected"),
+    ("PER", "Lucía Quispe", Gender.FEMALE, "Defensora de los sobrevivientes", True, "rejected"),
     ("ETH", "Dawit Bekele", Gender.MALE, "Ethiopian Mine Action Office", False, "waitlisted"),
 ]
+
+
+#: Where each past delegate flies from.
+CAPITALS = {
+    "KHM": "Phnom Penh",
+    "TCD": "N'Djamena",
+    "SEN": "Dakar",
+    "COL": "Bogotá",
+    "YEM": "Aden",
+    "SOM": "Mogadishu",
+    "LKA": "Colombo",
+    "PER": "Lima",
+    "ETH": "Addis Ababa",
+}
 
 
 def _award(delegate: Delegate, admin: User) -> tuple[Award, list[dict]]:
@@ -289,7 +311,7 @@ def _delegate(
         nationality=iso3,
         passport_number=f"P{n:07d}",
         passport_expiry=date(2029, 1, 1),
-        departure_city="Capital",
+        departure_city=CAPITALS[iso3],
         first_time=first,
         survivor=(name == "Lucía Quispe"),
     )
@@ -316,7 +338,7 @@ def _decide(award: Award, past: Meeting, admin: User, fate: str, estimate: list[
         return
     transition(award, AwardStatus.ACCEPTED, None)
     award.responded_at = stamp(offered_on + timedelta(days=5))
-    award.confirmed_departure_city = "Capital"
+    award.confirmed_departure_city = award.delegate.departure_city
     award.travel_out_on = past.starts_on - timedelta(days=1)
     award.travel_back_on = past.ends_on + timedelta(days=1)
     transition(award, AwardStatus(fate), admin)

@@ -69,7 +69,7 @@ mutation: $(VENV)/.installed-dev translations
 # history through the import (tests/bench/bench_history.py: history_import_s).
 bench: $(VENV)/.installed-dev translations
 	@command -v wrk > /dev/null || { echo "make bench needs wrk for the HTTP figures: sudo apt-get install -y wrk"; exit 1; }
-	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
+	@$(BIN)/python tests/bench/bench_letters.py --kind all --output .bench-letters.json > /dev/null
 	@$(BIN)/python -m tests.bench.bench_letters_bulk --letters 200 --merge .bench-letters.json --output bench.json
 	@rm -f .bench-letters.json
 	@$(BIN)/python -m tests.bench.bench_donor --output bench.json

@@ -119,7 +119,7 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
         kind=MeetingKind.INTERSESSIONAL,
         number=None,
         **names.intersessional_title(year),
-        **names.place("International Conference Centre Geneva", "Geneva"),
+        **names.place("International Conference Centre", "Geneva"),
         starts_on=starts,
         ends_on=starts + timedelta(days=3),
         applications_open_on=today - timedelta(days=14),

@@ -41,9 +41,10 @@ SESSION_TITLES = {
 #: English venue -> (French, Spanish).
 VENUES = {
     "Palais des Nations": ("Palais des Nations", "Palacio de las Naciones"),
-    "International Conference Centre Geneva": (
-        "Centre international de conférences de Genève",
-        "Centro Internacional de Conferencias de Ginebra",
+    # The city follows the venue on every page and letter: not in the venue's name.
+    "International Conference Centre": (
+        "Centre international de conférences",
+        "Centro Internacional de Conferencias",
     ),
     # The scale data's short form: the acronym is the same in every language.
     "CICG": ("CICG", "CICG"),

@@ -219,7 +219,7 @@ PAST_DELEGATES = [
         True,
         "attended",
     ),
-    ("TCD", "Idriss Abakar", Gender.MALE, "Counsellor, Permanent Mission", False, "declined"),
+    ("TCD", "Idriss Abakar", Gender.MALE, "Conseiller, Mission permanente", False, "declined"),
     (
         "SEN",
         "Aminata Diallo",

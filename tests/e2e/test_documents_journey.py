@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from sponsorship.documents.context import LetterContext
+from sponsorship.documents.render import get_renderer, qr_svg
 from sponsorship.extensions import db
 from sponsorship.mail import outbox
 from sponsorship.models import (
@@ -71,7 +73,7 @@ def _french_offer(app) -> tuple[int, int, str]:
     return ids
 
 
-def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, str]]:
+def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, dict]]:
     with app.app_context():
         rows = db.session.execute(
             select(Letter.kind, Letter.language, Letter.status, Letter.pdf, Letter.snapshot)
@@ -79,10 +81,7 @@ def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, str]]:
             .order_by(Letter.id)
         ).all()
         db.session.remove()
-    return [
-        (k, lang, str(status.value), pdf, snap["verification_url"])
-        for k, lang, status, pdf, snap in rows
-    ]
+    return [(k, lang, str(status.value), pdf, snap) for k, lang, status, pdf, snap in rows]
 
 
 def test_french_delegate_documents_and_mails_from_offer_to_certificate(
@@ -128,8 +127,14 @@ def test_french_delegate_documents_and_mails_from_offer_to_certificate(
         ("visa", "fr"),
         ("certificate", "fr"),
     ]
-    for kind, _lang, status, pdf, url in documents:
+    for kind, _lang, status, pdf, snapshot in documents:
+        url = snapshot["verification_url"]
         assert english_left(pdf, "fr") == [], kind
+        # The printed address and the QR code (the same encoder on the same address gives
+        # the same code) both name the serving host.
+        assert flat(url) in flat(pdf_text(pdf)), kind
+        assert snapshot["answer_url"].startswith(base + "/"), kind
+        assert str(qr_svg(url)) in get_renderer().render_html(LetterContext.from_dict(snapshot))
         assert flat(english_title) not in flat(pdf_text(pdf)), kind  # the meeting's French name
         assert url.startswith(base + "/verify/"), url
         applicant.goto(url)

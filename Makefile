@@ -58,7 +58,8 @@ clean:
 mutation: $(VENV)/.installed-dev translations
 	$(BIN)/python tests/mutation/run.py $(if $(RESUME),--resume) $(MODULES)
 
-# Letter figures (tests/bench/bench_letters.py) plus 200 letters through `flask letters
+# Figures of every kind of document (tests/bench/bench_letters.py --kind all: the offer at
+# the top level, each kind under letters_by_kind) plus 200 letters through `flask letters
 # issue` on a scratch SQLite database, then the donor dashboard and report exports at
 # twenty years of data (tests/bench/bench_donor.py), then the pages under load at twenty
 # years (tests/bench/bench_http.py: gunicorn + wrk against a bare Flask reference, SQL

@@ -58,7 +58,8 @@ clean:
 mutation: $(VENV)/.installed-dev translations
 	$(BIN)/python tests/mutation/run.py $(if $(RESUME),--resume) $(MODULES)
 
-# Letter figures (tests/bench/bench_letters.py) plus 200 letters through `flask letters
+# Figures of every kind of document (tests/bench/bench_letters.py --kind all: the offer at
+# the top level, each kind under letters_by_kind) plus 200 letters through `flask letters
 # issue` on a scratch SQLite database, then the donor dashboard and report exports at
 # twenty years of data (tests/bench/bench_donor.py), then the pages under load at twenty
 # years (tests/bench/bench_http.py: gunicorn + wrk against a bare Flask reference, SQL
@@ -69,7 +70,7 @@ mutation: $(VENV)/.installed-dev translations
 # history through the import (tests/bench/bench_history.py: history_import_s).
 bench: $(VENV)/.installed-dev translations
 	@command -v wrk > /dev/null || { echo "make bench needs wrk for the HTTP figures: sudo apt-get install -y wrk"; exit 1; }
-	@$(BIN)/python tests/bench/bench_letters.py --output .bench-letters.json > /dev/null
+	@$(BIN)/python tests/bench/bench_letters.py --kind all --output .bench-letters.json > /dev/null
 	@$(BIN)/python -m tests.bench.bench_letters_bulk --letters 200 --merge .bench-letters.json --output bench.json
 	@rm -f .bench-letters.json
 	@$(BIN)/python -m tests.bench.bench_donor --output bench.json

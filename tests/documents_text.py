@@ -47,5 +47,10 @@ def english_pieces(language: str) -> tuple[str, ...]:
 
 def english_left(pdf: bytes, language: str) -> list[str]:
     """The English catalogue pieces found in a `language` document's text."""
-    text = flat(pdf_text(pdf))
+    return english_in_text(pdf_text(pdf), language)
+
+
+def english_in_text(text: str, language: str) -> list[str]:
+    """The English catalogue pieces found in `language` text (a mail, a page)."""
+    text = flat(text)
     return [piece for piece in english_pieces(language) if piece in text]

@@ -354,7 +354,7 @@ def report(award_id: int):
     meeting = award.delegate.application.meeting
     existing = service.report_for(award)
     form = ReportForm()
-    form.sessions.choices = choices([(s.id, s.title) for s in meeting.sessions])
+    form.sessions.choices = choices([(s.id, s.local_title) for s in meeting.sessions])
     status = 200
     if existing is None and form.validate_on_submit():
         with refused_on(form):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sponsorship.accounts.services import create_user
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
-from sponsorship.devdata import costs, donors
+from sponsorship.devdata import costs, donors, names
 from sponsorship.devdata.clock import stamp
 from sponsorship.devdata.demo_queue import intersessional_queue
 from sponsorship.devdata.fresh import require_fresh
@@ -50,6 +50,7 @@ from sponsorship.models import (
     Theme,
     User,
 )
+from sponsorship.programme.signatory import SignatoryDetails, save_signatory
 from sponsorship.review import pricing
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential
@@ -74,7 +75,6 @@ class DemoResult:
 
 #: The terms both demo meetings are held on.
 TERMS = {
-    "city": "Geneva",
     "offer_response_days": 14,
     "dsa_rate": D("412.00"),
     "dsa_currency": "CHF",
@@ -87,8 +87,8 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
     past = Meeting(
         kind=MeetingKind.MSP,
         number=22,
-        title="Twenty-Second Meeting of the States Parties",
-        venue="Palais des Nations",
+        **names.msp_title(22),
+        **names.place("Palais des Nations", "Geneva"),
         starts_on=date(2025, 12, 1),
         ends_on=date(2025, 12, 5),
         applications_open_on=date(2025, 8, 1),
@@ -97,17 +97,19 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
         **TERMS,
         sessions=[
             MeetingSession(
-                title="Opening and general exchange of views",
+                **names.session_title("Opening and general exchange of views"),
                 theme=Theme.GENERAL,
                 held_on=date(2025, 12, 1),
             ),
             MeetingSession(
-                title="Article 5 extension requests",
+                **names.session_title("Article 5 extension requests"),
                 theme=Theme.MINE_CLEARANCE,
                 held_on=date(2025, 12, 2),
             ),
             MeetingSession(
-                title="Victim assistance", theme=Theme.VICTIM_ASSISTANCE, held_on=date(2025, 12, 3)
+                **names.session_title("Victim assistance"),
+                theme=Theme.VICTIM_ASSISTANCE,
+                held_on=date(2025, 12, 3),
             ),
         ],
     )
@@ -116,8 +118,8 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
     upcoming = Meeting(
         kind=MeetingKind.INTERSESSIONAL,
         number=None,
-        title=f"Intersessional Meetings {year}",
-        venue="International Conference Centre Geneva",
+        **names.intersessional_title(year),
+        **names.place("International Conference Centre", "Geneva"),
         starts_on=starts,
         ends_on=starts + timedelta(days=3),
         applications_open_on=today - timedelta(days=14),
@@ -126,22 +128,22 @@ def _meetings(today: date) -> tuple[Meeting, Meeting]:
         **TERMS,
         sessions=[
             MeetingSession(
-                title="Committee on Article 5 Implementation",
+                **names.session_title("Committee on Article 5 Implementation"),
                 theme=Theme.MINE_CLEARANCE,
                 held_on=starts,
             ),
             MeetingSession(
-                title="Committee on Victim Assistance",
+                **names.session_title("Committee on Victim Assistance"),
                 theme=Theme.VICTIM_ASSISTANCE,
                 held_on=starts + timedelta(days=1),
             ),
             MeetingSession(
-                title="Committee on Article 4 Implementation",
+                **names.session_title("Committee on Article 4 Implementation"),
                 theme=Theme.STOCKPILE_DESTRUCTION,
                 held_on=starts + timedelta(days=2),
             ),
             MeetingSession(
-                title="Committee on the Enhancement of Cooperation and Assistance",
+                **names.session_title("Committee on the Enhancement of Cooperation and Assistance"),
                 theme=Theme.GENERAL,
                 held_on=starts + timedelta(days=3),
             ),
@@ -198,7 +200,8 @@ def _donors() -> list[Contribution]:
     return contributions
 
 
-#: (State, delegate name, gender, function, first time, fate of the award)
+#: (State, delegate name, gender, function, first time, fate of the award). Functions
+#: are typed by the applicants, in their correspondence language.
 PAST_DELEGATES = [
     (
         "KHM",
@@ -212,13 +215,20 @@ PAST_DELEGATES = [
         "TCD",
         "Achta Mahamat",
         Gender.FEMALE,
-        "Coordinator, Haut-Commissariat au Déminage",
+        "Coordinatrice, Haut-Commissariat National au Déminage",
         True,
         "attended",
     ),
-    ("TCD", "Idriss Abakar", Gender.MALE, "Counsellor, Permanent Mission", False, "declined"),
-    ("SEN", "Aminata Diallo", Gender.FEMALE, "Head of Victim Assistance, CNAMS", True, "attended"),
-    ("COL", "Andrés Rojas", Gender.MALE, "Adviser, Descontamina Colombia", False, "no_show"),
+    ("TCD", "Idriss Abakar", Gender.MALE, "Conseiller, Mission permanente", False, "declined"),
+    (
+        "SEN",
+        "Aminata Diallo",
+        Gender.FEMALE,
+        "Cheffe de l'assistance aux victimes, CNAMS",
+        True,
+        "attended",
+    ),
+    ("COL", "Andrés Rojas", Gender.MALE, "Asesor, Descontamina Colombia", False, "no_show"),
     ("YEM", "Huda Al-Sharabi", Gender.FEMALE, "Mine action officer, YEMAC", True, "expired"),
     (
         "SOM",
@@ -236,9 +246,23 @@ PAST_DELEGATES = [
         False,
         "attended",
     ),
-    ("PER", "Lucía Quispe", Gender.FEMALE, "Survivor advocate", True, "rejected"),
+    ("PER", "Lucía Quispe", Gender.FEMALE, "Defensora de los sobrevivientes", True, "rejected"),
     ("ETH", "Dawit Bekele", Gender.MALE, "Ethiopian Mine Action Office", False, "waitlisted"),
 ]
+
+
+#: Where each past delegate flies from.
+CAPITALS = {
+    "KHM": "Phnom Penh",
+    "TCD": "N'Djamena",
+    "SEN": "Dakar",
+    "COL": "Bogotá",
+    "YEM": "Aden",
+    "SOM": "Mogadishu",
+    "LKA": "Colombo",
+    "PER": "Lima",
+    "ETH": "Addis Ababa",
+}
 
 
 def _award(delegate: Delegate, admin: User) -> tuple[Award, list[dict]]:
@@ -287,7 +311,7 @@ def _delegate(
         nationality=iso3,
         passport_number=f"P{n:07d}",
         passport_expiry=date(2029, 1, 1),
-        departure_city="Capital",
+        departure_city=CAPITALS[iso3],
         first_time=first,
         survivor=(name == "Lucía Quispe"),
     )
@@ -314,7 +338,7 @@ def _decide(award: Award, past: Meeting, admin: User, fate: str, estimate: list[
         return
     transition(award, AwardStatus.ACCEPTED, None)
     award.responded_at = stamp(offered_on + timedelta(days=5))
-    award.confirmed_departure_city = "Capital"
+    award.confirmed_departure_city = award.delegate.departure_city
     award.travel_out_on = past.starts_on - timedelta(days=1)
     award.travel_back_on = past.ends_on + timedelta(days=1)
     transition(award, AwardStatus(fate), admin)
@@ -392,6 +416,7 @@ def seed_demo(today: date | None = None) -> DemoResult:
         funds = _donors()
         norway = next(c.donor for c in funds if c.donor.short_name == "NO")
         admin = _accounts(norway)
+        save_signatory(admin, SignatoryDetails(**names.SIGNATORY))
         applications, awards = _past_history(past, admin)
         _fare_table()
         applications += intersessional_queue(upcoming, today)

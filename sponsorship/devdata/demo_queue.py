@@ -35,8 +35,8 @@ QUEUE = [
         {Theme.MINE_CLEARANCE, Theme.GENERAL},
         False,
         [
-            ("Moussa Ndiaye", Gender.MALE, "Coordinator, CNAMS", "Dakar", False, False),
-            ("Awa Sarr", Gender.FEMALE, "Counsellor, Permanent Mission", "Dakar", True, False),
+            ("Moussa Ndiaye", Gender.MALE, "Coordonnateur, CNAMS", "Dakar", False, False),
+            ("Awa Sarr", Gender.FEMALE, "Conseillère, Mission permanente", "Dakar", True, False),
         ],
     ),
     (

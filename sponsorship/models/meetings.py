@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.models.base import Base, Money, StrEnum, enum_column
-from sponsorship.models.languages import Multilingual, reader_language
+from sponsorship.models.languages import OTHER_LANGUAGES, Multilingual, reader_language
 
 
 class MeetingKind(StrEnum):
@@ -87,6 +87,13 @@ class Meeting(Multilingual, Base):
     @property
     def local_city(self) -> str:
         return self.in_language("city", reader_language())
+
+    def missing_languages_with_sessions(self) -> list[str]:
+        """The languages the meeting or any of its sessions still shows in English."""
+        gaps = set(self.missing_languages())
+        for session in self.sessions:
+            gaps.update(session.missing_languages())
+        return [lang for lang in OTHER_LANGUAGES if lang in gaps]
 
     @property
     def year(self) -> int:

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from sponsorship.extensions import db
 from sponsorship.models import Application, Meeting, MeetingKind, Theme
@@ -44,7 +45,10 @@ def index():
             select(Application.meeting_id, func.count()).group_by(Application.meeting_id)
         ).all()
     )
-    rows = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc())).all()
+    rows = db.session.scalars(
+        # The sessions too: a session without its French or Spanish title is a gap shown.
+        select(Meeting).options(selectinload(Meeting.sessions)).order_by(Meeting.starts_on.desc())
+    ).all()
     return render_template(
         "programme/meetings/index.html",
         meetings=rows,
@@ -118,7 +122,7 @@ def create():
         if sessions is not None:
             with refusal(flashed=False) as outcome:
                 meeting = meetings.create_meeting(current_user, _details(form), sessions)
-                flash(_("Meeting “%(title)s” created.", title=meeting.title), "success")
+                flash(_("Meeting “%(title)s” created.", title=meeting.local_title), "success")
                 return redirect(url_for("admin.meetings.index"))
     return _render_form(form, None, outcome.error), 422 if request.method == "POST" else 200
 
@@ -159,7 +163,7 @@ def edit(meeting_id: int):
                 except meetings.DatesNeedConfirmation:
                     asking = True
                     raise
-                flash(_("Meeting “%(title)s” saved.", title=meeting.title), "success")
+                flash(_("Meeting “%(title)s” saved.", title=meeting.local_title), "success")
                 return redirect(url_for("admin.meetings.index"))
     page = _render_form(form, meeting, outcome.error, confirm_dates=asking)
     return page, 422 if request.method == "POST" else 200
@@ -173,9 +177,9 @@ def window(meeting_id: int):
         abort(400)
     meetings.set_window(current_user, meeting, form.open.data == "1")
     if meeting.window_open:
-        flash(_("Applications to “%(title)s” are open.", title=meeting.title), "success")
+        flash(_("Applications to “%(title)s” are open.", title=meeting.local_title), "success")
     else:
-        flash(_("Applications to “%(title)s” are closed.", title=meeting.title), "success")
+        flash(_("Applications to “%(title)s” are closed.", title=meeting.local_title), "success")
     return redirect(url_for("admin.meetings.index"))
 
 

@@ -104,7 +104,7 @@ def queue():
 def price_form(delegate: Delegate, meeting: Meeting) -> PriceForm:
     form = PriceForm(prefix=f"d{delegate.id}")
     form.sessions.choices = choices(
-        (s.id, f"{s.title} ({fdate(s.held_on)})") for s in meeting.sessions
+        (s.id, f"{s.local_title} ({fdate(s.held_on)})") for s in meeting.sessions
     )
     if not form.is_submitted():
         form.sessions.data = [s.id for s in delegate.application.sessions] or [

@@ -33,6 +33,13 @@ from tests.apps import build_app  # noqa: E402
 from tests.factories import AwardCostLineFactory, StateFactory  # noqa: E402
 
 
+def _cpu_seconds() -> float:
+    """User and system CPU of this process and its waited-for children so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def build(n: int) -> int:
     first = offered_award(StateFactory())
     meeting = first.delegate.application.meeting
@@ -58,9 +65,11 @@ def main(argv: list[str] | None = None) -> dict:
         runner = app.test_cli_runner()
         command = ["letters", "issue", "--meeting", str(meeting_id)]
         command += ["--workers", str(args.workers)]
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         result = runner.invoke(args=command)
         elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
         if result.exit_code != 0:
             sys.stderr.write(result.output)
             raise SystemExit(f"letters issue failed: {result.exception!r}")
@@ -76,6 +85,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"bulk_{args.letters}_letters_s": round(elapsed, 2),
         "bulk_workers": args.workers,
         "bulk_letters_per_s": round(args.letters / elapsed, 1),
+        # CPU seconds of the run (this process and its rendering workers): on a machine
+        # shared with other work, cpu / workers is what the run costs on idle cores.
+        f"bulk_{args.letters}_letters_cpu_s": round(cpu, 2),
         "bulk_worker_peak_rss_mb": round(worker_peak_mb, 1),
         "bulk_main_peak_rss_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1

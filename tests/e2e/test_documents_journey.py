@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from sponsorship.documents.context import LetterContext
+from sponsorship.documents.render import get_renderer, qr_svg
 from sponsorship.extensions import db
 from sponsorship.mail import outbox
 from sponsorship.models import (
@@ -29,7 +31,7 @@ from sponsorship.models import (
     OutboxMessage,
     State,
 )
-from tests.documents_text import english_left
+from tests.documents_text import english_in_text, english_left, flat, pdf_text
 from tests.e2e.conftest import demo_site, sign_in
 from tests.mailserver import SMTPServer
 
@@ -46,7 +48,7 @@ def site(tmp_path_factory, smtp):
         yield s
 
 
-def _french_offer(app) -> tuple[int, int]:
+def _french_offer(app) -> tuple[int, int, str]:
     """Chad's first priced award, offered, its application in French, its meeting today."""
     with app.app_context():
         chad = db.session.scalar(select(State).where(State.iso3 == "TCD"))
@@ -55,23 +57,23 @@ def _french_offer(app) -> tuple[int, int]:
         award = db.session.scalar(priced.where(Application.state_id == chad.id))
         award = award or db.session.scalar(priced)
         application = award.delegate.application
+        english_title = application.meeting.title
         application.state_id = chad.id
         application.language = "fr"
         meeting: Meeting = application.meeting
         meeting.starts_on, meeting.ends_on = date.today(), date.today() + timedelta(days=4)
         meeting.applications_open_on = date.today() - timedelta(days=60)
         meeting.applications_close_on = date.today()
-        meeting.title_fr = "Vingt-deuxième Assemblée des États parties"
-        meeting.venue_fr, meeting.city_fr = "Palais des Nations", "Genève"
+        # Its names in French are the demo's own (devdata/names.py), not set here.
         award.status = AwardStatus.OFFERED
         award.offer_deadline = date.today() + timedelta(days=10)
         db.session.commit()
-        ids = award.id, application.id
+        ids = award.id, application.id, english_title
         db.session.remove()
     return ids
 
 
-def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, str]]:
+def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, dict]]:
     with app.app_context():
         rows = db.session.execute(
             select(Letter.kind, Letter.language, Letter.status, Letter.pdf, Letter.snapshot)
@@ -79,10 +81,7 @@ def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, str]]:
             .order_by(Letter.id)
         ).all()
         db.session.remove()
-    return [
-        (k, lang, str(status.value), pdf, snap["verification_url"])
-        for k, lang, status, pdf, snap in rows
-    ]
+    return [(k, lang, str(status.value), pdf, snap) for k, lang, status, pdf, snap in rows]
 
 
 def test_french_delegate_documents_and_mails_from_offer_to_certificate(
@@ -90,7 +89,7 @@ def test_french_delegate_documents_and_mails_from_offer_to_certificate(
 ):
     app, base = site
     assert urlparse(base).port != 5000
-    award_id, application_id = _french_offer(app)
+    award_id, application_id, english_title = _french_offer(app)
     with app.app_context():
         # The demo's own mails were queued while seeding, before any request told the
         # app its host; the journey's are the ones after.
@@ -128,8 +127,15 @@ def test_french_delegate_documents_and_mails_from_offer_to_certificate(
         ("visa", "fr"),
         ("certificate", "fr"),
     ]
-    for kind, _lang, status, pdf, url in documents:
+    for kind, _lang, status, pdf, snapshot in documents:
+        url = snapshot["verification_url"]
         assert english_left(pdf, "fr") == [], kind
+        # The printed address and the QR code (the same encoder on the same address gives
+        # the same code) both name the serving host.
+        assert flat(url) in flat(pdf_text(pdf)), kind
+        assert snapshot["answer_url"].startswith(base + "/"), kind
+        assert str(qr_svg(url)) in get_renderer().render_html(LetterContext.from_dict(snapshot))
+        assert flat(english_title) not in flat(pdf_text(pdf)), kind  # the meeting's French name
         assert url.startswith(base + "/verify/"), url
         applicant.goto(url)
         expected = "superseded" if kind == "offer" else "valid"
@@ -148,6 +154,8 @@ def test_french_delegate_documents_and_mails_from_offer_to_certificate(
     for mail in mails:
         body = mail.get_body(("plain",)).get_content()
         assert body.startswith("Madame, Monsieur"), body[:80]
+        assert english_in_text(f"{mail['Subject']}\n{body}", "fr") == [], mail["Subject"]
+        assert english_title not in body, mail["Subject"]
         links = [word for word in body.split() if word.startswith("http")]
         assert links and all(link.startswith(base + "/") for link in links), (
             mail["Subject"],

@@ -87,7 +87,7 @@ def _applying(app: Flask, lang: str) -> Applying:
         state = db.session.scalar(select(State).where(State.iso3 == APPLICANT_STATE))
         found = Applying(
             meeting.id,
-            meeting.title,
+            meeting.in_language("title", lang),  # the demo names it in each language
             (meeting.ends_on + timedelta(days=400)).isoformat(),
             state.localized_name(lang),
         )

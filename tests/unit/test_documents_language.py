@@ -125,3 +125,29 @@ def test_every_document_kind_has_no_english_catalogue_string(kind, language):
     pdf = get_renderer().render(ctx)
     assert english_left(pdf, language) == []
     assert flat(TRANSLATED_DATA[language]["meeting_title"]) in flat(pdf_text(pdf))
+
+
+@pytest.mark.parametrize(
+    ("language", "addressed", "courtesy"),
+    [
+        ("en", "To whom it may concern", "Please accept the assurances"),
+        ("fr", "À qui de droit", "Je vous prie d'agréer"),
+        ("es", "A quien corresponda", "Aprovecho la ocasión"),
+    ],
+)
+def test_certificate_is_addressed_to_whom_it_may_concern_without_a_courtesy(
+    language, addressed, courtesy
+):
+    """A certificate is shown to anyone: it names no addressee and closes with no
+    letter's courtesy formula, unlike the offer."""
+    from sponsorship.documents.render import get_renderer
+    from tests.letter_data import sample_context
+
+    renderer = get_renderer()
+    certificate = flat(
+        pdf_text(renderer.render(sample_context(kind="certificate", language=language)))
+    )
+    offer = flat(pdf_text(renderer.render(sample_context(kind="offer", language=language))))
+    assert flat(addressed) in certificate
+    assert flat(courtesy) not in certificate
+    assert flat(courtesy) in offer

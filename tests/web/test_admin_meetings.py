@@ -219,3 +219,28 @@ def test_meeting_names_in_french_shown_to_french_reader(app, db, client, admin):
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert meeting.local_title == "Vingt-deuxième Assemblée"
         assert meeting.local_venue == meeting.venue
+
+
+def test_meeting_with_an_untranslated_session_shows_the_gap(db, client, admin):
+    """Issue 18: gaps are seen in the admin pages, the sessions' as well as the meeting's."""
+    names = {
+        "title_fr": "Vingt-troisième Assemblée des États parties",
+        "title_es": "Vigésima Tercera Reunión de los Estados Partes",
+        "venue_fr": "Palais des Nations",
+        "venue_es": "Palacio de las Naciones",
+        "city_fr": "Genève",
+        "city_es": "Ginebra",
+        "sessions-0-title_fr": "Ouverture",
+    }
+    data = {**MEETING, **names}
+    assert (
+        post_form(client, "/admin/meetings/new", data, page="/admin/meetings/new").status_code
+        == 302
+    )
+    meeting = db.session.scalar(select(Meeting).where(Meeting.title == MEETING["title"]))
+    assert meeting.missing_languages() == []
+    assert meeting.missing_languages_with_sessions() == ["es"]
+    index = client.get("/admin/meetings/").get_data(as_text=True)
+    assert "missing-languages" in index
+    edit = client.get(f"/admin/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert 'id="missing-languages"' in edit

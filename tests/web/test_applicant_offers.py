@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sponsorship.models import AuditEvent, AwardStatus, DelegateReport
 from tests.applicant_data import accepted_award_after_meeting, offered_award, stub_letter
 from tests.conftest import post_form
+from tests.factories import MeetingFactory
 
 
 def accept_data(award, **overrides):
@@ -189,3 +190,28 @@ def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant
     assert award.status == AwardStatus.DECLINED
     assert fund.committed == Decimal(0)
     assert all(line.ok for line in books.check_books())
+
+
+def test_dashboard_says_a_report_past_its_due_date_is_overdue(db, signed_in, applicant):
+    """Issue 18: the dashboard's "what to do next" says what the overdue mail says."""
+    ended = date.today() - timedelta(days=40)
+    meeting = MeetingFactory(
+        window_open=False,
+        starts_on=ended - timedelta(days=3),
+        ends_on=ended,
+        applications_open_on=ended - timedelta(days=120),
+        applications_close_on=ended - timedelta(days=60),
+        report_due_days=30,
+    )
+    accepted_award_after_meeting(applicant.state, meeting=meeting)
+    db.session.commit()
+    page = signed_in.get("/apply/").get_data(as_text=True)
+    assert "Overdue: the report on Sokha Chan" in page
+    assert "Write the report on Sokha Chan" in page
+
+    recent = accepted_award_after_meeting(applicant.state, name="Dara Sok")
+    db.session.commit()
+    page = signed_in.get("/apply/").get_data(as_text=True)
+    assert recent.delegate.application.meeting.ends_on == date.today() - timedelta(days=1)
+    assert "Overdue: the report on Dara Sok" not in page
+    assert "Report on Dara Sok" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from sponsorship.devdata import names
 from sponsorship.devdata.scale.applications import PricedAward
 from sponsorship.devdata.scale.bulk import Run, insert
 from sponsorship.documents.context import CostLine, LetterContext
@@ -53,6 +54,12 @@ def _context(
 ) -> LetterContext:
     """What the letter says, as the letters service freezes it."""
     iso3 = award.delegate["_app"]["_iso3"]
+    lang = award.language
+
+    def local(field: str) -> str:  # the meeting's typed text in the letter's language
+        return meeting.get(f"{field}_{lang}") or meeting[field]
+
+    title_key = "title" if lang == "en" else f"title_{lang}"
     return LetterContext(
         reference=award.reference,
         version=1,
@@ -63,11 +70,11 @@ def _context(
         address_lines=("Geneva",),
         delegate_name=award.delegate["name"],
         delegate_function=award.delegate["function"],
-        meeting_title=meeting["title"],
+        meeting_title=local("title"),
         meeting_start=meeting["starts_on"].isoformat(),
         meeting_end=meeting["ends_on"].isoformat(),
-        venue=meeting["venue"],
-        city=meeting["city"],
+        venue=local("venue"),
+        city=local("city"),
         departure_city="Capital",
         currency=run.base_currency,
         cost_lines=tuple(
@@ -90,8 +97,8 @@ def _context(
         answer_url=f"{run.public_url}/apply/awards/{award.id}",
         verification_code=code,
         verification_url=f"{run.public_url}/verify/{code}",
-        signatory_name="Sponsorship Programme",
-        signatory_title="Implementation Support Unit",
+        signatory_name=names.SIGNATORY["name"],
+        signatory_title=names.SIGNATORY[title_key],
     )
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sponsorship.devdata import names
 from sponsorship.devdata.scale.bulk import Run, insert_ids
 from sponsorship.models import Meeting, MeetingSession
 
@@ -43,12 +44,12 @@ def schedule(today: date, years: int) -> list[tuple[str, date, int]]:
 def _meeting(run: Run, kind: str, starts: date, days: int, msp_number: int, last_year: int) -> dict:
     year = starts.year
     review = kind == "msp" and year % 5 == 4
-    title = (
-        f"Intersessional Meetings {year}"
+    titles = (
+        names.intersessional_title(year)
         if kind == "intersessional"
-        else f"Review Conference {year}"
+        else names.review_conference_title(year)
         if review
-        else f"Meeting of the States Parties {msp_number} ({year})"
+        else names.numbered_msp_title(msp_number, year)
     )
     opens, closes = starts - timedelta(days=150), starts - timedelta(days=75)
     if starts > run.today:
@@ -58,9 +59,8 @@ def _meeting(run: Run, kind: str, starts: date, days: int, msp_number: int, last
     return {
         "kind": "review_conference" if review else kind,
         "number": None if kind == "intersessional" else msp_number,
-        "title": title,
-        "venue": "Palais des Nations" if kind == "msp" else "CICG",
-        "city": "Geneva",
+        **titles,
+        **names.place("Palais des Nations" if kind == "msp" else "CICG", "Geneva"),
         "starts_on": starts,
         "ends_on": starts + timedelta(days=days - 1),
         "applications_open_on": opens,
@@ -92,7 +92,7 @@ def meetings(run: Run, dates: list[tuple[str, date, int]]) -> list[dict]:
             sessions.append(
                 {
                     "meeting_id": row["id"],
-                    "title": title,
+                    **names.session_title(title),
                     "theme": theme,
                     "held_on": row["starts_on"] + timedelta(days=n % 4),
                 }

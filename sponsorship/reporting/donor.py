@@ -87,6 +87,12 @@ class FundedAward:
     year: int
     status: str
     amount: Decimal
+    iso3: str = ""
+    region: str = ""
+    first_time: bool | None = None
+    #: Whether the State's post-meeting report came in, and what it says.
+    reported: bool = False
+    statement: bool | None = None
 
 
 @dataclass
@@ -386,7 +392,13 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
             Meeting.starts_on,
             Award.status,
             held.c.amount,
+            State.iso3,
+            State.regional_group,
+            Delegate.first_time,
+            DelegateReport.id,
+            DelegateReport.statement_delivered,
         )
+        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .order_by(Meeting.starts_on.desc(), Award.reference)
     )
     if limit:
@@ -396,14 +408,38 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
             ref,
             state,
             function,
-            str(getattr(gender, "value", gender)),
+            _text(gender),
             title,
             starts.year,
-            str(getattr(status, "value", status)),
+            _text(status),
             _d(amount),
+            iso3,
+            _text(region),
+            first_time,
+            report_id is not None,
+            statement if report_id is not None else None,
         )
-        for ref, state, function, gender, title, starts, status, amount in db.session.execute(stmt)
+        for (
+            ref,
+            state,
+            function,
+            gender,
+            title,
+            starts,
+            status,
+            amount,
+            iso3,
+            region,
+            first_time,
+            report_id,
+            statement,
+        ) in db.session.execute(stmt)
     ]
+
+
+def _text(value) -> str:
+    """An enum column's value as its stored text."""
+    return str(getattr(value, "value", value))
 
 
 DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_time")
@@ -423,59 +459,3 @@ def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
         awards=funded_awards(donor.id, award_limit),
         counts=counts,
     )
-
-
-@dataclass(frozen=True)
-class AllocationLine:
-    """One allocation of a contribution: which award, how much, and where it stands."""
-
-    reference: str
-    state: str
-    meeting: str
-    award_status: str
-    status: str
-    amount: Decimal
-
-
-def own_contribution(donor_id: int, contribution_id: int) -> Contribution | None:
-    """The contribution if it is this donor's; None for another donor's or none at all,
-    so a donor cannot even learn that another's contribution exists."""
-    return db.session.scalar(
-        select(Contribution).where(
-            Contribution.id == contribution_id, Contribution.donor_id == donor_id
-        )
-    )
-
-
-def allocation_lines(contribution_id: int) -> list[AllocationLine]:
-    """Where a contribution's money went, award by award (no personal data)."""
-    stmt = (
-        select(
-            Award.reference,
-            State.name,
-            Meeting.title,
-            Award.status,
-            Allocation.status,
-            func.sum(Allocation.amount),
-        )
-        .select_from(Allocation)
-        .join(Award, Award.id == Allocation.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .join(State, State.id == Application.state_id)
-        .where(Allocation.contribution_id == contribution_id)
-        .group_by(
-            Award.reference,
-            State.name,
-            Meeting.title,
-            Meeting.starts_on,
-            Award.status,
-            Allocation.status,
-        )
-        .order_by(Meeting.starts_on.desc(), Award.reference, Allocation.status)
-    )
-    return [
-        AllocationLine(ref, state, meeting, str(award_status), str(status), _d(amount))
-        for ref, state, meeting, award_status, status, amount in db.session.execute(stmt)
-    ]

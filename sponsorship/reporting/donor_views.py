@@ -12,7 +12,7 @@ from sponsorship.funding.overview import donor_contributions
 from sponsorship.models import Role
 from sponsorship.reporting import charts as reports_charts
 from sponsorship.reporting import donor as reports_donor
-from sponsorship.reporting import donor_highlights, worldmap
+from sponsorship.reporting import donor_contribution, donor_highlights, worldmap
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
 from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
@@ -121,77 +121,18 @@ def dashboard():
 def contribution(contribution_id: int):
     """One of the donor's own contributions and where its money went; another
     donor's is a 404, the same answer as one that does not exist."""
-    found = reports_donor.own_contribution(current_user.donor_id, contribution_id)
+    found = donor_contribution.own_contribution(current_user.donor_id, contribution_id)
     if found is None:
         abort(404)
     return render_template(
         "reporting/donor/contribution.html",
         contribution=found,
-        lines=reports_donor.allocation_lines(found.id),
+        lines=donor_contribution.allocation_lines(found.id),
         allocation_labels={
             "committed": _("Committed"),
             "spent": _("Spent"),
             "released": _("Returned"),
         },
-    )
-
-
-def donor_rows(report: reports_donor.DonorReport) -> list[list]:
-    t = report.totals
-    rows: list[list] = [
-        ["section", "key", "label", "delegates", "amount"],
-        ["totals", "pledged", "", "", t.pledged],
-        ["totals", "received", "", "", t.received],
-        ["totals", "committed", "", "", t.committed],
-        ["totals", "spent", "", "", t.spent],
-        ["totals", "available", "", "", t.available],
-        ["totals", "returned", "", "", t.returned],
-    ]
-    for dim, lines in report.breakdowns.items():
-        rows += [[dim, r.key, r.label, r.delegates, r.amount] for r in lines]
-    rows += [
-        ["award", a.reference, f"{a.state} | {a.function} | {a.gender} | {a.meeting}", 1, a.amount]
-        for a in report.awards
-    ]
-    return rows
-
-
-def donor_workbook(donor, report: reports_donor.DonorReport) -> bytes:
-    """The donor's report and contributions as an XLSX workbook (built by a job)."""
-    from sponsorship.reporting import exports as reports_export
-
-    contributions = [
-        [
-            "reference",
-            "status",
-            "currency",
-            "amount",
-            "base_amount",
-            "committed",
-            "spent",
-            "available",
-            "pledged_on",
-            "received_on",
-            "spend_by",
-        ]
-    ] + [
-        [
-            c.reference,
-            str(c.status),
-            c.currency,
-            c.amount,
-            c.base_amount,
-            c.committed,
-            c.spent,
-            c.available,
-            c.pledged_on,
-            c.received_on,
-            c.spend_by,
-        ]
-        for c in donor_contributions(donor)
-    ]
-    return reports_export.workbook(
-        [("Report", donor_rows(report)), ("Contributions", contributions)]
     )
 
 

@@ -91,7 +91,7 @@ def test_world_map_marks_small_states_and_keeps_every_country():
     drawn = str(worldmap.world_map({"SG", "fr"}, "<Map>"))
     assert "&lt;Map&gt;" in drawn
     assert drawn.count("<path ") == len(worldmap.countries()) > 200
-    assert f'id="map-fr" d="' in drawn and re.search(r'id="map-fr" d="[^"]*" fill=', drawn)
+    assert 'id="map-fr" d="' in drawn and re.search(r'id="map-fr" d="[^"]*" fill=', drawn)
     assert not re.search(r'id="map-de" d="[^"]*" fill=', drawn)
     assert drawn.count("<circle") == 1  # Singapore is too small to see: a dot marks it
 

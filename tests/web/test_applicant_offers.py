@@ -189,3 +189,23 @@ def test_decline_offer_gives_its_money_back_to_the_fund(db, signed_in, applicant
     assert award.status == AwardStatus.DECLINED
     assert fund.committed == Decimal(0)
     assert all(line.ok for line in books.check_books())
+
+
+def test_report_records_consent_to_quote_only_with_comments(db, signed_in, applicant):
+    """Rule: a donor sees a delegate's words only where the State ticked its consent;
+    consent without comments records nothing to quote."""
+    award = accepted_award_after_meeting(applicant.state)
+    db.session.commit()
+    page = signed_in.get(f"/apply/awards/{award.id}/report").get_data(as_text=True)
+    assert 'name="quote_consent"' in page
+    response = post_form(
+        signed_in,
+        f"/apply/awards/{award.id}/report",
+        {"comments": "We met three donors.", "quote_consent": "y"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    report = db.session.scalar(select(DelegateReport).where(DelegateReport.award_id == award.id))
+    assert report.quote_consent is True
+    page = signed_in.get(f"/apply/awards/{award.id}/report").get_data(as_text=True)
+    assert "Donors may quote the comments" in page

@@ -26,6 +26,7 @@ def submit_report(
     statement_delivered: bool,
     comments: str,
     today: date,
+    quote_consent: bool = False,
 ) -> DelegateReport:
     with unit_of_work():
         application = award.delegate.application
@@ -45,6 +46,7 @@ def submit_report(
             sessions=[sessions[i] for i in sorted(set(session_ids))],
             statement_delivered=statement_delivered,
             comments=comments or None,
+            quote_consent=bool(quote_consent and comments),
             submitted_by_id=actor.id,
         )
         db.session.add(report)
@@ -63,6 +65,7 @@ def submit_report(
                 "sessions": sorted(set(session_ids)),
                 "statement_delivered": statement_delivered,
                 "comments": bool(comments),
+                "quote_consent": bool(quote_consent and comments),
             },
         )
     return report

@@ -112,6 +112,9 @@ class ReportForm(BaseForm):
     sessions = MultiCheckboxField(_l("Sessions attended"), coerce=int)
     statement_delivered = BooleanField(_l("The national statement was delivered"))
     comments = _text(_l("Comments"), 5000, TextAreaField)
+    quote_consent = BooleanField(
+        _l("The donors funding this delegate may quote these comments (without any name)")
+    )
 
 
 class ConfirmForm(BaseForm):

@@ -365,6 +365,7 @@ def report(award_id: int):
                 statement_delivered=bool(form.statement_delivered.data),
                 comments=form.comments.data or "",
                 today=_today(),
+                quote_consent=bool(form.quote_consent.data),
             )
             flash(
                 _("Thank you: the report on %(name)s was received.", name=award.delegate.name),

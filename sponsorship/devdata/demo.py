@@ -50,6 +50,7 @@ from sponsorship.models import (
     Theme,
     User,
 )
+from sponsorship.models.reports import DelegateReport
 from sponsorship.programme.signatory import SignatoryDetails, save_signatory
 from sponsorship.review import pricing
 
@@ -265,6 +266,48 @@ CAPITALS = {
 }
 
 
+#: The post-meeting report on each delegate who attended: (statement delivered,
+#: themes of the sessions attended, comments, consent to quote them to donors).
+PAST_REPORTS = {
+    "Sokha Chan": (
+        True,
+        {Theme.GENERAL, Theme.MINE_CLEARANCE},
+        "Presented Cambodia's Article 5 update and met three donors about the 2026 survey "
+        "of the north-west provinces; the timeline agreed there is now in our work plan.",
+        True,
+    ),
+    "Achta Mahamat": (
+        True,
+        {Theme.MINE_CLEARANCE, Theme.VICTIM_ASSISTANCE},
+        "For the first time Chad spoke in the mine clearance session. The contacts made "
+        "with the victim assistance experts will help us draft the national action plan.",
+        True,
+    ),
+    "Aminata Diallo": (True, {Theme.VICTIM_ASSISTANCE}, "Statement on Casamance.", False),
+    "Abdi Warsame": (False, {Theme.MINE_CLEARANCE}, "", False),
+    "Nirmala Perera": (
+        True,
+        {Theme.GENERAL, Theme.MINE_CLEARANCE},
+        "Sri Lanka reported the release of 12 km² of land since the last meeting.",
+        True,
+    ),
+}
+
+
+def _report(award: Award, past: Meeting, name: str) -> None:
+    statement, themes, comments, consent = PAST_REPORTS[name]
+    db.session.add(
+        DelegateReport(
+            award=award,
+            sessions=[s for s in past.sessions if s.theme in themes],
+            statement_delivered=statement,
+            comments=comments or None,
+            quote_consent=consent,
+            submitted_at=stamp(date(2025, 12, 28)),
+        )
+    )
+
+
 def _award(delegate: Delegate, admin: User) -> tuple[Award, list[dict]]:
     """The delegate's award, priced by pricing's own rule (the fare table's ticket, the
     DSA of the sessions served); returns it with its estimate's lines."""
@@ -348,6 +391,7 @@ def _decide(award: Award, past: Meeting, admin: User, fate: str, estimate: list[
     reconciliation.reconcile(award, admin, at=settled)
     if fate == "attended":
         award.report_received_at = stamp(date(2025, 12, 28))
+        _report(award, past, award.delegate.name)
 
 
 def _past_history(past: Meeting, admin: User) -> tuple[int, int]:

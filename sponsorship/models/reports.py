@@ -37,6 +37,9 @@ class DelegateReport(Base):
     )
     statement_delivered: Mapped[bool] = mapped_column(default=False)
     comments: Mapped[str | None] = mapped_column(sa.Text)
+    #: The State agreed that the donors funding the delegate may read `comments`
+    #: quoted on their pages (never the delegate's name: the State and meeting only).
+    quote_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = created_at_column()
 

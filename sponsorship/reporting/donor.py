@@ -31,9 +31,10 @@ from sponsorship.models import (
     Meeting,
     MeetingSession,
     State,
+    Theme,
     application_sessions,
 )
-from sponsorship.models.reports import DelegateReport
+from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 
 HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 
@@ -86,6 +87,12 @@ class FundedAward:
     year: int
     status: str
     amount: Decimal
+    iso3: str = ""
+    region: str = ""
+    first_time: bool | None = None
+    #: Whether the State's post-meeting report came in, and what it says.
+    reported: bool = False
+    statement: bool | None = None
 
 
 @dataclass
@@ -95,6 +102,7 @@ class DonorReport:
     outcomes: Outcomes
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
     awards: list[FundedAward] = field(default_factory=list)
+    counts: ReportCounts | None = None
 
     def awards_by_meeting(self) -> list[tuple[str, list[FundedAward]]]:
         """The awards grouped by meeting, latest meeting first (the awards' order)."""
@@ -163,7 +171,7 @@ def totals(donor_id: int, returned: Decimal | None = None) -> Totals:
     return Totals(_d(row[0]), _d(row[1]), _d(row[2]), _d(row[3]), returned)
 
 
-def _held(donor_id: int):
+def held_awards(donor_id: int):
     """Per award: the donor's money held on it (one row per award)."""
     return (
         select(
@@ -191,8 +199,7 @@ def _joined(held):
 
 #: The key of the theme row for delegates whose application names no session.
 NO_THEME = "none"
-#: The pseudo-dimension `breakdowns` counts the outcomes under: rows per award
-#: status, their `amount` being the statements delivered.
+#: The pseudo-dimension `breakdowns` counts the outcomes under: rows per award status.
 OUTCOMES = "outcomes"
 
 
@@ -208,7 +215,7 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
 
-    The same statement counts the outcomes, under the key OUTCOMES.
+    The same statement counts the delegates per award status, under the key OUTCOMES.
     """
     result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES)}
     parts = _breakdown_parts(_funded(donor_id))
@@ -224,7 +231,7 @@ def breakdowns(donor_id: int) -> dict[str, list[Row]]:
 def _funded(donor_id: int):
     """The donor's funded awards (a CTE): the money held on each, and every value
     `breakdowns` groups them by, as text."""
-    held = _held(donor_id)
+    held = held_awards(donor_id)
     year = sa.cast(sa.cast(func.extract("year", Meeting.starts_on), sa.Integer), sa.String)
     return (
         _joined(held)
@@ -241,9 +248,7 @@ def _funded(donor_id: int):
             sa.type_coerce(Delegate.gender, sa.String).label("gender"),
             sa.case((Delegate.first_time.is_(True), "True"), else_="False").label("first_time"),
             sa.type_coerce(Award.status, sa.String).label("status"),
-            sa.case((DelegateReport.statement_delivered.is_(True), 1), else_=0).label("statement"),
         )
-        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .cte("funded")
     )
 
@@ -297,32 +302,85 @@ def _breakdown_parts(funded) -> list:
             themes, themes.c.application_id == f.application_id
         )
     )
-    # The outcomes: delegates per award status, and statements delivered (as "a").
-    parts.append(_group(funded, OUTCOMES, f.status, f.status, f.status, f.statement, f.status))
+    # The outcomes: delegates per award status. Statements are counted by
+    # `report_counts`: the union's "a" column is money (a scaled integer), which read
+    # a count of 2 as 0.0002.
+    parts.append(_group(funded, OUTCOMES, f.status, f.status, f.status, f.amount, f.status))
     return parts
 
 
+@dataclass(frozen=True)
+class ReportCounts:
+    """What the States' post-meeting reports on the donor's delegates record."""
+
+    people: int
+    reports: int
+    statements: int
+    article5: int
+    article4: int
+
+
+def _presented(theme: Theme):
+    """The report records a session of `theme` attended (a presentation, when the
+    national statement was delivered)."""
+    return (
+        select(delegate_report_sessions.c.report_id)
+        .join(MeetingSession, MeetingSession.id == delegate_report_sessions.c.session_id)
+        .where(
+            delegate_report_sessions.c.report_id == DelegateReport.id,
+            MeetingSession.theme == theme,
+        )
+        .exists()
+    )
+
+
+def report_counts(donor_id: int) -> ReportCounts:
+    """Distinct delegates, reports received, statements delivered, and Article 5 and
+    Article 4 presentations (a statement by a delegate who attended a mine-clearance,
+    or a stockpile-destruction, session) over the donor's funded awards: one statement."""
+    held = held_awards(donor_id)
+    delivered = DelegateReport.statement_delivered.is_(True)
+    row = db.session.execute(
+        select(
+            func.count(sa.distinct(Award.delegate_id)),
+            func.count(DelegateReport.id),
+            func.count(sa.case((delivered, 1))),
+            func.count(sa.case((delivered & _presented(Theme.MINE_CLEARANCE), 1))),
+            func.count(sa.case((delivered & _presented(Theme.STOCKPILE_DESTRUCTION), 1))),
+        )
+        .select_from(held)
+        .join(Award, Award.id == held.c.award_id)
+        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
+    ).one()
+    return ReportCounts(*(int(v or 0) for v in row))
+
+
 def outcomes(
-    donor_id: int, rows: list[Row] | None = None, spent: Decimal | None = None
+    donor_id: int,
+    rows: list[Row] | None = None,
+    spent: Decimal | None = None,
+    statements: int | None = None,
 ) -> Outcomes:
     """Delegates funded, attending, missing; statements; money spent on attendance."""
     if rows is None:
         rows = breakdowns(donor_id)[OUTCOMES]
     if spent is None:
         spent = _moves(donor_id)[1]
+    if statements is None:
+        statements = report_counts(donor_id).statements
     count = {r.key: r.delegates for r in rows}
     return Outcomes(
         sum(count.values()),
         count.get(AwardStatus.ATTENDED.value, 0),
         count.get(AwardStatus.NO_SHOW.value, 0),
-        int(sum((r.amount for r in rows), Decimal(0))),
+        statements,
         spent,
     )
 
 
 def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
     """The awards the donor's money funds: never any contact or passport data."""
-    held = _held(donor_id)
+    held = held_awards(donor_id)
     stmt = (
         _joined(held)
         .add_columns(
@@ -334,7 +392,13 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
             Meeting.starts_on,
             Award.status,
             held.c.amount,
+            State.iso3,
+            State.regional_group,
+            Delegate.first_time,
+            DelegateReport.id,
+            DelegateReport.statement_delivered,
         )
+        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .order_by(Meeting.starts_on.desc(), Award.reference)
     )
     if limit:
@@ -344,14 +408,38 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
             ref,
             state,
             function,
-            str(getattr(gender, "value", gender)),
+            _text(gender),
             title,
             starts.year,
-            str(getattr(status, "value", status)),
+            _text(status),
             _d(amount),
+            iso3,
+            _text(region),
+            first_time,
+            report_id is not None,
+            statement if report_id is not None else None,
         )
-        for ref, state, function, gender, title, starts, status, amount in db.session.execute(stmt)
+        for (
+            ref,
+            state,
+            function,
+            gender,
+            title,
+            starts,
+            status,
+            amount,
+            iso3,
+            region,
+            first_time,
+            report_id,
+            statement,
+        ) in db.session.execute(stmt)
     ]
+
+
+def _text(value) -> str:
+    """An enum column's value as its stored text."""
+    return str(getattr(value, "value", value))
 
 
 DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_time")
@@ -362,66 +450,12 @@ PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
     returned, spent = _moves(donor.id)
     grouped = breakdowns(donor.id)
+    counts = report_counts(donor.id)
     return DonorReport(
         donor=donor,
         totals=totals(donor.id, returned),
-        outcomes=outcomes(donor.id, grouped.pop(OUTCOMES), spent),
+        outcomes=outcomes(donor.id, grouped.pop(OUTCOMES), spent, counts.statements),
         breakdowns=grouped,
         awards=funded_awards(donor.id, award_limit),
+        counts=counts,
     )
-
-
-@dataclass(frozen=True)
-class AllocationLine:
-    """One allocation of a contribution: which award, how much, and where it stands."""
-
-    reference: str
-    state: str
-    meeting: str
-    award_status: str
-    status: str
-    amount: Decimal
-
-
-def own_contribution(donor_id: int, contribution_id: int) -> Contribution | None:
-    """The contribution if it is this donor's; None for another donor's or none at all,
-    so a donor cannot even learn that another's contribution exists."""
-    return db.session.scalar(
-        select(Contribution).where(
-            Contribution.id == contribution_id, Contribution.donor_id == donor_id
-        )
-    )
-
-
-def allocation_lines(contribution_id: int) -> list[AllocationLine]:
-    """Where a contribution's money went, award by award (no personal data)."""
-    stmt = (
-        select(
-            Award.reference,
-            State.name,
-            Meeting.title,
-            Award.status,
-            Allocation.status,
-            func.sum(Allocation.amount),
-        )
-        .select_from(Allocation)
-        .join(Award, Award.id == Allocation.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .join(State, State.id == Application.state_id)
-        .where(Allocation.contribution_id == contribution_id)
-        .group_by(
-            Award.reference,
-            State.name,
-            Meeting.title,
-            Meeting.starts_on,
-            Award.status,
-            Allocation.status,
-        )
-        .order_by(Meeting.starts_on.desc(), Award.reference, Allocation.status)
-    )
-    return [
-        AllocationLine(ref, state, meeting, str(award_status), str(status), _d(amount))
-        for ref, state, meeting, award_status, status, amount in db.session.execute(stmt)
-    ]

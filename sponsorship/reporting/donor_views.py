@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +12,7 @@ from sponsorship.funding.overview import donor_contributions
 from sponsorship.models import Role
 from sponsorship.reporting import charts as reports_charts
 from sponsorship.reporting import donor as reports_donor
+from sponsorship.reporting import donor_contribution, donor_highlights, worldmap
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
 from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
@@ -59,13 +61,42 @@ def summarised(report: reports_donor.DonorReport) -> dict[str, list[tuple]]:
     return result
 
 
+#: The breakdowns drawn as bar charts; the year is the trend, the States the map.
+CHARTED = ("meeting", "region", "gender", "theme")
+
+
 def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
     return {
         dim: reports_charts.bar_chart(
             _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
             [(label, delegates) for label, delegates, _amount in rows],
+            shown=[format_decimal(delegates) for _label, delegates, _amount in rows],
         )
         for dim, rows in tables.items()
+        if dim in CHARTED
+    }
+
+
+def visuals(report: reports_donor.DonorReport) -> dict:
+    """What the page and the PDF lead with: the headline figures, the trend across
+    years, the map of the States reached, and the breakdowns' charts and tables."""
+    found = donor_highlights.highlights(report)
+    tables = summarised(report)
+    return {
+        "highlights": found,
+        "trend": reports_charts.column_chart(
+            _("Participations funded per year"),
+            [(year, n) for year, n, _amount in found.trend],
+            shown=[format_decimal(n) for _year, n, _amount in found.trend],
+        ),
+        "world": worldmap.world_map(
+            {s.iso2 for s in found.reached if s.iso2},
+            _("Map of the States your money reached"),
+        ),
+        "tables": tables,
+        "charts": breakdown_charts(tables),
+        "charted": CHARTED,
+        "titles": DIMENSION_TITLES,
     }
 
 
@@ -75,17 +106,13 @@ def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
 def dashboard():
     donor = current_user.donor
     report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
-    tables = summarised(report)
     return render_template(
         "reporting/donor/dashboard.html",
         donor=donor,
         contributions=donor_contributions(donor),
-        funded_awards=report.outcomes.funded,
         report=report,
-        tables=tables,
-        charts=breakdown_charts(tables),
-        titles=DIMENSION_TITLES,
         programme=reports_programme.cached_lines("year"),
+        **visuals(report),
     )
 
 
@@ -94,77 +121,18 @@ def dashboard():
 def contribution(contribution_id: int):
     """One of the donor's own contributions and where its money went; another
     donor's is a 404, the same answer as one that does not exist."""
-    found = reports_donor.own_contribution(current_user.donor_id, contribution_id)
+    found = donor_contribution.own_contribution(current_user.donor_id, contribution_id)
     if found is None:
         abort(404)
     return render_template(
         "reporting/donor/contribution.html",
         contribution=found,
-        lines=reports_donor.allocation_lines(found.id),
+        lines=donor_contribution.allocation_lines(found.id),
         allocation_labels={
             "committed": _("Committed"),
             "spent": _("Spent"),
             "released": _("Returned"),
         },
-    )
-
-
-def donor_rows(report: reports_donor.DonorReport) -> list[list]:
-    t = report.totals
-    rows: list[list] = [
-        ["section", "key", "label", "delegates", "amount"],
-        ["totals", "pledged", "", "", t.pledged],
-        ["totals", "received", "", "", t.received],
-        ["totals", "committed", "", "", t.committed],
-        ["totals", "spent", "", "", t.spent],
-        ["totals", "available", "", "", t.available],
-        ["totals", "returned", "", "", t.returned],
-    ]
-    for dim, lines in report.breakdowns.items():
-        rows += [[dim, r.key, r.label, r.delegates, r.amount] for r in lines]
-    rows += [
-        ["award", a.reference, f"{a.state} | {a.function} | {a.gender} | {a.meeting}", 1, a.amount]
-        for a in report.awards
-    ]
-    return rows
-
-
-def donor_workbook(donor, report: reports_donor.DonorReport) -> bytes:
-    """The donor's report and contributions as an XLSX workbook (built by a job)."""
-    from sponsorship.reporting import exports as reports_export
-
-    contributions = [
-        [
-            "reference",
-            "status",
-            "currency",
-            "amount",
-            "base_amount",
-            "committed",
-            "spent",
-            "available",
-            "pledged_on",
-            "received_on",
-            "spend_by",
-        ]
-    ] + [
-        [
-            c.reference,
-            str(c.status),
-            c.currency,
-            c.amount,
-            c.base_amount,
-            c.committed,
-            c.spent,
-            c.available,
-            c.pledged_on,
-            c.received_on,
-            c.spend_by,
-        ]
-        for c in donor_contributions(donor)
-    ]
-    return reports_export.workbook(
-        [("Report", donor_rows(report)), ("Contributions", contributions)]
     )
 
 
@@ -175,9 +143,8 @@ def donor_pdf(donor, report: reports_donor.DonorReport) -> bytes:
         donor=donor,
         report=report,
         contributions=donor_contributions(donor),
-        charts=breakdown_charts(summarised(report)),
-        titles=DIMENSION_TITLES,
         programme=reports_programme.cached_lines("year"),
+        **visuals(report),
     )
 
 

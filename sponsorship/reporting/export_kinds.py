@@ -23,7 +23,8 @@ class ExportKind:
     name: str
     filename: str
     mimetype: str
-    #: A PDF is written in the reader's language; the data formats are not.
+    #: Written in the reader's language: the PDF, and the donor's spreadsheets'
+    #: headers and words (the open-data formats are not).
     by_locale: bool
     build: Callable[[int | None, Progress], bytes]
 
@@ -87,17 +88,19 @@ def _donor(donor_id: int | None):
 
 
 def _donor_csv(donor_id: int | None, _progress: Progress) -> bytes:
-    from sponsorship.reporting.donor_views import donor_rows
+    from sponsorship.reporting.donor_exports import award_rows
 
-    return _csv(donor_rows(_donor(donor_id)[1]))
+    # With a byte-order mark, Excel reads the translated headers and names as UTF-8.
+    return b"\xef\xbb\xbf" + _csv(award_rows(_donor(donor_id)[1]))
 
 
 def _donor_xlsx(donor_id: int | None, progress: Progress) -> bytes:
-    from sponsorship.reporting.donor_views import donor_workbook
+    from sponsorship.reporting.donor_exports import donor_workbook
+    from sponsorship.reporting.donor_views import DIMENSION_TITLES
 
     donor, report = _donor(donor_id)
     progress(50)
-    return donor_workbook(donor, report)
+    return donor_workbook(donor, report, DIMENSION_TITLES)
 
 
 def _donor_pdf(donor_id: int | None, progress: Progress) -> bytes:
@@ -125,8 +128,8 @@ KINDS: dict[str, ExportKind] = {
             "programme.iati.xml", "programme-activity.iati.xml", "application/xml", False, _iati
         ),
         ExportKind("donor.pdf", "donor-report.pdf", PDF, True, _donor_pdf),
-        ExportKind("donor.csv", "donor-report.csv", "text/csv", False, _donor_csv),
-        ExportKind("donor.xlsx", "donor-report.xlsx", XLSX, False, _donor_xlsx),
+        ExportKind("donor.csv", "donor-report.csv", "text/csv", True, _donor_csv),
+        ExportKind("donor.xlsx", "donor-report.xlsx", XLSX, True, _donor_xlsx),
         ExportKind(
             "donor.360giving.json",
             "donor-grants.360giving.json",

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.utils import get_column_letter
 
 MONEY = "#,##0.00"
 
@@ -36,6 +37,17 @@ def _xlsx_value(value):
     return value
 
 
+def _fit_columns(ws, rows: Sequence[Sequence]) -> None:
+    """Columns wide enough for their header and first rows, so that nothing opens as ####."""
+    widths: dict[int, int] = {}
+    for row in list(rows)[:200]:
+        for n, value in enumerate(row, 1):
+            shown = len(str(value)) + (4 if isinstance(value, Decimal) else 0)
+            widths[n] = max(widths.get(n, 8), min(shown + 2, 60))
+    for n, width in widths.items():
+        ws.column_dimensions[get_column_letter(n)].width = width
+
+
 def workbook(sheets: Iterable[tuple[str, Sequence[Sequence]]]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
@@ -52,6 +64,7 @@ def workbook(sheets: Iterable[tuple[str, Sequence[Sequence]]]) -> bytes:
                 elif isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
+        _fit_columns(ws, rows)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -29,6 +29,12 @@ def home():
     return render_template("main/home.html")
 
 
+@bp.get("/glossary")
+def glossary():
+    """The programme's terms, each defined once: the pages link their terms here."""
+    return render_template("main/glossary.html")
+
+
 @bp.get("/healthz")
 def healthz():
     """503 with the failing part named when the database or the job queue is down.

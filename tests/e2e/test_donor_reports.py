@@ -55,22 +55,28 @@ def test_donor_sees_its_money_downloads_every_report_and_not_another_donors(page
     contributions = page.locator("#contrib-title + .table-scroll table")
     expect(contributions).to_contain_text("NO-2025-01")
     expect(page.locator("#outcomes-title")).to_have_text("What your money paid for")
-    # A chart per breakdown, each an image with a title and its data table beside it.
+    # Headline cards, then the trend, the map and a chart per breakdown: each an image
+    # with a title and its data table beside it.
+    expect(page.locator("#card-states .stat-value")).to_have_text("4")
+    expect(page.locator("svg.world-map[role=img] > title")).to_have_count(1)
+    expect(page.locator("#map-title ~ .table-scroll table")).to_contain_text("Chad")
     charts = page.locator("figure.chart-figure")
-    expect(charts).to_have_count(7)
-    for n in range(7):
-        figure = charts.nth(n)
-        expect(figure.locator("svg[role=img] > title")).to_have_count(1)
-        assert figure.locator("table tbody tr").count() >= 1
+    expect(charts).to_have_count(5)
+    for n in range(5):
+        expect(charts.nth(n).locator("svg[role=img] > title")).to_have_count(1)
+    # At 1280 px every column of the awards table is in view, none hidden off-screen.
+    awards = page.locator("#awards-title + .table-scroll")
+    assert awards.evaluate("e => e.scrollWidth <= e.clientWidth")
     expect(page.locator("#awards-title + .table-scroll table")).to_contain_text("SP-2025-MSP22-")
 
-    rows = list(csv.reader(io.StringIO(_download(page, "Download the report (CSV)").decode())))
-    assert rows[0] == ["section", "key", "label", "delegates", "amount"]
-    assert any(r[0] == "award" for r in rows)
+    data = _download(page, "Download the report (CSV)").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows[0][0] == "Reference" and rows[0][-2:] == ["Amount", "Currency"]
+    assert len(rows) == 5 and all(r[0].startswith("SP-2025-MSP22-") for r in rows[1:])
 
     workbook = load_workbook(io.BytesIO(_download(page, "Download the report (XLSX)")))
-    totals = [r for r in workbook["Report"].iter_rows(values_only=True) if r[0] == "totals"]
-    assert totals and all(isinstance(r[4], int | float) for r in totals)
+    totals = list(workbook["Summary"].iter_rows(values_only=True))[1:]
+    assert totals and all(isinstance(r[1], int | float) and r[2] == "CHF" for r in totals)
 
     pdf = PdfReader(io.BytesIO(_download(page, "Download the report (PDF)")))
     assert pdf.metadata.title == "Report to Norway on its contributions"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from sponsorship.devdata import demo
 from sponsorship.devdata.demo import DEMO_PASSWORD
-from sponsorship.models import Delegate, Donor, Meeting, MeetingSession
+from sponsorship.models import Delegate, DelegateReport, Donor, Meeting, MeetingSession
 from tests.conftest import Auth, post_form
 from tests.crawl import crawl, html_of
 
@@ -236,7 +236,8 @@ def demo_client(db, client):
 
 def data_strings(db) -> list[str]:
     """What people typed, which the demo typed in English: meeting titles and places,
-    session titles, delegates' functions and organisations, donors' names."""
+    session titles, delegates' functions and organisations, donors' names, and the
+    post-meeting reports' comments a donor's page quotes."""
     columns = (
         Meeting.title,
         Meeting.venue,
@@ -245,6 +246,7 @@ def data_strings(db) -> list[str]:
         Delegate.function,
         Delegate.organisation,
         Donor.name,
+        DelegateReport.comments,
     )
     values = {v for column in columns for v in db.session.scalars(select(column)) if v}
     values |= {v[:CHART_LABEL] for v in values}

@@ -215,3 +215,23 @@ def test_dashboard_says_a_report_past_its_due_date_is_overdue(db, signed_in, app
     assert recent.delegate.application.meeting.ends_on == date.today() - timedelta(days=1)
     assert "Overdue: the report on Dara Sok" not in page
     assert "Report on Dara Sok" in page
+
+
+def test_report_records_consent_to_quote_only_with_comments(db, signed_in, applicant):
+    """Rule: a donor sees a delegate's words only where the State ticked its consent;
+    consent without comments records nothing to quote."""
+    award = accepted_award_after_meeting(applicant.state)
+    db.session.commit()
+    page = signed_in.get(f"/apply/awards/{award.id}/report").get_data(as_text=True)
+    assert 'name="quote_consent"' in page
+    response = post_form(
+        signed_in,
+        f"/apply/awards/{award.id}/report",
+        {"comments": "We met three donors.", "quote_consent": "y"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    report = db.session.scalar(select(DelegateReport).where(DelegateReport.award_id == award.id))
+    assert report.quote_consent is True
+    page = signed_in.get(f"/apply/awards/{award.id}/report").get_data(as_text=True)
+    assert "Donors may quote the comments" in page

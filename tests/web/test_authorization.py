@@ -83,6 +83,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("static", "GET"): Case("/static/img/logo.svg", everyone(OK)),
     ("main.home", "GET"): Case("/", {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
     ("main.healthz", "GET"): Case("/healthz", everyone(OK)),
+    ("main.glossary", "GET"): Case("/glossary", everyone(OK)),
     ("main.set_language", "POST"): Case("/language", everyone(REDIRECT), {"lang": "fr"}),
     ("auth.login", "GET"): Case("/login", {"anonymous": OK, **dict.fromkeys(ROLES[1:], REDIRECT)}),
     ("auth.login", "POST"): Case(

@@ -67,8 +67,8 @@ def test_donor_xlsx_writes_formula_and_error_references_as_text(donor_client):
     references = {c.value: c for c in cells if c.column == 1}
     assert references["'=1+2"].data_type == "s"
     assert references["#N/A"].data_type == "s"
-    assert not [c for c in cells + _cells(data, "Report") if c.data_type in ("f", "e")]
-    amounts = [c for c in cells if c.column == 4 and c.row > 1]
+    assert not [c for c in cells + _cells(data, "Awards") if c.data_type in ("f", "e")]
+    amounts = [c for c in cells if c.column == 3 and c.row > 1]
     assert amounts and all(c.data_type == "n" for c in amounts)
 
 

@@ -3,9 +3,11 @@ stamp is current; the page shows the progress and offers the last ready copy."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from sponsorship.models import ReportExport
 from sponsorship.reporting import export_kinds
@@ -66,12 +68,12 @@ def test_pdf_request_queues_job_and_never_renders(client, auth, donor, renders):
 
 def test_write_makes_copy_stale_and_page_offers_last_copy(db, client, auth, donor):
     auth.login(donor.email)
-    first = _export_id(client.get("/donor/report.csv"))
+    first = _export_id(client.get("/donor/report.xlsx"))
     run_jobs()
-    assert client.get("/donor/report.csv").status_code == 200
+    assert client.get("/donor/report.xlsx").status_code == 200
     ContributionFactory(donor=donor.donor, reference="EXPORT-2")
     db.session.commit()
-    second = _export_id(client.get("/donor/report.csv"))
+    second = _export_id(client.get("/donor/report.xlsx"))
     assert second != first
     page = client.get(f"/donor/exports/{second}").get_data(as_text=True)
     assert "Last ready copy, prepared" in page
@@ -79,9 +81,13 @@ def test_write_makes_copy_stale_and_page_offers_last_copy(db, client, auth, dono
     old = client.get(f"/donor/exports/{first}/file")
     assert old.status_code == 200
     run_jobs()
-    new = client.get("/donor/report.csv")
+    new = client.get("/donor/report.xlsx")
     pledged = [
-        next(line for line in r.data.splitlines() if line.startswith(b"totals,pledged"))
+        next(
+            row[1]
+            for row in load_workbook(io.BytesIO(r.data))["Summary"].iter_rows(values_only=True)
+            if row[0] == "Pledged"
+        )
         for r in (old, new)
     ]
     assert pledged[0] != pledged[1]  # the old copy is the data before the write

@@ -58,10 +58,10 @@ def test_donor_pdf_reads_back_its_figures(db, client, auth, runner):
         ("Received", report.totals.received),
         ("Spent", report.totals.spent),
         ("Available", report.totals.available),
-        ("Returned by declines and reconciliation", report.totals.returned),
+        ("Returned", report.totals.returned),
     ):
         assert f"{label} CHF{_money(value)}" in flat
-    assert f"Delegates funded {report.outcomes.funded}" in flat
+    assert f"{report.outcomes.funded} participations" in flat
     for award in report.awards:
         assert award.reference in flat
     # A table per meeting, under its title, latest meeting first.

@@ -23,9 +23,9 @@ def test_donor_xlsx_has_typed_cells(db, client, auth, runner):
     response = download(client, "/donor/report.xlsx")
     assert response.mimetype == XLSX
     wb = load_workbook(io.BytesIO(response.data))
-    totals = wb["Report"]
-    amounts = [row[4].value for row in totals.iter_rows(min_row=2) if row[0].value == "totals"]
-    assert amounts and all(isinstance(v, int | float) for v in amounts)
+    summary = list(wb["Summary"].iter_rows(values_only=True))
+    assert summary[0] == ("Figure", "Amount", "Currency")
+    assert all(isinstance(r[1], int | float) and r[2] == "CHF" for r in summary[1:])
 
 
 def test_programme_xlsx_has_typed_cells(db, client, auth, runner):

@@ -4,7 +4,7 @@ A donor's page quotes what delegates wrote after the meeting only where the Stat
 that gave the report agreed; reports given before the question existed did not.
 
 Revision ID: e23a7c4b9f10
-Revises: 5d9e1b7c3a21
+Revises: e4b7c2a9d310
 Create Date: 2026-12-03 06:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e23a7c4b9f10"
-down_revision = "5d9e1b7c3a21"
+down_revision = "e4b7c2a9d310"
 branch_labels = None
 depends_on = None
 

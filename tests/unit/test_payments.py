@@ -219,7 +219,11 @@ def test_claim_approved_then_paid_by_its_reimbursement(award, admin, other):
     claims.decide_claim(other, claim.id, "approve")
     assert (claim.status, claim.approved_amount) == (ClaimStatus.APPROVED, D("80"))
     payment = claims.reimburse(
-        admin, claim.id, paid_on=date(2026, 11, 25), exchange_rate=D("0.94"), rate_date=None,
+        admin,
+        claim.id,
+        paid_on=date(2026, 11, 25),
+        exchange_rate=D("0.94"),
+        rate_date=None,
         paid_by="Finance",
     )
     assert payment.base_amount == D("75.20")
@@ -243,7 +247,11 @@ def test_rejected_claim_cannot_be_reimbursed_or_decided_again(award, admin):
     claims.decide_claim(admin, claim.id, "reject", reason="Personal expense")
     with pytest.raises(DomainError):
         claims.reimburse(
-            admin, claim.id, paid_on=date(2026, 11, 25), exchange_rate=D(1), rate_date=None,
+            admin,
+            claim.id,
+            paid_on=date(2026, 11, 25),
+            exchange_rate=D(1),
+            rate_date=None,
             paid_by=None,
         )
     with pytest.raises(DomainError):
@@ -293,8 +301,13 @@ def test_reconciliation_at_or_below_threshold_runs_at_once(app, award, admin, ot
 
 def test_write_off_above_threshold_waits_and_is_refusable(app, admin, other):
     pledge = ContributionFactory(
-        status=ContributionStatus.PLEDGED, received_on=None, exchange_rate=None,
-        rate_date=None, base_amount=None, currency="CHF", amount=D("5000"),
+        status=ContributionStatus.PLEDGED,
+        received_on=None,
+        exchange_rate=None,
+        rate_date=None,
+        base_amount=None,
+        currency="CHF",
+        amount=D("5000"),
     )
     extensions.db.session.commit()
     request = approvals.write_off_or_request(admin, pledge.id, "Budget cut")
@@ -308,8 +321,13 @@ def test_write_off_above_threshold_waits_and_is_refusable(app, admin, other):
 
 def test_small_write_off_in_base_currency_runs_at_once(app, admin):
     pledge = ContributionFactory(
-        status=ContributionStatus.PLEDGED, received_on=None, exchange_rate=None,
-        rate_date=None, base_amount=None, currency="CHF", amount=D("500"),
+        status=ContributionStatus.PLEDGED,
+        received_on=None,
+        exchange_rate=None,
+        rate_date=None,
+        base_amount=None,
+        currency="CHF",
+        amount=D("500"),
     )
     extensions.db.session.commit()
     assert approvals.write_off_or_request(admin, pledge.id, None) is None

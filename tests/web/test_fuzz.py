@@ -350,6 +350,7 @@ def _payment_objects(session, award, admin) -> dict:
         Claim,
         ClaimCategory,
         ClaimReceipt,
+        ClaimStatus,
         Payment,
         PaymentKind,
     )
@@ -383,18 +384,27 @@ def _payment_objects(session, award, admin) -> dict:
             )
         ],
     )
+    approved = Claim(
+        award=award,
+        category=ClaimCategory.VISA,
+        currency="CHF",
+        amount=Decimal("60"),
+        status=ClaimStatus.APPROVED,
+        approved_amount=Decimal("60"),
+    )
+    # Asked by another administrator, so the fuzzed one is shown the approval form.
     request = ApprovalRequest(
         kind=ApprovalKind.RECONCILIATION,
         award=award,
         amount=Decimal("5000"),
         currency="CHF",
-        requested_by_id=admin.id,
+        requested_by=UserFactory(),
     )
-    session.add_all([payment, claim, request])
+    session.add_all([payment, claim, approved, request])
     session.flush()
     return {
         "payment_id": [payment.id],
-        "claim_id": [claim.id],
+        "claim_id": [claim.id, approved.id],
         "receipt_id": [claim.receipts[0].id],
         "request_id": [request.id],
     }

@@ -71,22 +71,27 @@ def check_reconcilable(award: Award) -> None:
         raise DomainError(str(_l("This award is already reconciled.")))
 
 
+def require_decision(excess: Decimal) -> None:
+    """Refuse: costs above the committed money need ALLOCATE or ABSORB."""
+    raise DomainError(
+        str(
+            _l(
+                "The actual costs exceed the committed money by %(amount)s: commit"
+                " the difference from the funds, or record it as paid outside"
+                " the fund.",
+                amount=money.display(excess),
+            )
+        )
+    )
+
+
 def _cover_overspend(
     award: Award, excess: Decimal, overspend: Overspend | None, actor: User | None, on: date
 ) -> list[Allocation]:
     """The allocations committed for actual costs above the committed money (ALLOCATE),
     none when they are paid outside the fund (ABSORB); without a decision, refuse."""
     if overspend is None:
-        raise DomainError(
-            str(
-                _l(
-                    "The actual costs exceed the committed money by %(amount)s: commit"
-                    " the difference from the funds, or record it as paid outside"
-                    " the fund.",
-                    amount=money.display(excess),
-                )
-            )
-        )
+        require_decision(excess)
     if overspend != Overspend.ALLOCATE:
         return []
     # This locks more contributions after the award's own, out of the global order:

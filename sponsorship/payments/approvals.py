@@ -46,10 +46,15 @@ from sponsorship.models.base import utcnow
 from sponsorship.payments.services import needs_second
 
 
+def _to_spend(award: Award) -> tuple[Decimal, Decimal]:
+    """(what a reconciliation would newly spend, what is committed to the award)."""
+    to_spend = award.total(CostStage.ACTUAL) - reconciliation.paid_by_payments(award.id)
+    return to_spend, award_committed(award.id)
+
+
 def reconciliation_amount(award: Award) -> Decimal:
     """The money a reconciliation of `award` would settle now."""
-    to_spend = award.total(CostStage.ACTUAL) - reconciliation.paid_by_payments(award.id)
-    return max(award_committed(award.id), to_spend)
+    return max(_to_spend(award))
 
 
 def _pending_for(**where) -> ApprovalRequest | None:
@@ -87,6 +92,10 @@ def reconcile_or_request(
         amount = reconciliation_amount(award)
         if needs_second(amount):
             reconciliation.check_reconcilable(award)
+            to_spend, committed = _to_spend(award)
+            if to_spend > committed and overspend is None:
+                # Asked now, not when the second administrator approves.
+                reconciliation.require_decision(to_spend - committed)
             if _pending_for(award_id=award.id) is not None:
                 raise DomainError(str(_l("This reconciliation already waits for approval.")))
             return _request(

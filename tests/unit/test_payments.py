@@ -332,3 +332,21 @@ def test_small_write_off_in_base_currency_runs_at_once(app, admin):
     extensions.db.session.commit()
     assert approvals.write_off_or_request(admin, pledge.id, None) is None
     assert pledge.status == ContributionStatus.CANCELLED
+
+
+def test_reconciliation_request_over_committed_money_asks_the_decision_first(
+    app, award, admin, other
+):
+    app.config["FOUR_EYES_THRESHOLD"] = "100"
+    transition(award, AwardStatus.ATTENDED, None)
+    extensions.db.session.commit()
+    # Typed (imported) actual costs above the committed money, not yet spent.
+    from tests.factories import AwardCostLineFactory
+
+    AwardCostLineFactory(award=award, stage=CostStage.ACTUAL, unit_amount=D("2000"))
+    extensions.db.session.commit()
+    with pytest.raises(DomainError, match="exceed"):
+        approvals.reconcile_or_request(admin, award.id, None)
+    request = approvals.reconcile_or_request(admin, award.id, reconciliation.Overspend.ABSORB)
+    approvals.approve_request(other, request.id)
+    assert award.reconciled_at is not None and spent_on(award) == COST

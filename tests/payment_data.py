@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sponsorship.models import Award, PaymentKind, Role, User
 from sponsorship.payments import services
+from sponsorship.payments.receipts import StoredReceipt
 from tests.factories import UserFactory
 
 
@@ -18,7 +19,11 @@ def second_admin(**kwargs) -> User:
     return user
 
 
-def details(amount: Decimal, kind: str = "dsa_cash", **kwargs) -> services.PaymentDetails:
+#: A receipt as `receipts.store_receipt` returns it (its file is not read by these tests).
+RECEIPT = StoredReceipt("receipts/0123.pdf", "ab" * 32, "application/pdf", "r.pdf", 10)
+
+
+def details(amount: Decimal, kind: str = "advance", **kwargs) -> services.PaymentDetails:
     values = {
         "kind": PaymentKind(kind),
         "currency": "CHF",
@@ -35,5 +40,6 @@ def details(amount: Decimal, kind: str = "dsa_cash", **kwargs) -> services.Payme
 def approved_payment(
     entered_by: User, approved_by: User, award: Award, amount, kind: str = "dsa_cash", **kwargs
 ):
+    kwargs.setdefault("receipt", RECEIPT)
     payment = services.enter_payment(entered_by, award.id, details(amount, kind), **kwargs)
     return services.approve_payment(approved_by, payment.id)

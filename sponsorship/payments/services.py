@@ -138,6 +138,8 @@ def enter_payment(
     """Record a payment as entered: it waits for approval and moves no money yet."""
     currency = details.currency.strip().upper()
     _check_details(details)
+    if details.kind == PaymentKind.DSA_CASH and receipt is None:
+        raise DomainError(str(_l("A DSA paid in cash needs the delegate's signed receipt.")))
     with unit_of_work():
         award = lock_award(award_id)
         check_payable(award)

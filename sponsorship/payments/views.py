@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sponsorship.applications.uploads import UploadRefused
 from sponsorship.extensions import db
 from sponsorship.funding import reconciliation
 from sponsorship.models import ApprovalRequest, Award, Claim, ClaimReceipt, Payment, PaymentKind
@@ -27,7 +26,7 @@ from sponsorship.payments.forms import (
     labels,
 )
 from sponsorship.payments.receipts import read_receipt, store_receipt
-from sponsorship.storage import NotStored
+from sponsorship.storage import NotStored, file_store
 from sponsorship.web.filters import money
 from sponsorship.web.refusals import flash_errors, refusal
 from sponsorship.web.requests import takes_upload
@@ -91,6 +90,7 @@ def enter_payment(award_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
         return _award_page(award, payment_form=form, status=422)
+    receipt = None
     with refusal(form.amount) as outcome:
         receipt = _receipt(form.receipt)
         details = services.PaymentDetails(
@@ -104,8 +104,6 @@ def enter_payment(award_id: int):
             ticket_number=form.ticket_number.data,
             note=form.note.data,
         )
-        if details.kind == PaymentKind.DSA_CASH and receipt is None:
-            raise UploadRefused(_("A DSA paid in cash needs the delegate's signed receipt."))
         payment = services.enter_payment(current_user, award.id, details, receipt)
         flash(
             _(
@@ -115,6 +113,8 @@ def enter_payment(award_id: int):
             "success",
         )
     if outcome.refused:
+        if receipt is not None:
+            file_store().delete(receipt.key)  # stored for a payment that was refused
         return _award_page(award, payment_form=form, status=422)
     return redirect(_award_url(award.id))
 

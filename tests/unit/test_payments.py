@@ -148,6 +148,11 @@ def test_base_currency_at_another_rate_is_refused(award, admin):
         services.enter_payment(admin, award.id, details("10", exchange_rate=D("1.1")))
 
 
+def test_dsa_cash_without_signed_receipt_is_refused(award, admin):
+    with pytest.raises(DomainError, match="signed receipt"):
+        services.enter_payment(admin, award.id, details("300", kind="dsa_cash"))
+
+
 def test_ticket_needs_supplier_and_number(award, admin):
     with pytest.raises(DomainError):
         services.enter_payment(admin, award.id, details("10", kind="ticket", supplier=None))

@@ -122,3 +122,35 @@ def test_payments_pages_work_as_plain_forms(client, auth, world):
         response = client.get(url)
         assert response.status_code == 200
         assert "<script" not in response.get_data(as_text=True)
+
+
+def test_write_off_above_threshold_is_approved_by_another_admin(client, auth, world):
+    from sponsorship.models import Contribution, ContributionStatus
+
+    _award, first, second, _ = world
+    pledge = ContributionFactory(
+        status=ContributionStatus.PLEDGED,
+        exchange_rate=None,
+        rate_date=None,
+        base_amount=None,
+        received_on=None,
+        amount=D("5000"),
+    )
+    _db.session.commit()
+    auth.login(first.email)
+    page = f"/admin/funds/contributions/{pledge.id}"
+    response = client.post(
+        f"{page}/cancel",
+        data={"csrf_token": csrf_token(client, page), "reason": "Cut"},
+        follow_redirects=True,
+    )
+    assert "waits for a second administrator" in response.get_data(as_text=True)
+    pending = client.get("/admin/payments/").get_data(as_text=True)
+    assert "Write-off of a pledge" in pending and "Another administrator approves it." in pending
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/payments/")})
+    auth.login(second.email)
+    html = client.get("/admin/payments/").get_data(as_text=True)
+    action = re.search(r'action="(/admin/payments/requests/\d+/approve)"', html).group(1)
+    client.post(action, data={"csrf_token": csrf_token(client, "/admin/payments/")})
+    _db.session.expire_all()
+    assert _db.session.get(Contribution, pledge.id).status == ContributionStatus.CANCELLED

@@ -104,8 +104,8 @@ def test_payment_is_approved_once(award, admin, other):
     assert spent_on(award) == D("100")
 
 
-def test_same_person_approval_above_threshold_is_refused(app, award, admin):
-    app.config["FOUR_EYES_THRESHOLD"] = "1000"
+def test_same_person_approval_above_threshold_is_refused(app, monkeypatch, award, admin):
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "1000")
     payment = services.enter_payment(admin, award.id, details("1000.01"))
     assert payment.four_eyes
     with pytest.raises(NotAllowed):
@@ -113,15 +113,15 @@ def test_same_person_approval_above_threshold_is_refused(app, award, admin):
     assert payment.status == PaymentStatus.ENTERED and spent_on(award) == 0
 
 
-def test_same_person_approval_at_threshold_is_allowed(app, award, admin):
-    app.config["FOUR_EYES_THRESHOLD"] = "1000"
+def test_same_person_approval_at_threshold_is_allowed(app, monkeypatch, award, admin):
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "1000")
     payment = services.enter_payment(admin, award.id, details("1000"))
     assert not payment.four_eyes
     services.approve_payment(admin, payment.id)
     assert spent_on(award) == D("1000")
 
 
-def test_database_refuses_four_eyes_payment_approved_by_its_enterer(app, award, admin):
+def test_database_refuses_four_eyes_payment_approved_by_its_enterer(app, monkeypatch, award, admin):
     payment = services.enter_payment(admin, award.id, details("1500"))
     admin_id = admin.id
     payment.decided_by_id = admin_id
@@ -281,8 +281,10 @@ def test_claim_decision_is_mailed_in_the_applications_language(award, admin):
 # --- Four-eyes requests --------------------------------------------------------------
 
 
-def test_reconciliation_above_threshold_waits_for_a_second_admin(app, award, admin, other):
-    app.config["FOUR_EYES_THRESHOLD"] = "1000"
+def test_reconciliation_above_threshold_waits_for_a_second_admin(
+    app, monkeypatch, award, admin, other
+):
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "1000")
     transition(award, AwardStatus.ATTENDED, None)
     extensions.db.session.commit()
     request = approvals.reconcile_or_request(admin, award.id, None)
@@ -296,15 +298,15 @@ def test_reconciliation_above_threshold_waits_for_a_second_admin(app, award, adm
         approvals.approve_request(other, request.id)
 
 
-def test_reconciliation_at_or_below_threshold_runs_at_once(app, award, admin, other):
-    app.config["FOUR_EYES_THRESHOLD"] = "2000"
+def test_reconciliation_at_or_below_threshold_runs_at_once(app, monkeypatch, award, admin, other):
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "2000")
     transition(award, AwardStatus.ATTENDED, None)
     extensions.db.session.commit()
     result = approvals.reconcile_or_request(admin, award.id, None)
     assert isinstance(result, reconciliation.Reconciliation) and result.released == COST
 
 
-def test_write_off_above_threshold_waits_and_is_refusable(app, admin, other):
+def test_write_off_above_threshold_waits_and_is_refusable(app, monkeypatch, admin, other):
     pledge = ContributionFactory(
         status=ContributionStatus.PLEDGED,
         received_on=None,
@@ -324,7 +326,7 @@ def test_write_off_above_threshold_waits_and_is_refusable(app, admin, other):
     assert pledge.status == ContributionStatus.CANCELLED
 
 
-def test_small_write_off_in_base_currency_runs_at_once(app, admin):
+def test_small_write_off_in_base_currency_runs_at_once(app, monkeypatch, admin):
     pledge = ContributionFactory(
         status=ContributionStatus.PLEDGED,
         received_on=None,
@@ -340,9 +342,9 @@ def test_small_write_off_in_base_currency_runs_at_once(app, admin):
 
 
 def test_reconciliation_request_over_committed_money_asks_the_decision_first(
-    app, award, admin, other
+    app, monkeypatch, award, admin, other
 ):
-    app.config["FOUR_EYES_THRESHOLD"] = "100"
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "100")
     transition(award, AwardStatus.ATTENDED, None)
     extensions.db.session.commit()
     # Typed (imported) actual costs above the committed money, not yet spent.

@@ -31,8 +31,8 @@ def png_bytes() -> bytes:
 
 
 @pytest.fixture
-def world(app, db):
-    app.config["FOUR_EYES_THRESHOLD"] = "1000"
+def world(app, monkeypatch, db):
+    monkeypatch.setitem(app.config, "FOUR_EYES_THRESHOLD", "1000")
     state = StateFactory()
     award = accepted_award_after_meeting(state)
     award.status = AwardStatus.ATTENDED

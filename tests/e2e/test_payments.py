@@ -37,6 +37,7 @@ from sponsorship.models import (
 )
 from tests.applicant_data import accepted_award_after_meeting
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_accessibility import axe_violations, overflow
 
 ESTIMATE, DSA = Decimal("1500.00"), Decimal("1200.00")
 
@@ -111,6 +112,11 @@ def test_dsa_cash_payment_approved_by_a_second_admin_is_spent(
     form.locator("button[type=submit]").click()
     expect(page.locator("body")).to_contain_text("it waits for approval")
     expect(page.locator("body")).to_contain_text("Another administrator approves it.")
+    # The page with its payment table and forms is accessible and reflows at 375 px.
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert overflow(page) == 0
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Above the threshold, the same person's approval is refused (sent by hand, since
     # the page offers no button), and no money moved.
@@ -133,6 +139,7 @@ def test_dsa_cash_payment_approved_by_a_second_admin_is_spent(
     second.goto(f"{url}/admin/payments/")
     row = second.locator("tr", has_text="Payment")
     expect(row).to_contain_text(_amount(DSA))
+    assert axe_violations(second) == []
     row.locator("button", has_text="Approve the payment").click()
     expect(second.locator("body")).to_contain_text("Payment approved and spent.")
 

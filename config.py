@@ -27,6 +27,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     BASE_CURRENCY = os.environ.get("BASE_CURRENCY", "CHF").upper()
+    #: A payment, reconciliation or write-off of more than this (base currency) needs a
+    #: second administrator's approval, never the one who entered it.
+    FOUR_EYES_THRESHOLD = os.environ.get("FOUR_EYES_THRESHOLD", "1000")
 
     # Flask-Limiter: memory by default so the embedded run needs no service.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from sponsorship.applications import views as applications
     from sponsorship.documents import applicant_views as applicant_documents
     from sponsorship.documents import views as documents
+    from sponsorship.payments import applicant_views as applicant_claims
     from sponsorship.reporting import donor_views
     from sponsorship.slate import donor_views as donors_group
     from sponsorship.web import admin, main
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         donor_views,
         documents,
         applicant_documents,
+        applicant_claims,
         donors_group,
     ):
         app.register_blueprint(module.bp)

@@ -12,7 +12,7 @@ funds_cli = AppGroup("funds", help="The fund ledger.")
 @funds_cli.command("check")
 def funds_check() -> None:
     """Recompute every balance from the allocation rows; exit 1 on any mismatch."""
-    from sponsorship.funding.books import check_books
+    from sponsorship.funding.books import check_books, check_spend_approvals
 
     base = current_app.config["BASE_CURRENCY"]
     lines = check_books()
@@ -26,5 +26,9 @@ def funds_check() -> None:
         )
     bad = sum(not line.ok for line in lines)
     click.echo(f"{len(lines)} contributions checked, {bad} with mismatches.")
-    if bad:
+    unapproved = check_spend_approvals()
+    for problem in unapproved:
+        click.echo(f"BAD {problem}")
+    click.echo(f"Spend without its approvals: {len(unapproved)}.")
+    if bad or unapproved:
         raise SystemExit(1)

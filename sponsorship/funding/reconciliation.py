@@ -9,7 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from sponsorship.core import money
 from sponsorship.core.audit import record
@@ -17,8 +19,17 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.extensions import db
 from sponsorship.funding.ledger import commit_money, lock_award, locked_allocations, settle_row
-from sponsorship.models import Allocation, AllocationStatus, Award, AwardStatus, CostStage, User
-from sponsorship.models.base import StrEnum, utcnow
+from sponsorship.models import (
+    Allocation,
+    AllocationStatus,
+    Award,
+    AwardStatus,
+    CostStage,
+    Payment,
+    PaymentStatus,
+    User,
+)
+from sponsorship.models.base import Money, StrEnum, utcnow
 
 ZERO = money.ZERO
 
@@ -51,7 +62,7 @@ class Reconciliation:
     decision: Overspend | None
 
 
-def _check_reconcilable(award: Award) -> None:
+def check_reconcilable(award: Award) -> None:
     if award.status not in RECONCILABLE:
         raise DomainError(
             str(_l("Only an award that was attended, missed or cancelled is reconciled."))
@@ -60,22 +71,27 @@ def _check_reconcilable(award: Award) -> None:
         raise DomainError(str(_l("This award is already reconciled.")))
 
 
+def require_decision(excess: Decimal) -> None:
+    """Refuse: costs above the committed money need ALLOCATE or ABSORB."""
+    raise DomainError(
+        str(
+            _l(
+                "The actual costs exceed the committed money by %(amount)s: commit"
+                " the difference from the funds, or record it as paid outside"
+                " the fund.",
+                amount=money.display(excess),
+            )
+        )
+    )
+
+
 def _cover_overspend(
     award: Award, excess: Decimal, overspend: Overspend | None, actor: User | None, on: date
 ) -> list[Allocation]:
     """The allocations committed for actual costs above the committed money (ALLOCATE),
     none when they are paid outside the fund (ABSORB); without a decision, refuse."""
     if overspend is None:
-        raise DomainError(
-            str(
-                _l(
-                    "The actual costs exceed the committed money by %(amount)s: commit"
-                    " the difference from the funds, or record it as paid outside"
-                    " the fund.",
-                    amount=money.display(excess),
-                )
-            )
-        )
+        require_decision(excess)
     if overspend != Overspend.ALLOCATE:
         return []
     # This locks more contributions after the award's own, out of the global order:
@@ -141,6 +157,65 @@ def _spend(
     return sum(spent.values(), ZERO), sum(released.values(), ZERO)
 
 
+def paid_by_payments(award_id: int) -> Decimal:
+    """The actual costs already settled in the ledger by approved payments (spent when
+    each was approved, or paid outside the fund): reconciliation leaves them alone."""
+    total = db.session.scalar(
+        select(sa.type_coerce(func.sum(Payment.base_amount), Money())).where(
+            Payment.award_id == award_id, Payment.status == PaymentStatus.APPROVED
+        )
+    )
+    return total if total is not None else ZERO
+
+
+def _spend_part(a: Allocation, used: Decimal, actor: User | None, at: datetime, **why) -> None:
+    """Spend `used` of the committed row `a`; the rest stays committed, as its own row,
+    so the rows of each status keep summing to the contribution's balances."""
+    rest = a.amount - used
+    if rest:
+        db.session.add(
+            Allocation(
+                contribution=a.contribution,
+                award_id=a.award_id,
+                amount=rest,
+                status=AllocationStatus.COMMITTED,
+                created_by_id=a.created_by_id,
+            )
+        )
+        a.amount = used
+    settle_row(a, AllocationStatus.SPENT, actor, at, **why)
+
+
+def spend_payment(
+    award: Award,
+    amount: Decimal,
+    actor: User | None,
+    *,
+    overspend: Overspend | None,
+    on: date,
+    at: datetime,
+    reference: str,
+) -> Decimal:
+    """Spend an approved payment of `amount` from the money committed to the locked
+    `award`, inside the caller's unit of work; what was committed beyond it stays
+    committed until reconciliation. A payment above the committed money needs the same
+    decision as a reconciliation. Returns the part paid outside the fund."""
+    allocations = locked_allocations(award.id)
+    excess = amount - money.total(allocations)
+    outside = ZERO
+    if excess > 0:
+        allocations += _cover_overspend(award, excess, overspend, actor, on)
+        if overspend == Overspend.ABSORB:
+            outside = excess
+    spent, _released = split_spend(
+        ((n, a.amount) for n, a in enumerate(allocations)), amount - outside
+    )
+    for n, a in enumerate(allocations):
+        if n in spent:
+            _spend_part(a, spent[n], actor, at, payment=reference)
+    return outside
+
+
 @retried
 def reconcile(
     award: Award | int,
@@ -159,14 +234,18 @@ def reconcile(
     on, at = on or date.today(), at or utcnow()
     with unit_of_work():
         award = lock_award(award)
-        _check_reconcilable(award)
+        check_reconcilable(award)
         actual = award.total(CostStage.ACTUAL)
+        # Approved payments spent their money when approved: only the rest (typed or
+        # imported actual costs) is spent here.
+        paid = paid_by_payments(award.id)
+        to_spend = actual - paid
         allocations = locked_allocations(award.id)
         committed = money.total(allocations)
-        excess = actual - committed
+        excess = to_spend - committed
         if excess > 0:
             allocations += _cover_overspend(award, excess, overspend, actor, on)
-        spent, released = _spend(allocations, actual, actor, at)
+        spent, released = _spend(allocations, to_spend, actor, at)
         award.reconciled_at = at
         result = Reconciliation(
             award.id,
@@ -183,6 +262,7 @@ def reconcile(
             before={"committed": committed},
             after={
                 "actual": actual,
+                "paid_by_payments": paid,
                 "spent": spent,
                 "released": released,
                 "overspend": result.overspend,

@@ -24,6 +24,7 @@ from sponsorship.funding.forms import (
     ReceiveForm,
 )
 from sponsorship.models import Contribution, Donor, Meeting
+from sponsorship.payments.approvals import write_off_or_request
 from sponsorship.web.bounds import parse_id
 from sponsorship.web.refusals import refusal
 
@@ -158,8 +159,12 @@ def cancel(contribution_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         with refusal():
-            contributions.cancel_pledge(current_user, contribution.id, form.reason.data or None)
-            flash(_("Pledge cancelled."), "success")
+            # A write-off above the four-eyes threshold waits for a second administrator.
+            request_ = write_off_or_request(current_user, contribution.id, form.reason.data)
+            if request_ is None:
+                flash(_("Pledge cancelled."), "success")
+            else:
+                flash(_("The write-off waits for a second administrator's approval."), "success")
     return redirect(url_for(".contribution", contribution_id=contribution.id))
 
 

@@ -7,11 +7,13 @@ Registered inside the `admin` blueprint, whose before_request admits administrat
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, render_template, request
 
 from sponsorship.mail import outbox
+from sponsorship.payments.forms import STATE_LABELS
 from sponsorship.web.filters import current_locale
 
 bp = Blueprint("mail_previews", __name__, url_prefix="/mail")
@@ -31,6 +33,7 @@ TEMPLATES = (
     "report_due",
     "report_overdue",
     "certificate_ready",
+    "claim_decided",
 )
 
 
@@ -68,6 +71,10 @@ def _sample(language: str) -> dict:
         "link": "https://sponsorship.example.org/apply/",
         "reason": "The budget for this meeting is fully committed.",
         "due": start + timedelta(days=34),
+        "claim": SimpleNamespace(
+            currency="XAF", amount=Decimal("45000"), approved_amount=Decimal("30000")
+        ),
+        "claim_status": STATE_LABELS["partly_approved"],
     }
 
 

@@ -22,6 +22,18 @@ from sponsorship.models.history import HistoryImport
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
+from sponsorship.models.payments import (
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    Claim,
+    ClaimCategory,
+    ClaimReceipt,
+    ClaimStatus,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+)
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.signatory import Signatory
@@ -76,5 +88,15 @@ __all__ = [
     "Vote",
     "UserSession",
     "application_sessions",
+    "ApprovalKind",
+    "ApprovalRequest",
+    "ApprovalStatus",
+    "Claim",
+    "ClaimCategory",
+    "ClaimReceipt",
+    "ClaimStatus",
+    "Payment",
+    "PaymentKind",
+    "PaymentStatus",
     "delegate_report_sessions",
 ]

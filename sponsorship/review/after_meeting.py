@@ -1,22 +1,19 @@
-"""After the meeting: attendance, the actual costs paid, reconciliation against the money
-committed, and the delegate's report."""
+"""After the meeting: attendance, reconciliation of the actual costs (the award's approved
+payments, sponsorship/payments/) against the money committed, and the delegate's report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
-from sponsorship.core.money import ZERO
 from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.funding import reconciliation
-from sponsorship.models import Award, AwardCostLine, AwardStatus, CostKind, CostStage, User
+from sponsorship.models import Award, AwardStatus, User
 from sponsorship.models.base import utcnow
 from sponsorship.review.decisions import refuse_unless
 
@@ -33,56 +30,6 @@ def record_attendance(
     refuse_unless(award, target)
     with unit_of_work():
         transition(award, target, actor)
-
-
-@dataclass(frozen=True)
-class ActualCosts:
-    ticket: Decimal = ZERO
-    dsa: Decimal = ZERO
-    other: Decimal = ZERO
-
-
-def record_actual_costs(actor: User, award: Award, costs: ActualCosts) -> Decimal:
-    """Replace the award's actual cost lines (what was paid); before reconciliation."""
-    if award.reconciled_at is not None:
-        raise DomainError(_("This award is already reconciled; its costs are final."))
-    if award.status not in reconciliation.RECONCILABLE:
-        raise DomainError(
-            _("Actual costs are recorded after the meeting (attended, no-show or cancelled).")
-        )
-    amounts = {CostKind.AIRFARE: costs.ticket, CostKind.DSA: costs.dsa, CostKind.OTHER: costs.other}
-    if any(Decimal(v) < 0 for v in amounts.values()):
-        raise DomainError(_("Amounts cannot be negative."))
-    descriptions = {
-        CostKind.AIRFARE: _("Ticket as invoiced"),
-        CostKind.DSA: _("DSA paid"),
-        CostKind.OTHER: _("Other costs"),
-    }
-    with unit_of_work():
-        before = award.total(CostStage.ACTUAL)
-        for line in [x for x in award.cost_lines if x.stage == CostStage.ACTUAL]:
-            award.cost_lines.remove(line)
-        for kind, amount in amounts.items():
-            if amount:
-                award.cost_lines.append(
-                    AwardCostLine(
-                        kind=kind,
-                        stage=CostStage.ACTUAL,
-                        description=descriptions[kind],
-                        quantity=Decimal(1),
-                        unit_amount=Decimal(amount),
-                        amount=Decimal(amount),
-                    )
-                )
-        after = award.total(CostStage.ACTUAL)
-        record(
-            actor,
-            "award.actual_costs",
-            award,
-            before={"actual": before},
-            after={"actual": after, **{k.value: v for k, v in amounts.items()}},
-        )
-    return after
 
 
 @retried

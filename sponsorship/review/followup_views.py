@@ -1,4 +1,5 @@
-"""After the offer: cancelling an award, attendance, actual costs, reconciliation and the
+"""After the offer: cancelling an award, attendance, reconciliation (from the award's
+payments, sponsorship/payments/) and the
 delegate's report, and the meeting's follow-up list.
 
 Registered inside the `admin` blueprint, whose before_request admits administrators only.
@@ -16,9 +17,11 @@ from sponsorship.documents import series
 from sponsorship.extensions import db
 from sponsorship.funding import reconciliation
 from sponsorship.models import Award, Delegate, Meeting
+from sponsorship.payments import approvals
+from sponsorship.payments.services import threshold
 from sponsorship.review import after_meeting, decisions
 from sponsorship.review import queue as review
-from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
+from sponsorship.review.forms import AttendanceForm, ReasonForm, ReconcileForm
 from sponsorship.web.filters import money
 from sponsorship.web.refusals import flash_errors, refusal
 
@@ -75,37 +78,33 @@ def attendance(award_id: int):
     return redirect(application_url(award.delegate))
 
 
-@bp.post("/awards/<int:award_id>/costs")
-def costs(award_id: int):
-    award = db.get_or_404(Award, award_id)
-    form = ActualCostsForm(prefix=f"a{award.id}")
-    if not form.validate_on_submit():
-        flash_errors(form, _("Amounts are numbers of zero or more."))
-        return redirect(application_url(award.delegate))
-    actual = after_meeting.ActualCosts(
-        ticket=form.ticket.data or 0, dsa=form.dsa.data or 0, other=form.other.data or 0
-    )
-    with refusal():
-        total = after_meeting.record_actual_costs(current_user, award, actual)
-        flash(_("Actual costs recorded: %(total)s.", total=money(total)), "success")
-    return redirect(application_url(award.delegate))
-
-
 @bp.post("/awards/<int:award_id>/reconcile")
 def reconcile(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = _checked(ReconcileForm)
     overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
     with refusal():
-        result = after_meeting.reconcile(current_user, award, overspend=overspend)
-        flash(
-            _(
-                "Reconciled: %(spent)s spent, %(released)s released.",
-                spent=money(result.spent),
-                released=money(result.released),
-            ),
-            "success",
-        )
+        # Above the four-eyes threshold this asks a second administrator instead.
+        result = approvals.reconcile_or_request(current_user, award.id, overspend)
+        if isinstance(result, reconciliation.Reconciliation):
+            flash(
+                _(
+                    "Reconciled: actual costs %(actual)s, %(released)s released.",
+                    actual=money(result.actual),
+                    released=money(result.released),
+                ),
+                "success",
+            )
+        else:
+            flash(
+                _(
+                    "The reconciliation settles %(amount)s, above %(threshold)s: it waits"
+                    " for a second administrator's approval.",
+                    amount=money(result.amount),
+                    threshold=money(threshold()),
+                ),
+                "success",
+            )
     return redirect(application_url(award.delegate))
 
 

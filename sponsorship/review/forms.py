@@ -48,14 +48,6 @@ class AttendanceForm(BaseForm):
     attended = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
 
 
-class ActualCostsForm(BaseForm):
-    ticket = DecimalField(
-        _l("Ticket as invoiced"), places=2, validators=[Optional(), Bounded(0, MAX_COST)]
-    )
-    dsa = DecimalField(_l("DSA paid"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
-    other = DecimalField(_l("Other costs"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
-
-
 class ReconcileForm(BaseForm):
     overspend = SelectField(
         _l("If the actual costs exceed the committed money"),

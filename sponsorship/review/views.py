@@ -7,21 +7,16 @@ Registered inside the `admin` blueprint, whose before_request admits administrat
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sponsorship.core import money as amounts
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.models import (
     Application,
     ApplicationStatus,
-    Award,
-    CostKind,
-    CostStage,
     Criterion,
     Delegate,
     Meeting,
@@ -31,7 +26,6 @@ from sponsorship.review import after_meeting, decisions, pricing, scoring
 from sponsorship.review import queue as review
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
-    ActualCostsForm,
     FaresForm,
     PriceForm,
     ReasonForm,
@@ -137,7 +131,6 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
             application=app_,
             meeting=meeting,
             gender_labels=GENDER_LABELS,
-            cost_forms={a.id: _cost_form(a) for a in awards},
             overdue={a.id: after_meeting.report_overdue(a, today) for a in awards},
             scored=review.score_application(app_),
             quotes=quotes,
@@ -145,22 +138,6 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
             reason_form=ReasonForm(),
         ),
         status,
-    )
-
-
-def _cost_form(award: Award) -> ActualCostsForm:
-    """The actual-costs form, filled with what was recorded (or the estimate)."""
-    recorded = any(x.stage == CostStage.ACTUAL for x in award.cost_lines)
-    stage = CostStage.ACTUAL if recorded else CostStage.ESTIMATE
-    lines = [x for x in award.cost_lines if x.stage == stage]
-
-    def of(*kinds: CostKind) -> Decimal | None:
-        return amounts.total(x for x in lines if x.kind in kinds) or None
-
-    ticket, dsa = of(CostKind.AIRFARE), of(CostKind.DSA)
-    other = of(*(k for k in CostKind if k not in (CostKind.AIRFARE, CostKind.DSA)))
-    return ActualCostsForm(
-        prefix=f"a{award.id}", formdata=None, data={"ticket": ticket, "dsa": dsa, "other": other}
     )
 
 

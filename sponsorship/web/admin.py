@@ -18,6 +18,7 @@ from sponsorship.funding import views as funding_admin
 from sponsorship.history import views as history_admin
 from sponsorship.mail import preview_views as mail_previews
 from sponsorship.models import Role
+from sponsorship.payments import views as payments_admin
 from sponsorship.privacy import views as privacy_admin
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
@@ -42,6 +43,7 @@ for _child in (
     history_admin,
     privacy_admin,
     audit_viewer,
+    payments_admin,
 ):
     bp.register_blueprint(_child.bp)
 

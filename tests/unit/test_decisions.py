@@ -290,18 +290,21 @@ def test_attendance_of_offer_not_accepted_is_refused(db, admin, meeting):
         after_meeting.record_attendance(admin, award, True, today=meeting.starts_on)
 
 
-def test_actual_costs_and_reconcile_release_the_unspent(db, admin, meeting):
+def test_approved_payments_and_reconcile_release_the_unspent(db, admin, meeting):
+    from tests.payment_data import approved_payment, second_admin
+
     award = _accepted(admin, meeting)
     after_meeting.record_attendance(admin, award, True, today=meeting.starts_on)
-    actual = after_meeting.record_actual_costs(
-        admin, award, after_meeting.ActualCosts(ticket=D("900"), dsa=D("412"))
-    )
-    assert actual == D("1312")
+    other = second_admin()
+    approved_payment(admin, other, award, D("900"), kind="ticket")
+    approved_payment(admin, other, award, D("412"))
+    assert award.total(CostStage.ACTUAL) == D("1312")
     result = after_meeting.reconcile(admin, award)
-    assert (result.spent, result.released) == (D("1312"), COST - D("1312"))
+    # The payments spent their money when approved; reconciliation releases the rest.
+    assert (result.actual, result.spent, result.released) == (D("1312"), 0, COST - D("1312"))
     assert award.reconciled_at is not None
     with pytest.raises(DomainError):
-        after_meeting.record_actual_costs(admin, award, after_meeting.ActualCosts(ticket=D("1")))
+        approved_payment(admin, other, award, D("1"))
     assert award.total(CostStage.ACTUAL) == D("1312")
 
 

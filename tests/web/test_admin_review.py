@@ -347,9 +347,9 @@ def test_follow_up_shows_attendance_costs_and_overdue_reports(client, db, admin)
         db.session.commit()
     after_meeting.record_attendance(admin, attended.award, True)
     after_meeting.record_attendance(admin, missed.award, False)
-    after_meeting.record_actual_costs(
-        admin, missed.award, after_meeting.ActualCosts(ticket=D("800"))
-    )
+    from tests.payment_data import approved_payment, second_admin
+
+    approved_payment(admin, second_admin(), missed.award, D("800"), kind="ticket")
     after_meeting.reconcile(admin, missed.award)
     html = page(client, f"/admin/review/meetings/{meeting.id}/follow-up")
     attended_row = re.search(rf'id="award-{attended.award.id}">(.*?)</tr>', html, re.S).group(1)

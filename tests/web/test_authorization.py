@@ -228,9 +228,6 @@ MATRIX: dict[tuple[str, str], Case] = {
         only("administrator", code=REDIRECT),
         {"attended": "1"},
     ),
-    ("admin.followup.costs", "POST"): Case(
-        Path("/admin/review/awards/{offer}/costs"), only("administrator", code=REDIRECT)
-    ),
     ("admin.followup.reconcile", "POST"): Case(
         Path("/admin/review/awards/{offer}/reconcile"), only("administrator", code=REDIRECT)
     ),
@@ -312,6 +309,51 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.reports.programme", "GET"): Case("/admin/reports/", only("administrator")),
     ("admin.reports.programme_csv", "GET"): Case(
         "/admin/reports/programme.csv", only("administrator", code=PREPARING)
+    ),
+    # Payments, claims and four-eyes (issue 22): administrators only, but an applicant
+    # files claims for the State's own awards. Ids 0 exist nowhere (404 past the role).
+    ("admin.payments.pending", "GET"): Case("/admin/payments/", only("administrator")),
+    ("admin.payments.award", "GET"): Case(
+        Path("/admin/payments/awards/{accepted}"), only("administrator")
+    ),
+    ("admin.payments.enter_payment", "POST"): Case(
+        Path("/admin/payments/awards/{accepted}/payments"), only("administrator", code=422)
+    ),
+    ("admin.payments.file_claim", "POST"): Case(
+        Path("/admin/payments/awards/{accepted}/claims"), only("administrator", code=422)
+    ),
+    ("admin.payments.approve_payment", "POST"): Case(
+        "/admin/payments/payments/0/approve", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.reject_payment", "POST"): Case(
+        "/admin/payments/payments/0/reject", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.payment_receipt", "GET"): Case(
+        "/admin/payments/payments/0/receipt", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.decide_claim", "POST"): Case(
+        "/admin/payments/claims/0/decide", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.reimburse", "POST"): Case(
+        "/admin/payments/claims/0/reimburse", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.claim_receipt", "GET"): Case(
+        "/admin/payments/receipts/0", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.approve_request", "POST"): Case(
+        "/admin/payments/requests/0/approve", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.payments.reject_request", "POST"): Case(
+        "/admin/payments/requests/0/reject", only("administrator", code=NOT_FOUND)
+    ),
+    ("payments_applicant.claims_page", "GET"): Case(
+        Path("/apply/awards/{accepted}/claims"), own_state()
+    ),
+    ("payments_applicant.file_claim", "POST"): Case(
+        Path("/apply/awards/{accepted}/claims"), own_state(422)
+    ),
+    ("payments_applicant.receipt", "GET"): Case(
+        Path("/apply/awards/{accepted}/claims/receipts/0"), own_state(NOT_FOUND)
     ),
     # The fund pages; ids 0 exist nowhere, so an administrator gets 404 past the role check.
     ("admin.funds.overview", "GET"): Case("/admin/funds/", only("administrator")),

@@ -268,6 +268,9 @@ def test_record_contribution_with_a_bad_amount_says_why(db, client, admin, amoun
 def test_edit_contribution_and_cancel_a_pledge(db, client, admin):
     c = ContributionFactory(
         reference="DE-1",
+        # Below the four-eyes threshold: cancelled at once (above it, a second
+        # administrator approves the write-off: tests/unit/test_payments.py).
+        amount=Decimal("500.00"),
         status=ContributionStatus.PLEDGED,
         exchange_rate=None,
         rate_date=None,

@@ -341,6 +341,75 @@ class _Recorder(queues.EmbeddedQueue):
         return name
 
 
+def _payment_objects(session, award, admin) -> dict:
+    """An entered payment, a filed claim with its receipt and a pending request (issue
+    22): their pages then show the approval, decision and reimbursement forms."""
+    from sponsorship.models import (
+        ApprovalKind,
+        ApprovalRequest,
+        Claim,
+        ClaimCategory,
+        ClaimReceipt,
+        ClaimStatus,
+        Payment,
+        PaymentKind,
+    )
+
+    payment = Payment(
+        award=award,
+        kind=PaymentKind.DSA_CASH,
+        currency="CHF",
+        amount=Decimal("100"),
+        exchange_rate=Decimal(1),
+        rate_date=date.today(),
+        base_amount=Decimal("100"),
+        paid_on=date.today(),
+        paid_by="Cashier",
+        entered_by_id=admin.id,
+        four_eyes=False,
+        outside_fund=Decimal(0),
+    )
+    claim = Claim(
+        award=award,
+        category=ClaimCategory.TERMINAL,
+        currency="EUR",
+        amount=Decimal("80"),
+        receipts=[
+            ClaimReceipt(
+                key="receipts/none.pdf",
+                sha256="0" * 64,
+                content_type="application/pdf",
+                filename="r.pdf",
+                size=1,
+            )
+        ],
+    )
+    approved = Claim(
+        award=award,
+        category=ClaimCategory.VISA,
+        currency="CHF",
+        amount=Decimal("60"),
+        status=ClaimStatus.APPROVED,
+        approved_amount=Decimal("60"),
+    )
+    # Asked by another administrator, so the fuzzed one is shown the approval form.
+    request = ApprovalRequest(
+        kind=ApprovalKind.RECONCILIATION,
+        award=award,
+        amount=Decimal("5000"),
+        currency="CHF",
+        requested_by=UserFactory(),
+    )
+    session.add_all([payment, claim, approved, request])
+    session.flush()
+    return {
+        "payment_id": [payment.id],
+        "claim_id": [claim.id, approved.id],
+        "receipt_id": [claim.receipts[0].id],
+        "request_id": [request.id],
+    }
+
+
 @pytest.fixture
 def world(app, db, tmp_path, monkeypatch):
     """A user per role, and candidate values for every path argument."""
@@ -386,6 +455,7 @@ def world(app, db, tmp_path, monkeypatch):
     db.session.flush()
     offer, accepted = db.session.get(Award, ids["offer"]), db.session.get(Award, ids["accepted"])
     awards = [offer, accepted, attended]
+    money_rows = _payment_objects(db.session, attended, users["administrator"])
     objects = {
         "application_id": [
             ids["draft"],
@@ -413,6 +483,7 @@ def world(app, db, tmp_path, monkeypatch):
         "token": [token],
         "code": [db.session.get(Letter, ids["letter"]).verification_code],
         "filename": ["img/logo.svg"],
+        **money_rows,
     }
     from sponsorship.models import DonorsGroupMember, Slate
     from tests.slate_data import slate_data

@@ -1,9 +1,10 @@
 """The reports a job prepares, by kind: how each is built, named and typed.
 
 Each builder takes whose data it is (the donor's id; the meeting's for the ZIP of its
-letters; None for the programme-wide reports) and a `progress(percent)` callback, and returns the file's bytes. They run inside a job, in
-a request context of their own with the reader's language forced (reporting/prepared.py),
-never inside a web request: the donor's PDF at twenty years takes seconds.
+letters; None for the programme-wide reports) and a `progress(percent)` callback, and
+returns the file's bytes. They run inside a job, in a request context of their own with
+the reader's language forced (reporting/prepared.py), never inside a web request: the
+donor's PDF at twenty years takes seconds.
 """
 
 from __future__ import annotations

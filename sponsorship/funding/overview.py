@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -32,6 +32,8 @@ from sponsorship.models.base import Money
 ZERO = Decimal(0)
 #: Contributions per page of the overview: at twenty years there are a thousand.
 PER_PAGE = 50
+#: The overview budgets the meetings that ended within this long, and those to come.
+RECENT = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class FundOverview:
     pages: int = 1
     #: How many contributions are pledged or still have money to use today.
     in_play: int = 0
+    #: Meetings that ended more than RECENT ago, not listed.
+    older_meetings: int = 0
 
 
 def _left():
@@ -194,14 +198,17 @@ def fund_overview(on: date, page: int = 1) -> FundOverview:
     contributions add nothing to them), and one page of the contributions."""
     contributions, page, pages, in_play = _page_of_contributions(on, page)
     pots = _pots(on)
-    sums = _meeting_sums()
-    with_money = {meeting_id for meeting_id, _status in sums}
+    # The meetings of the past year and those to come: older budgets are history (each
+    # meeting's own funds page, the programme report), and summing twenty years of
+    # allocations by meeting is what made this page slow.
     meetings = db.session.scalars(
         select(Meeting)
-        .where(sa.or_(Meeting.ends_on >= on, Meeting.id.in_(with_money)))
+        .where(Meeting.ends_on >= on - RECENT)
         .options(selectinload(Meeting.sessions))
         .order_by(Meeting.starts_on.desc())
     ).all()
+    sums = _meeting_sums([m.id for m in meetings])
+    older = db.session.scalar(select(func.count(Meeting.id)).where(Meeting.ends_on < on - RECENT))
     return FundOverview(
         contributions=contributions,
         totals=_totals(on),
@@ -209,6 +216,7 @@ def fund_overview(on: date, page: int = 1) -> FundOverview:
         page=page,
         pages=pages,
         in_play=in_play,
+        older_meetings=older or 0,
     )
 
 

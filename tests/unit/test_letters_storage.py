@@ -110,3 +110,19 @@ def test_letter_whose_stored_file_changed_is_not_served(scratch):
     file_store().put(letter.file_key, b"%PDF-1.7 altered", "application/pdf")
     with pytest.raises(StorageError):
         letters.letter_pdf(letter.id)
+
+
+def test_letter_file_rolls_back_with_its_row_on_database_backend(scratch):
+    """The database backend writes a letter's file in the letter's own transaction: a
+    letter that is not committed leaves no file behind (and none is ever missing)."""
+    from tests.applicant_data import offered_award, stub_letter
+    from tests.factories import StateFactory
+
+    award = offered_award(StateFactory())
+    db.session.commit()
+    letter = stub_letter(award, "ROLL-0001", b"%PDF-1.7 never issued")
+    db.session.add(letter)
+    db.session.flush()
+    key = letter.file_key
+    db.session.rollback()
+    assert file_store().stat(key) is None

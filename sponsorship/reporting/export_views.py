@@ -58,7 +58,7 @@ def serve_or_prepare(
     ready, export_id = prepared.request_export(kind, scope, locale)
     data = prepared.read_file(ready) if ready is not None else None
     if data is not None:
-        return file_response(data, spec.mimetype, spec.filename)
+        return file_response(data, spec.mimetype, _filename(kind, scope))
     return redirect(url_for(status_endpoint, export_id=export_id), 303)
 
 
@@ -109,4 +109,11 @@ def file_of(export_id: int, donor_id: int | None):
     if data is None:
         abort(404)
     spec = KINDS[export.kind]
-    return file_response(data, spec.mimetype, spec.filename)
+    return file_response(data, spec.mimetype, _filename(export.kind, export.scope))
+
+
+def _filename(kind: str, scope: str) -> str:
+    """The download's name: a meeting's ZIP names the meeting, as it always did."""
+    if kind == "letters.zip":
+        return f"letters-meeting-{prepared.subject_of(scope)}.zip"
+    return KINDS[kind].filename

@@ -167,6 +167,7 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
     definitions.prepare_export(**kwargs)
     zipped = client.get(url + ".zip")
     assert zipped.headers["Content-Type"] == "application/zip"
+    assert f"letters-meeting-{meeting.id}.zip" in zipped.headers["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
         assert sorted(archive.namelist()) == sorted(
             f"{award.reference}-offer-v1.pdf" for award in (first, second)

@@ -131,14 +131,17 @@ def offered_award(
 
 
 def stub_letter(award: Award, code: str, pdf: bytes = b"%PDF-1.7") -> Letter:
-    """A first-version English letter for `award` with placeholder bytes, not rendered
-    (the caller adds it to the session)."""
+    """A first-version English letter for `award` with placeholder bytes, not rendered,
+    stored as an issued one is (the caller adds it to the session)."""
+    from sponsorship.documents.letters import keep_pdf
+
+    digest, key = keep_pdf(pdf)
     return Letter(
         award=award,
         version=1,
         language="en",
-        sha256="0" * 64,
-        pdf=pdf,
+        sha256=digest,
+        file_key=key,
         snapshot={},
         verification_code=code,
     )

@@ -25,8 +25,10 @@ from sponsorship.documents import bulk, letters, series
 from sponsorship.documents.forms import ReissueForm, RevokeForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
+from sponsorship.reporting import prepared
+from sponsorship.reporting.export_views import serve_or_prepare
 from sponsorship.web.refusals import flash_errors, refusal
-from sponsorship.web.responses import file_response, pdf_response
+from sponsorship.web.responses import pdf_response
 
 bp = Blueprint("letters", __name__, url_prefix="/review")
 
@@ -118,11 +120,13 @@ def letter_download(letter_id: int):
 def letters_page(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     running = jobs.bulk_running(meeting_id)
+    zips = prepared.recent("letters.zip", prepared.meeting_scope(meeting_id), "", limit=5)
     body = render_template(
         "documents/letters.html",
         meeting=meeting,
         progress=bulk.progress(meeting_id),
         running=running,
+        last_zip=prepared.last_ready(zips),
     )
     headers = {"Refresh": "2"} if running else {}
     return body, 200, headers
@@ -144,7 +148,12 @@ def letters_bulk(meeting_id: int):
 
 @bp.get("/meetings/<int:meeting_id>/letters.zip")
 def letters_zip(meeting_id: int):
+    """The ZIP of the meeting's letters, prepared by a job and kept in storage like a
+    report (reporting/prepared.py): the current copy, or the page of the one coming."""
     db.get_or_404(Meeting, meeting_id)
-    return file_response(
-        bulk.letters_zip(meeting_id), "application/zip", f"letters-meeting-{meeting_id}.zip"
+    return serve_or_prepare(
+        "letters.zip",
+        None,
+        "admin.reports.export_status",
+        scope=prepared.meeting_scope(meeting_id),
     )

@@ -10,6 +10,7 @@ renderer each, while the database work stays in this process.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,9 @@ from sponsorship.mail.outbox import external_url
 from sponsorship.models import Award, AwardStatus, Letter, LetterStatus, Signatory
 from sponsorship.models.awards import CostKind, CostStage
 from sponsorship.models.base import utcnow
+from sponsorship.storage import StorageError, file_store, put_with_data
+
+log = logging.getLogger(__name__)
 
 #: Letters are issued only for what they announce: an offer, or an accepted one.
 ISSUABLE = (AwardStatus.OFFERED, AwardStatus.ACCEPTED)
@@ -48,6 +52,9 @@ ISSUABLE_FOR = {
 #: No 0/O, 1/I/L: a code read aloud or typed from paper is not mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8  # 31**8 ~ 8.5e11 codes
+#: Where the letters' PDFs are stored (documents/letters.pdf_key).
+LETTERS = "letters"
+PDF_TYPE = "application/pdf"
 
 
 def new_code() -> str:
@@ -76,20 +83,43 @@ def award_kind(award: Award) -> str:
     return "offer" if award.status == AwardStatus.OFFERED else "confirmation"
 
 
+def pdf_key(digest: str) -> str:
+    """The storage key of a letter's PDF: its sha256 names it, so the key of an issued
+    letter can only ever hold its bytes, and storing it again stores the same file."""
+    return f"{LETTERS}/{digest}.pdf"
+
+
+def keep_pdf(pdf: bytes) -> tuple[str, str]:
+    """Store a rendered PDF with the letter being written: (its sha256, its key)."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    key = pdf_key(digest)
+    put_with_data(key, pdf, PDF_TYPE)
+    return digest, key
+
+
+def checked_pdf(key: str, digest: str) -> bytes:
+    """The stored PDF under `key`, if it is still the one issued (its sha256)."""
+    pdf = file_store().get(key)
+    if hashlib.sha256(pdf).hexdigest() != digest:
+        log.error("letter file %s does not match its sha256 %s", key, digest)
+        raise StorageError(f"{key} is not the letter issued")
+    return pdf
+
+
 def letter_pdf(letter_id: int) -> tuple[str, bytes] | None:
     """(file name, PDF bytes) of an issued document: the one place its bytes are read,
-    so that they can move to other storage without touching the callers."""
+    from the storage, checked against the sha256 recorded when it was issued."""
     row = db.session.execute(
-        select(Award.reference, Letter.kind, Letter.version, Letter.pdf)
+        select(Award.reference, Letter.kind, Letter.version, Letter.file_key, Letter.sha256)
         .join(Award, Award.id == Letter.award_id)
         .where(Letter.id == letter_id)
     ).first()
     if row is None:
         return None
-    reference, kind, version, pdf = row
-    if not pdf:
+    reference, kind, version, key, digest = row
+    if not key:
         return None  # purged with the passport it printed (sponsorship/privacy)
-    return f"{reference}-{kind}-v{version}.pdf", pdf
+    return f"{reference}-{kind}-v{version}.pdf", checked_pdf(key, digest)
 
 
 def current_letter(award: Award, kind: str = "offer") -> Letter | None:
@@ -246,6 +276,7 @@ def store(award: Award, ctx: LetterContext, pdf: bytes, actor) -> Letter:
             )
         )
     )
+    digest, key = keep_pdf(pdf)
     now = utcnow()
     for old in previous:
         # Only the status moves; the PDF, hash and snapshot stay as issued.
@@ -267,8 +298,8 @@ def store(award: Award, ctx: LetterContext, pdf: bytes, actor) -> Letter:
         version=ctx.version,
         language=ctx.language,
         status=LetterStatus.VALID,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
+        sha256=digest,
+        file_key=key,
         snapshot=ctx.to_dict(),
         verification_code=ctx.verification_code,
         issued_by_id=getattr(actor, "id", None),

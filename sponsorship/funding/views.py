@@ -41,8 +41,12 @@ def _invalid(template: str, **context):
 @bp.get("/")
 def overview():
     today = date.today()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and len(page) < 6 else 1
     return render_template(
-        "funding/overview.html", overview=fund_overview.fund_overview(today), today=today
+        "funding/overview.html",
+        overview=fund_overview.fund_overview(today, page),
+        today=today,
     )
 
 

@@ -18,6 +18,7 @@ from sponsorship.extensions import db
 from sponsorship.funding.earmarks import (
     AVAILABLE,
     PRIORITY,
+    AllowedFunds,
     award_purposes,
     meeting_purpose,
     plan,
@@ -100,13 +101,12 @@ def waitlist(
         .order_by(*PRIORITY)
     ).all()
     balance = {c.id: usable(c, on) for c in funds}
+    allowed = AllowedFunds(funds, on)
     checks = []
     for award, cost in needs:
-        purpose = purposes[award.id]
+        ids = allowed(purposes[award.id])
         takes = (
-            plan(cost, ((c.id, balance[c.id]) for c in funds if purpose.allows(c, on)))
-            if cost > 0
-            else []
+            plan(cost, ((c.id, balance[c.id]) for c in funds if c.id in ids)) if cost > 0 else []
         )
         for key, take in takes:
             balance[key] -= take

@@ -1,4 +1,9 @@
-"""Issued award letters: immutable PDFs with the data they were built from."""
+"""Issued award letters: immutable PDFs with the data they were built from.
+
+The PDF itself is a file in shared storage (sponsorship/storage) under a key that
+names its content, letters/<sha256>.pdf: the row keeps the key and the sha256, and a
+copy read back is checked against it (documents/letters.letter_pdf).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,8 @@ class Letter(Base):
     language: Mapped[str] = mapped_column(sa.String(2))
     status: Mapped[LetterStatus] = enum_column(LetterStatus, default=LetterStatus.VALID)
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    #: Where the PDF is stored: "letters/<sha256>.pdf" (documents/letters.pdf_key).
+    file_key: Mapped[str] = mapped_column(sa.String(255))
     #: Primitives-only context the PDF was rendered from; enough to rebuild it.
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
     #: Short public code printed on the letter and encoded in its QR code.
@@ -42,3 +48,10 @@ class Letter(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     award = relationship("Award", back_populates="letters")
+
+    @property
+    def pdf(self) -> bytes:
+        """The issued PDF, read from the storage (not checked; letter_pdf checks it)."""
+        from sponsorship.storage import file_store
+
+        return file_store().get(self.file_key)

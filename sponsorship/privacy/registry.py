@@ -188,15 +188,15 @@ PASSPORT_KEYS = ("passport_number", "passport_expiry", "passport_name")
 
 def _letters(scope: Scope):
     return db.session.execute(
-        sa.select(Letter.id, Letter.kind, Letter.snapshot, sa.func.length(Letter.pdf)).where(
+        sa.select(Letter.id, Letter.kind, Letter.snapshot, Letter.file_key).where(
             Letter.award_id.in_(scope.awards())
         )
     ).all()
 
 
-def _holds_passport(kind: str, snapshot: dict, pdf_size: int | None) -> bool:
+def _holds_passport(kind: str, snapshot: dict, file_key: str | None) -> bool:
     """The visa letter prints the passport; every document's data copies it."""
-    return any(snapshot.get(k) for k in PASSPORT_KEYS) or (kind == "visa" and bool(pdf_size))
+    return any(snapshot.get(k) for k in PASSPORT_KEYS) or (kind == "visa" and bool(file_key))
 
 
 def count_letters(scope: Scope) -> dict[str, int]:
@@ -208,15 +208,17 @@ def purge_letters(scope: Scope, purge: Purge) -> dict[str, int]:
     """The snapshot loses the passport; a visa letter's PDF goes, its sha256 stays, so
     its verification still answers (valid, State, meeting, date, name)."""
     rows = []
-    for letter_id, kind, snapshot, size in _letters(scope):
+    for letter_id, kind, snapshot, key in _letters(scope):
         snapshot = snapshot or {}
-        if not _holds_passport(kind, snapshot, size):
+        if not _holds_passport(kind, snapshot, key):
             continue
         row = {"id": letter_id, "snapshot": {**snapshot, **dict.fromkeys(PASSPORT_KEYS, "")}}
-        if kind == "visa":
-            row["pdf"] = b""
+        if kind == "visa" and key:
+            # An empty key: the file goes after the commit (the sha256 stays).
+            row["file_key"] = ""
+            purge.files.append(key)
         rows.append(row)
-    for shape in ({"id", "snapshot"}, {"id", "snapshot", "pdf"}):
+    for shape in ({"id", "snapshot"}, {"id", "snapshot", "file_key"}):
         same = [r for r in rows if set(r) == shape]
         if same:
             db.session.execute(sa.update(Letter), same)

@@ -1,9 +1,10 @@
 """The reports a job prepares, by kind: how each is built, named and typed.
 
-Each builder takes the donor's id (None for the programme-wide reports) and a
-`progress(percent)` callback, and returns the file's bytes. They run inside a job, in
-a request context of their own with the reader's language forced (reporting/prepared.py),
-never inside a web request: the donor's PDF at twenty years takes seconds.
+Each builder takes whose data it is (the donor's id; the meeting's for the ZIP of its
+letters; None for the programme-wide reports) and a `progress(percent)` callback, and
+returns the file's bytes. They run inside a job, in a request context of their own with
+the reader's language forced (reporting/prepared.py), never inside a web request: the
+donor's PDF at twenty years takes seconds.
 """
 
 from __future__ import annotations
@@ -111,6 +112,12 @@ def _donor_pdf(donor_id: int | None, progress: Progress) -> bytes:
     return donor_pdf(donor, report)
 
 
+def _letters_zip(meeting_id: int | None, progress: Progress) -> bytes:
+    from sponsorship.documents.bulk import letters_zip
+
+    return letters_zip(meeting_id, progress)
+
+
 KINDS: dict[str, ExportKind] = {
     kind.name: kind
     for kind in (
@@ -138,5 +145,6 @@ KINDS: dict[str, ExportKind] = {
             _threesixty,
         ),
         ExportKind("donor.iati.xml", "donor-activity.iati.xml", "application/xml", False, _iati),
+        ExportKind("letters.zip", "letters.zip", "application/zip", False, _letters_zip),
     )
 }

@@ -30,6 +30,7 @@ LABELS = {
     "donor.xlsx": _l("Your report (XLSX)"),
     "donor.360giving.json": _l("Your grants (360Giving JSON)"),
     "donor.iati.xml": _l("Your activity (IATI XML)"),
+    "letters.zip": _l("Every valid letter of the meeting (ZIP)"),
 }
 #: The report URL of each kind, to prepare it again.
 SOURCES = {
@@ -46,27 +47,46 @@ SOURCES = {
 }
 
 
-def serve_or_prepare(kind: str, donor_id: int | None, status_endpoint: str):
-    """The current copy as a download, or a redirect to the page of the one coming."""
+def serve_or_prepare(
+    kind: str, donor_id: int | None, status_endpoint: str, *, scope: str | None = None
+):
+    """The current copy as a download, or a redirect to the page of the one coming.
+    `scope` names whose file it is when it is not the reader's own (a meeting's)."""
     spec = KINDS[kind]
     locale = current_locale()[:2] if spec.by_locale else ""
-    ready, export_id = prepared.request_export(kind, prepared.scope_of(donor_id), locale)
+    scope = scope or prepared.scope_of(donor_id)
+    ready, export_id = prepared.request_export(kind, scope, locale)
     data = prepared.read_file(ready) if ready is not None else None
     if data is not None:
-        return file_response(data, spec.mimetype, spec.filename)
+        return file_response(data, spec.mimetype, _filename(kind, scope))
     return redirect(url_for(status_endpoint, export_id=export_id), 303)
 
 
 def _own(export_id: int, donor_id: int | None) -> ReportExport:
-    """The export, if it is this reader's (another's is a 404, as a missing one)."""
+    """The export, if it is this reader's (another's is a 404, as a missing one): a
+    donor's own, or for administrators (no donor) the programme's and the meetings'."""
     export = db.session.get(ReportExport, export_id)
-    if export is None or export.scope != prepared.scope_of(donor_id):
+    mine = export is not None and (
+        export.scope == prepared.scope_of(donor_id)
+        or (donor_id is None and export.scope.startswith("meeting-"))
+    )
+    if not mine:
         abort(404)
     return export
 
 
+def _source_url(export: ReportExport) -> str:
+    if export.kind == "letters.zip":
+        meeting_id = prepared.subject_of(export.scope)
+        return url_for("admin.letters.letters_zip", meeting_id=meeting_id)
+    return url_for(SOURCES[export.kind])
+
+
 def status_page(export_id: int, donor_id: int | None, file_endpoint: str, back_url: str):
     export = _own(export_id, donor_id)
+    if export.kind == "letters.zip":
+        meeting_id = prepared.subject_of(export.scope)
+        back_url = url_for("admin.letters.letters_page", meeting_id=meeting_id)
     exports = prepared.recent(export.kind, export.scope, export.locale)
     last = export if export.status == "ready" else prepared.last_ready(exports)
     body = render_template(
@@ -75,7 +95,7 @@ def status_page(export_id: int, donor_id: int | None, file_endpoint: str, back_u
         label=LABELS[export.kind],
         last=last,
         file_endpoint=file_endpoint,
-        source_url=url_for(SOURCES[export.kind]),
+        source_url=_source_url(export),
         back_url=back_url,
     )
     headers = {"Refresh": "2"} if export.status in prepared.PENDING else {}
@@ -89,4 +109,11 @@ def file_of(export_id: int, donor_id: int | None):
     if data is None:
         abort(404)
     spec = KINDS[export.kind]
-    return file_response(data, spec.mimetype, spec.filename)
+    return file_response(data, spec.mimetype, _filename(export.kind, export.scope))
+
+
+def _filename(kind: str, scope: str) -> str:
+    """The download's name: a meeting's ZIP names the meeting, as it always did."""
+    if kind == "letters.zip":
+        return f"letters-meeting-{prepared.subject_of(scope)}.zip"
+    return KINDS[kind].filename

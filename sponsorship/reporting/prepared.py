@@ -48,6 +48,16 @@ def donor_of(scope: str) -> int | None:
     return None if scope == "programme" else int(scope.removeprefix("donor-"))
 
 
+def meeting_scope(meeting_id: int) -> str:
+    """A meeting's own files (the ZIP of its letters), which administrators read."""
+    return f"meeting-{meeting_id}"
+
+
+def subject_of(scope: str) -> int | None:
+    """What a builder is given: None for the programme, else the donor's or meeting's id."""
+    return None if scope == "programme" else int(scope.split("-", 1)[1])
+
+
 def recent(kind: str, scope: str, locale: str, limit: int = 10) -> list[ReportExport]:
     """The latest exports of this kind for this reader and language, newest first."""
     return list(
@@ -155,7 +165,7 @@ def run_export(export_id: int) -> dict:
     _update(export_id, status="running", progress=10, stamp=stamp, error=None)
     try:
         with current_app.test_request_context(), force_locale(export.locale or "en"):
-            data = kind.build(donor_of(export.scope), lambda p: _update(export_id, progress=p))
+            data = kind.build(subject_of(export.scope), lambda p: _update(export_id, progress=p))
         _update(export_id, progress=90)
         key = f"exports/{export_id}/{kind.filename}"
         file_store().put(key, data, kind.mimetype)

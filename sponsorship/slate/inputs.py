@@ -22,6 +22,7 @@ from sponsorship.extensions import db
 from sponsorship.funding.earmarks import (
     AVAILABLE,
     PRIORITY,
+    AllowedFunds,
     award_purposes,
     meeting_purpose,
     priority_key,
@@ -122,12 +123,9 @@ def load(meeting: Meeting, targets: Targets, today: date) -> Loaded:
         award = need[0]
         return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
 
-    allowed: dict = {}  # Purpose -> fund keys: a few distinct purposes serve every award
-
-    def funds_for(purpose) -> frozenset[int]:
-        if purpose not in allowed:
-            allowed[purpose] = frozenset(c.id for c in contributions if purpose.allows(c, today))
-        return allowed[purpose]
+    # Purpose -> fund keys, asked once per purpose and earmark key: a meeting's
+    # hundreds of awards share a few purposes, its hundreds of funds a few dozen keys.
+    funds_for = AllowedFunds(contributions, today)
 
     candidates = []
     for rank, (award, need) in enumerate(sorted(needs, key=position), start=1):

@@ -80,9 +80,16 @@ class _Layout:
     def __init__(self, problem: Problem) -> None:
         funded = {f.key: f for f in problem.funds if f.balance > 0}
         self.candidates = list(problem.candidates)
+        # Candidates sharing a purpose share one set of funds: ask each set, not each
+        # candidate, whether it holds a fund (hundreds of funds times hundreds of awards).
+        by_funds: dict[frozenset, list[int]] = defaultdict(list)
+        for c in self.candidates:
+            by_funds[c.funds].append(c.key)
         fund_classes: dict[frozenset, list[int]] = defaultdict(list)
         for fund in funded.values():
-            allowed = frozenset(c.key for c in self.candidates if fund.key in c.funds)
+            allowed = frozenset(
+                key for funds, keys in by_funds.items() if fund.key in funds for key in keys
+            )
             fund_classes[allowed].append(fund.key)
         self.fund_classes = [
             (sum((funded[k].balance for k in keys), 0), allowed)

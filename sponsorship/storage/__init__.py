@@ -25,10 +25,12 @@ __all__ = [
     "FileStore",
     "NotStored",
     "StorageError",
+    "DatabaseStore",
     "check_key",
     "file_store",
     "init_app",
     "make_store",
+    "put_with_data",
 ]
 
 EXTENSION = "sponsorship.storage"
@@ -60,3 +62,20 @@ def init_app(app: Flask) -> None:
 
 def file_store() -> FileStore:
     return current_app.extensions[EXTENSION]
+
+
+def put_with_data(key: str, data: bytes, content_type: str) -> FileInfo:
+    """Store a file that belongs to the rows being written now (an issued letter).
+
+    With the database backend it is written in the session's own transaction, so the
+    rows and their file commit, or roll back, together; and a bulk run that holds
+    SQLite's write lock does not wait on itself. With S3 it is stored at once, before
+    the rows commit: a rollback leaves an unreferenced object, never a row without
+    its file. Use a key that names the content, so a retry stores the same thing.
+    """
+    store = file_store()
+    if isinstance(store, DatabaseStore):
+        from sponsorship.extensions import db
+
+        return store.put_with(db.session.connection(), key, data, content_type)
+    return store.put(key, data, content_type)

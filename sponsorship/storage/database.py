@@ -37,6 +37,25 @@ class DatabaseStore:
             connection.execute(sa.insert(_TABLE).values(row))
         return info
 
+    def put_with(self, connection: sa.Connection, key: str, data: bytes, content_type: str):
+        """Store `data` on `connection`, in the transaction of the rows that name it: the
+        file commits or rolls back with them. A file already under `key` is kept (the
+        keys given here name their content, letters/<sha256>.pdf)."""
+        info = FileInfo(check_key(key), len(data), sha256(data), content_type, utcnow())
+        exists = connection.scalar(sa.select(_TABLE.c.key).where(_TABLE.c.key == key))
+        if exists is None:
+            connection.execute(
+                sa.insert(_TABLE).values(
+                    key=key,
+                    content=data,
+                    size=info.size,
+                    sha256=info.sha256,
+                    content_type=content_type,
+                    created_at=info.created_at,
+                )
+            )
+        return info
+
     def get(self, key: str) -> bytes:
         with side_read() as connection:
             data = connection.scalar(

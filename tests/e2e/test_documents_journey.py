@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from sponsorship.documents.context import LetterContext
+from sponsorship.documents.letters import letter_pdf
 from sponsorship.documents.render import get_renderer, qr_svg
 from sponsorship.extensions import db
 from sponsorship.mail import outbox
@@ -76,12 +77,17 @@ def _french_offer(app) -> tuple[int, int, str]:
 def _documents(app, award_id: int) -> list[tuple[str, str, str, bytes, dict]]:
     with app.app_context():
         rows = db.session.execute(
-            select(Letter.kind, Letter.language, Letter.status, Letter.pdf, Letter.snapshot)
+            select(Letter.kind, Letter.language, Letter.status, Letter.id, Letter.snapshot)
             .where(Letter.award_id == award_id)
             .order_by(Letter.id)
         ).all()
+        # The PDFs are in the file storage, read back checked against their sha256.
+        found = [
+            (k, lang, str(status.value), letter_pdf(letter_id)[1], snap)
+            for k, lang, status, letter_id, snap in rows
+        ]
         db.session.remove()
-    return [(k, lang, str(status.value), pdf, snap) for k, lang, status, pdf, snap in rows]
+    return found
 
 
 def test_french_delegate_documents_and_mails_from_offer_to_certificate(

@@ -273,7 +273,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         "/admin/review/meetings/0/letters", only("administrator", code=NOT_FOUND)
     ),
     ("admin.letters.letters_zip", "GET"): Case(
-        Path("/admin/review/meetings/{fresh_meeting}/letters.zip"), only("administrator")
+        Path("/admin/review/meetings/{fresh_meeting}/letters.zip"),
+        only("administrator", code=PREPARING),
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
     ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor", code=PREPARING)),

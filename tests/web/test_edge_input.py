@@ -272,20 +272,10 @@ def test_a_nul_in_a_cancel_reason_changes_nothing(client, db, admin):
 
 
 def test_a_nul_in_a_letter_revoke_reason_is_refused(client, db, admin):
-    from sponsorship.models import Letter
-    from tests.applicant_data import offered_award
+    from tests.applicant_data import offered_award, stub_letter
     from tests.factories import StateFactory
 
-    award = offered_award(StateFactory())
-    letter = Letter(
-        award=award,
-        version=1,
-        language="en",
-        sha256="0" * 64,
-        pdf=b"%PDF-1.7",
-        snapshot={},
-        verification_code="EDGE-1",
-    )
+    letter = stub_letter(offered_award(StateFactory()), "EDGE-1")
     db.session.add(letter)
     db.session.commit()
     response = post_form(client, f"/admin/review/letters/{letter.id}/revoke", {"reason": "\x00"})

@@ -337,3 +337,32 @@ def test_meeting_page_shows_which_waitlisted_awards_fit(db, client, admin):
 def test_nav_links_to_funds_for_administrators(db, client, admin):
     body = client.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/funds/"' in body
+
+
+def test_overview_pages_contributions_money_in_play_first(db, client, admin, monkeypatch):
+    """Twenty years hold a thousand contributions: the overview pages them, and the
+    money still to use (pledged, or received with some left) comes before the spent."""
+    from sponsorship.funding import overview as fund_overview
+
+    monkeypatch.setattr(fund_overview, "PER_PAGE", 2)
+    ContributionFactory(reference="SPENT-1", amount=D("100.00"), spent=D("100.00"))
+    ContributionFactory(reference="EXPIRED-1", spend_by=date(2020, 1, 1))
+    ContributionFactory(reference="LIVE-1")
+    ContributionFactory(reference="PLEDGE-1", status=ContributionStatus.PLEDGED)
+    db.session.commit()
+    first = client.get("/admin/funds/").get_data(as_text=True)
+    second = client.get("/admin/funds/?page=2").get_data(as_text=True)
+    assert "LIVE-1" in first and "PLEDGE-1" in first
+    assert "SPENT-1" not in first and "EXPIRED-1" not in first
+    assert "SPENT-1" in second and "EXPIRED-1" in second and "LIVE-1" not in second
+    assert "Page 1 of 2" in first
+    assert client.get("/admin/funds/?page=99999999").status_code == 200
+
+
+def test_overview_budgets_recent_and_coming_meetings_only(db, client, admin):
+    old = MeetingFactory(title="Old meeting", starts_on=date(2010, 5, 1), ends_on=date(2010, 5, 3))
+    MeetingFactory(title="Coming meeting")
+    db.session.commit()
+    body = client.get("/admin/funds/").get_data(as_text=True)
+    assert "Coming meeting" in body and old.title not in body
+    assert "1 meeting that ended more than a year ago is not listed" in body

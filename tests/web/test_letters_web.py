@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -139,7 +141,7 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
 ):
     first = offered_award(StateFactory())
     meeting = first.delegate.application.meeting
-    offered_award(StateFactory(), meeting=meeting)
+    second = offered_award(StateFactory(), meeting=meeting)
     db.session.commit()
     recorder = _Recorder()
     monkeypatch.setattr(app.extensions[queues.EXTENSION], "queue", recorder)
@@ -158,7 +160,18 @@ def test_bulk_button_enqueues_job_once_and_job_issues_letters(
     assert db.session.scalar(select(func.count(Letter.id))) == 2
     status = client.get(url + "/status").get_json()
     assert status == {"total": 2, "issued": 2, "pending": 0, "running": False}
-    assert client.get(url + ".zip").headers["Content-Type"] == "application/zip"
+    # The ZIP is a job's work too: the request queues it, then serves the stored copy.
+    assert client.get(url + ".zip").status_code == 303
+    name, kwargs = recorder.jobs[-1]
+    assert name == "prepare-export"
+    definitions.prepare_export(**kwargs)
+    zipped = client.get(url + ".zip")
+    assert zipped.headers["Content-Type"] == "application/zip"
+    assert f"letters-meeting-{meeting.id}.zip" in zipped.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            f"{award.reference}-offer-v1.pdf" for award in (first, second)
+        )
 
 
 def test_offer_mail_carries_issued_letter_as_attachment(db, admin, award):

@@ -14,7 +14,10 @@ from sponsorship.devdata import names
 from sponsorship.devdata.scale.applications import PricedAward
 from sponsorship.devdata.scale.bulk import Run, insert
 from sponsorship.documents.context import CostLine, LetterContext
-from sponsorship.models import DelegateReport, Letter, delegate_report_sessions
+from sponsorship.documents.letters import PDF_TYPE, pdf_key
+from sponsorship.models import DelegateReport, Letter, StoredFile, delegate_report_sessions
+from sponsorship.models.base import utcnow
+from sponsorship.storage import DatabaseStore, file_store
 
 #: A one-page PDF, filled in per letter (see `_placeholder_pdf`).
 _PDF_OBJECTS = [
@@ -108,13 +111,15 @@ def _letter(run: Run, meeting: dict, award: PricedAward) -> dict:
     code = run.code()
     ctx = _context(run, meeting, award, issued, code)
     pdf = _placeholder_pdf(award.reference, 1)
+    digest = hashlib.sha256(pdf).hexdigest()
     return {
         "award_id": award.id,
         "version": 1,
         "language": award.language,
         "status": "valid",
-        "sha256": hashlib.sha256(pdf).hexdigest(),
-        "pdf": pdf,
+        "sha256": digest,
+        "file_key": pdf_key(digest),
+        "_pdf": pdf,
         "snapshot": ctx.to_dict(),
         "verification_code": code,
         "issued_at": issued,
@@ -142,6 +147,7 @@ def letters_and_reports(run: Run, meeting: dict, awards: list[PricedAward]) -> N
         letters.append(_letter(run, meeting, award))
         if award.columns.get("report_received_at"):
             reports.append(_report(run, award))
+    _keep_files(letters)
     letter_ids = insert(Letter, letters, returning=True)
     run.counts["letters"] += len(letter_ids)
     for letter_id, row in zip(letter_ids, letters, strict=True):
@@ -159,4 +165,29 @@ def letters_and_reports(run: Run, meeting: dict, awards: list[PricedAward]) -> N
     insert(
         delegate_report_sessions,
         [{"report_id": rid, "session_id": sid} for rid in ids for sid in sessions[:2]],
+    )
+
+
+def _keep_files(letters: list[dict]) -> None:
+    """The letters' PDFs into the storage: in bulk with the database backend (rows
+    beside the letters', in the same transaction), one by one with S3."""
+    store = file_store()
+    if not isinstance(store, DatabaseStore):
+        for row in letters:
+            store.put(row["file_key"], row["_pdf"], PDF_TYPE)
+        return
+    now = utcnow()
+    insert(
+        StoredFile,
+        [
+            {
+                "key": row["file_key"],
+                "content": row["_pdf"],
+                "size": len(row["_pdf"]),
+                "sha256": row["sha256"],
+                "content_type": PDF_TYPE,
+                "created_at": now,
+            }
+            for row in letters
+        ],
     )

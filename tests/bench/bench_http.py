@@ -446,6 +446,9 @@ def load(url: str, ids: dict, seconds: int, connections: int, rounds: int, logs:
         "PUBLIC_BASE_URL": "http://127.0.0.1",
         # Plain HTTP on loopback: the browser-side Secure flag would drop the cookie.
         "SESSION_COOKIE_SECURE": "false",
+        # The scale data's administrator has no authenticator: production would send it
+        # to enrolment (302) instead of the page measured.
+        "TWO_FACTOR_REQUIRED": "false",
         # The periodic jobs would change the data being measured.
         "JOBS_SCHEDULER": "off",
         "REDIS_URL": "",

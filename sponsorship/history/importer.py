@@ -29,6 +29,7 @@ from sponsorship.history.context import Context
 from sponsorship.history.reader import Row, RowError, read
 from sponsorship.history.template import SHEETS
 from sponsorship.models import HistoryImport, User
+from sponsorship.people import services as people
 
 #: Sheets written first, whole, in this order: what the money events refer to.
 RECORDS: dict[str, Callable[[Context, Row], None]] = {
@@ -97,6 +98,10 @@ def _write(ctx: Context) -> None:
     for sheet, writer in RECORDS.items():
         for row in ctx.book.sheets.get(sheet, []):
             _safely(ctx, writer, row)
+    db.session.flush()
+    # The delegates are participations of people: linked by the same rule as a live
+    # submission, in bulk (one event says how many, marked with the workbook's sha256).
+    people.link_pending(ctx.actor)
     order = {sheet: n for n, sheet in enumerate(TIMELINE)}
     timeline = sorted(
         (row for sheet in TIMELINE for row in ctx.book.sheets.get(sheet, [])),

@@ -22,6 +22,7 @@ from sponsorship.models.history import HistoryImport
 from sponsorship.models.letters import Letter, LetterStatus
 from sponsorship.models.meetings import Meeting, MeetingKind, MeetingSession, Theme
 from sponsorship.models.outbox import MessageStatus, OutboxMessage
+from sponsorship.models.persons import Person
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.signatory import Signatory
@@ -61,6 +62,7 @@ __all__ = [
     "MeetingSession",
     "MessageStatus",
     "OutboxMessage",
+    "Person",
     "RegionalGroup",
     "ReportExport",
     "Role",

@@ -107,6 +107,11 @@ class Delegate(Base):
     first_time: Mapped[bool] = mapped_column(default=False)
     survivor: Mapped[bool] = mapped_column(default=False)
     accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    #: The person this participation is of (`sponsorship.people`); none while a draft.
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
 
     application: Mapped[Application] = relationship(back_populates="delegates")
+    person = relationship("Person", back_populates="delegates")
     award = relationship("Award", back_populates="delegate", uselist=False)

@@ -19,6 +19,7 @@ COLUMNS = (
     "offered",
     "accepted",
     "attended",
+    "people",
     "no_show",
     "take_up",
     "estimated",
@@ -42,7 +43,10 @@ def programme_context() -> dict:
     chart = reports_charts.bar_chart(
         _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
     )
+    people, participations = reports_programme.people_and_participations()
     return {
+        "people": people,
+        "participations": participations,
         "meetings": meetings,
         "years": years,
         "chart": chart,
@@ -109,4 +113,9 @@ def programme_rows() -> list[list]:
                 + [getattr(ln, c) for c in COLUMNS]
                 + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
             )
+    people, participations = reports_programme.people_and_participations()
+    rows.append(["programme", "all", "people and participations", ""])
+    rows[-1] += ["" for _c in COLUMNS] + [""]
+    rows[-1][4 + COLUMNS.index("attended")] = participations
+    rows[-1][4 + COLUMNS.index("people")] = people
     return rows

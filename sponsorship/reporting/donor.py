@@ -95,6 +95,9 @@ class DonorReport:
     outcomes: Outcomes
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
     awards: list[FundedAward] = field(default_factory=list)
+    #: Distinct people the donor's money paid for, and their participations (awards).
+    people: int = 0
+    participations: int = 0
 
     def awards_by_meeting(self) -> list[tuple[str, list[FundedAward]]]:
         """The awards grouped by meeting, latest meeting first (the awards' order)."""
@@ -359,10 +362,24 @@ DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_ti
 PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
+def people_funded(donor_id: int) -> tuple[int, int]:
+    """(people, participations) among the awards holding the donor's money: a person
+    sponsored at three meetings is one person and three participations."""
+    held = _held(donor_id)
+    person = func.coalesce(Delegate.person_id, -Delegate.id)
+    people, participations = db.session.execute(
+        _joined(held).add_columns(func.count(sa.distinct(person)), func.count(held.c.award_id))
+    ).one()
+    return people or 0, participations or 0
+
+
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
     returned, spent = _moves(donor.id)
     grouped = breakdowns(donor.id)
+    people, participations = people_funded(donor.id)
     return DonorReport(
+        people=people,
+        participations=participations,
         donor=donor,
         totals=totals(donor.id, returned),
         outcomes=outcomes(donor.id, grouped.pop(OUTCOMES), spent),

@@ -85,6 +85,8 @@ class AwardFunding:
     ends_on: date
     state_name: str
     iso2: str | None
+    #: The person sponsored (None: not linked yet, the award stands for its person).
+    person_id: int | None = None
     donors: dict[int, Decimal] = field(default_factory=dict)
 
     @property
@@ -146,6 +148,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
             Meeting.ends_on,
             State.name,
             State.iso2,
+            Delegate.person_id,
         )
         .select_from(held)
         .join(Award, Award.id == held.c.award_id)
@@ -157,7 +160,9 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
     )
     result: dict[int, AwardFunding] = {}
     for row in db.session.execute(stmt):
-        (award_id, donor, amount, first, ref, offered, mid, title, starts, ends, state, iso2) = row
+        (award_id, donor, amount, first, ref, offered, mid, title, starts, ends, state, iso2) = row[
+            :12
+        ]
         funding = result.get(award_id)
         if funding is None:
             funding = result[award_id] = AwardFunding(
@@ -170,6 +175,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
                 ends,
                 state,
                 iso2,
+                row[12],
             )
         funding.donors[donor] = _d(amount)
     return list(result.values())
@@ -234,10 +240,16 @@ def threesixty_giving(donor_id: int | None = None, *, now: datetime | None = Non
                 {"startDate": f.starts_on.isoformat(), "endDate": f.ends_on.isoformat()}
             ],
             # 360Giving allows fields beyond the standard's; one award sponsors one
-            # person, and readers who sum people across grants need it said.
+            # person, and readers who sum people across grants need it said. The
+            # recipient's id is the person's, the same on each of their grants, so
+            # counting distinct recipients counts people, and grants participations.
             "numberOfPeople": 1,
             "recipientIndividual": {
-                "id": f"{prefix}-IND-{f.award_id}",
+                "id": (
+                    f"{prefix}-IND-P{f.person_id}"
+                    if f.person_id is not None
+                    else f"{prefix}-IND-{f.award_id}"
+                ),
                 "name": "Individual Recipient",
             },
             "fundingOrganization": [

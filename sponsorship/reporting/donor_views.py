@@ -119,8 +119,8 @@ def donor_rows(report: reports_donor.DonorReport) -> list[list]:
         ["totals", "spent", "", "", t.spent],
         ["totals", "available", "", "", t.available],
         ["totals", "returned", "", "", t.returned],
-        ["totals", "people", "", report.people, ""],
-        ["totals", "participations", "", report.participations, ""],
+        ["people", "people", "", report.people, ""],
+        ["people", "participations", "", report.participations, ""],
     ]
     for dim, lines in report.breakdowns.items():
         rows += [[dim, r.key, r.label, r.delegates, r.amount] for r in lines]

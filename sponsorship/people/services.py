@@ -31,10 +31,13 @@ def merge(actor: User, keep_id: int, other_id: int) -> Person:
         raise DomainError(str(_l("Choose another person to merge with this one.")))
     with unit_of_work():
         keep, other = _person(keep_id), _person(other_id)
-        moved = [d.id for d in other.delegates]
-        db.session.execute(
-            update(Delegate).where(Delegate.person_id == other.id).values(person_id=keep.id)
-        )
+        moving = list(other.delegates)
+        moved = [d.id for d in moving]
+        # Through the relationship, not an UPDATE behind its back: deleting `other`
+        # would otherwise unlink the delegates its loaded collection still lists.
+        for delegate in moving:
+            delegate.person = keep
+        db.session.flush()
         record(
             actor,
             "person.merge",
@@ -43,7 +46,6 @@ def merge(actor: User, keep_id: int, other_id: int) -> Person:
             after={"person": keep.id, "delegates": moved},
         )
         db.session.delete(other)
-    db.session.expire_all()
     return keep
 
 

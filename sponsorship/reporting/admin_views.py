@@ -43,10 +43,9 @@ def programme_context() -> dict:
     chart = reports_charts.bar_chart(
         _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
     )
-    people, participations = reports_programme.people_and_participations()
     return {
-        "people": people,
-        "participations": participations,
+        "sponsored": reports_programme.people_and_participations(),
+        "attending": reports_programme.people_and_participations(attended=True),
         "meetings": meetings,
         "years": years,
         "chart": chart,
@@ -113,9 +112,12 @@ def programme_rows() -> list[list]:
                 + [getattr(ln, c) for c in COLUMNS]
                 + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
             )
-    people, participations = reports_programme.people_and_participations()
-    rows.append(["programme", "all", "people and participations", ""])
-    rows[-1] += ["" for _c in COLUMNS] + [""]
-    rows[-1][4 + COLUMNS.index("attended")] = participations
-    rows[-1][4 + COLUMNS.index("people")] = people
+    # The whole programme's people beside its participations (sponsorships offered,
+    # and attended): a person sponsored at several meetings counts once.
+    for key, attended in (("offered", False), ("attended", True)):
+        people, participations = reports_programme.people_and_participations(attended=attended)
+        row = ["programme", key, "people and participations", ""] + ["" for _c in COLUMNS] + [""]
+        row[4 + COLUMNS.index(key)] = participations
+        row[4 + COLUMNS.index("people")] = people
+        rows.append(row)
     return rows

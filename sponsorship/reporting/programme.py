@@ -204,13 +204,15 @@ def lines(level: str = "meeting") -> list[Line]:
     return sorted(found.values(), key=lambda ln: (ln.year, ln.label), reverse=True)
 
 
-def people_and_participations() -> tuple[int, int]:
-    """Across the whole programme: distinct people who attended, and participations
-    (attendances). A person sponsored at three meetings is one person, three times."""
+def people_and_participations(*, attended: bool = False) -> tuple[int, int]:
+    """Across the whole programme: distinct people offered a sponsorship (`attended`:
+    who attended), and their participations. A person sponsored at three meetings is
+    one person, three participations."""
+    which = Award.status == AwardStatus.ATTENDED if attended else Award.offered_at.is_not(None)
     people, participations = db.session.execute(
         _to_meeting(
             select(func.count(sa.distinct(PERSON)), func.count(Award.id)).select_from(Award)
-        ).where(Award.status == AwardStatus.ATTENDED)
+        ).where(which)
     ).one()
     return people or 0, participations or 0
 

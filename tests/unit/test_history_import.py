@@ -263,3 +263,16 @@ def test_rows_refering_to_a_faulty_row_are_not_reported_again(db, states):
     sheets["meetings"][0] = {**sheets["meetings"][0], "starts_on": "7 June"}
     outcome = importer.run(workbook_bytes(sheets), None)
     assert [(e.sheet, e.row, e.column) for e in outcome.errors] == [("meetings", 2, "starts_on")]
+
+
+def test_import_links_people_across_meetings(db, states):
+    """Rule: a delegate named again at a later meeting (same passport) is the same person:
+    the published years hold 43 participations of 31 people."""
+    from sponsorship.models import Person
+
+    _imported(db, states)
+    assert reports.people_and_participations() == (31, 43)
+    assert reports.people_and_participations(attended=True) == (25, 37)
+    persons = db.session.scalar(select(func.count(Person.id)))
+    importer.run(published_workbook(), None, filename="again.xlsx")
+    assert db.session.scalar(select(func.count(Person.id))) == persons == 31

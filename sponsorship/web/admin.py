@@ -17,6 +17,7 @@ from sponsorship.funding import views as funding_admin
 from sponsorship.history import views as history_admin
 from sponsorship.mail import preview_views as mail_previews
 from sponsorship.models import Role
+from sponsorship.people import views as people_admin
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
 from sponsorship.reporting.overview import admin_overview
@@ -38,6 +39,7 @@ for _child in (
     slate_admin,
     mail_previews,
     history_admin,
+    people_admin,
 ):
     bp.register_blueprint(_child.bp)
 

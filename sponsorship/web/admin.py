@@ -21,7 +21,7 @@ from sponsorship.people import views as people_admin
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
 from sponsorship.reporting.overview import admin_overview
-from sponsorship.review import followup_views
+from sponsorship.review import cofunding_views, followup_views
 from sponsorship.review import views as review_admin
 from sponsorship.slate import views as slate_admin
 from sponsorship.web.security import role_required
@@ -40,6 +40,7 @@ for _child in (
     mail_previews,
     history_admin,
     people_admin,
+    cofunding_views,
 ):
     bp.register_blueprint(_child.bp)
 

@@ -376,6 +376,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.history.confirm", "POST"): Case(
         "/admin/history/confirm", only("administrator", code=400), {"sha256": "x"}
     ),
+    # Who pays: the offered award's share is fixed, so the refusal is flashed back.
+    ("admin.cofunding.declare", "POST"): Case(
+        Path("/admin/review/awards/{offer}/cofunding"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.cofunding.pin", "POST"): Case(
+        Path("/admin/review/awards/{offer}/pin"), only("administrator", code=REDIRECT)
+    ),
     # People: a merge without the other record's number is refused with the form's message.
     ("admin.people.index", "GET"): Case("/admin/people/", only("administrator")),
     ("admin.people.person", "GET"): Case(

@@ -304,8 +304,8 @@ class LetterRenderer:
             "qr_svg": qr_svg(ctx.verification_url),
             # Who pays what, when the State or another body pays a share.
             "cofunded_by": ctx.cofunded_by,
-            "cofunded_amount": money(ctx.cofunded_amount) if ctx.cofunded_by else "",
-            "fund_share": money(ctx.fund_share) if ctx.cofunded_by else "",
+            "cofunded_amount": money(ctx.cofunded_amount) if ctx.cofunded_amount else "",
+            "fund_share": money(ctx.fund_share) if ctx.cofunded_amount else "",
         }
 
     @staticmethod

@@ -28,6 +28,7 @@ from sponsorship.history import award_sheets, funds_sheets
 from sponsorship.history.context import Context
 from sponsorship.history.reader import Row, RowError, read
 from sponsorship.history.template import SHEETS
+from sponsorship.mail import events as mail_events
 from sponsorship.models import HistoryImport, User
 from sponsorship.people import services as people
 
@@ -133,6 +134,7 @@ def run(data: bytes, actor: User | None, *, filename: str = "", dry_run: bool = 
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
     db.session.info[AUDIT_MARK] = {"imported": outcome.sha256}
+    db.session.info[mail_events.SILENT] = True
     try:
         with unit_of_work():
             _write(ctx)
@@ -148,6 +150,7 @@ def run(data: bytes, actor: User | None, *, filename: str = "", dry_run: bool = 
         book.errors.append(RowError("", 0, "", str(_l("The workbook could not be saved."))))
     finally:
         db.session.info.pop(AUDIT_MARK, None)
+        db.session.info.pop(mail_events.SILENT, None)
     order = {name: n for n, name in enumerate(SHEETS)}
     outcome.errors = sorted(book.errors, key=lambda e: (order.get(e.sheet, -1), e.row))
     return outcome

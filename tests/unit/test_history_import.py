@@ -276,3 +276,16 @@ def test_import_links_people_across_meetings(db, states):
     persons = db.session.scalar(select(func.count(Person.id)))
     importer.run(published_workbook(), None, filename="again.xlsx")
     assert db.session.scalar(select(func.count(Person.id))) == persons == 31
+
+
+def test_import_queues_no_mail_even_to_states_with_applicants(db, states):
+    """Rule: an imported decline happened years ago; its State's applicants are not
+    mailed about it now (the live status-change mails stay silent during an import)."""
+    from sponsorship.models import Role
+    from tests.factories import UserFactory
+
+    for state in states:
+        UserFactory(role=Role.APPLICANT, state=state)
+    db.session.commit()
+    _imported(db, states)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

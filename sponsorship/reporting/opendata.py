@@ -85,8 +85,7 @@ class AwardFunding:
     ends_on: date
     state_name: str
     iso2: str | None
-    #: The person sponsored (None: not linked yet, the award stands for its person).
-    person_id: int | None = None
+    person_id: int | None = None  # None: not linked; the award stands for its person
     donors: dict[int, Decimal] = field(default_factory=dict)
 
     @property
@@ -160,9 +159,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
     )
     result: dict[int, AwardFunding] = {}
     for row in db.session.execute(stmt):
-        (award_id, donor, amount, first, ref, offered, mid, title, starts, ends, state, iso2) = row[
-            :12
-        ]
+        award_id, donor, amount, first, ref, offered, mid, title, starts, ends, *place = row
         funding = result.get(award_id)
         if funding is None:
             funding = result[award_id] = AwardFunding(
@@ -173,9 +170,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
                 title,
                 starts,
                 ends,
-                state,
-                iso2,
-                row[12],
+                *place,  # the State's name and ISO code, and the person
             )
         funding.donors[donor] = _d(amount)
     return list(result.values())
@@ -239,17 +234,10 @@ def threesixty_giving(donor_id: int | None = None, *, now: datetime | None = Non
             "plannedDates": [
                 {"startDate": f.starts_on.isoformat(), "endDate": f.ends_on.isoformat()}
             ],
-            # 360Giving allows fields beyond the standard's; one award sponsors one
-            # person, and readers who sum people across grants need it said. The
-            # recipient's id is the person's, the same on each of their grants, so
-            # counting distinct recipients counts people, and grants participations.
+            # Beyond the standard: one award, one person, whose id counts people.
             "numberOfPeople": 1,
             "recipientIndividual": {
-                "id": (
-                    f"{prefix}-IND-P{f.person_id}"
-                    if f.person_id is not None
-                    else f"{prefix}-IND-{f.award_id}"
-                ),
+                "id": f"{prefix}-IND-" + (f"P{f.person_id}" if f.person_id else str(f.award_id)),
                 "name": "Individual Recipient",
             },
             "fundingOrganization": [

@@ -289,3 +289,12 @@ def test_import_queues_no_mail_even_to_states_with_applicants(db, states):
     db.session.commit()
     _imported(db, states)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_threesixty_recipients_count_people_grants_count_participations(db, states):
+    """Rule: one grant per participation that holds money; its recipient is the person,
+    so a reader counting distinct recipients counts people (25 attended, 37 times)."""
+    _imported(db, states)
+    grants = opendata.threesixty_giving()["grants"]
+    assert len(grants) == 37
+    assert len({g["recipientIndividual"]["id"] for g in grants}) == 25

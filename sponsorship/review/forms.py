@@ -63,7 +63,9 @@ class PriceForm(BaseForm):
 
         if not self.covers.data and not self.covers_shown.data:
             return PRICED_KINDS
-        return frozenset(CostKind(k) for k in self.covers.data or ())
+        # Only known kinds: an unknown value chooses nothing (and is refused as such).
+        known = {kind.value for kind in PRICED_KINDS}
+        return frozenset(CostKind(k) for k in self.covers.data or () if k in known)
 
 
 class CofundingForm(BaseForm):

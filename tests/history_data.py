@@ -90,8 +90,16 @@ CONTRIBUTIONS = [
 ]
 
 
-def _people(code: str, costs: list[tuple[D, D]], offered_on: date, answers: list[str]):
-    """Delegate, award and attendance rows for one meeting: (ticket, DSA) per delegate."""
+def _people(
+    code: str,
+    costs: list[tuple[D, D]],
+    offered_on: date,
+    answers: list[str],
+    again: tuple[str, int] = ("", 0),
+):
+    """Delegate, award and attendance rows for one meeting: (ticket, DSA) per delegate.
+    `again` = (meeting, k): the first k delegates are the same people (same passport) as
+    the first k of that earlier meeting."""
     meeting = next(m for m in MEETINGS if m["code"] == code)
     delegates, awards, attendance = [], [], []
     for n, ((ticket, dsa), answer) in enumerate(zip(costs, answers, strict=True)):
@@ -105,7 +113,7 @@ def _people(code: str, costs: list[tuple[D, D]], offered_on: date, answers: list
                 "function": "Director",
                 "organisation": "Mine Action Centre",
                 "email": f"{code.lower()}.{n + 1}@example.org",
-                "passport_number": f"P{code}{n:03d}",
+                "passport_number": f"P{again[0] if n < again[1] else code}{n:03d}",
                 "departure_city": "Capital",
             }
         )
@@ -145,6 +153,7 @@ def published_rows() -> dict[str, list[dict]]:
         [(D(1500), D(1000))] * 18 + [(D(1000), D(1000))],
         date(2017, 10, 16),
         ["accepted"] * 19,
+        again=("IS2017", 8),
     )
     attended = [(D(1427), D(1000))] * 9 + [(D(1428), D(1000))]
     declined = [(D(1400), D(1000))] * 6
@@ -153,6 +162,7 @@ def published_rows() -> dict[str, list[dict]]:
         attended + declined,
         date(2018, 4, 9),
         ["accepted"] * 10 + ["declined"] * 6,
+        again=("IS2017", 4),
     )
     sheets = {
         "meetings": [dict(r) for r in MEETINGS],

@@ -43,6 +43,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.base import utcnow
+from sponsorship.people.matching import link_application
 
 #: Statuses in which the State may still withdraw (no decision on any delegate yet).
 WITHDRAWABLE = {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW}
@@ -182,6 +183,8 @@ def save(
         if submit:
             transition(application, ApplicationStatus.SUBMITTED, actor)
             application.submitted_at = utcnow()
+            # Submitted, the delegates are participations: each is linked to its person.
+            link_application(application)
             _queue_confirmation(application)
     return application
 

@@ -137,6 +137,11 @@ class LetterContext:
     passport_number: str = ""
     passport_expiry: str = ""
     nationality: str = ""
+    #: Co-funding (offer): who pays a share of the total, that share, and what the
+    #: programme pays; empty when the programme pays it all.
+    cofunded_by: str = ""
+    cofunded_amount: str = ""
+    fund_share: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -158,6 +163,9 @@ class LetterContext:
             _check_iso_date(name, getattr(self, name))
         for name in ("total", "dsa_rate", "terminal_expenses"):
             _check_decimal(name, getattr(self, name))
+        for name in ("cofunded_amount", "fund_share"):
+            if getattr(self, name):
+                _check_decimal(name, getattr(self, name))
         for name in ("answer_url", "verification_url"):
             _check_web_url(name, getattr(self, name))
         if not (

@@ -218,7 +218,19 @@ def build_context(
         travel_back_on=award.travel_back_on.isoformat() if award.travel_back_on else "",
         nationality=delegate.nationality or "",
         **_passport(delegate, passport),
+        **_cofunding(award),
     )
+
+
+def _cofunding(award) -> dict[str, str]:
+    """Who pays what, when the State or another body pays a share (else nothing)."""
+    if not award.cofunded_amount:
+        return {}
+    return {
+        "cofunded_by": award.cofunded_by or "",
+        "cofunded_amount": _decimal(award.cofunded_amount),
+        "fund_share": _decimal(award.fund_share()),
+    }
 
 
 def _passport(delegate, given: dict[str, str] | None) -> dict[str, str]:

@@ -302,6 +302,10 @@ class LetterRenderer:
             "signatory_name": ctx.signatory_name,
             "signatory_title": ctx.signatory_title,
             "qr_svg": qr_svg(ctx.verification_url),
+            # Who pays what, when the State or another body pays a share.
+            "cofunded_by": ctx.cofunded_by,
+            "cofunded_amount": money(ctx.cofunded_amount) if ctx.cofunded_amount else "",
+            "fund_share": money(ctx.fund_share) if ctx.cofunded_amount else "",
         }
 
     @staticmethod

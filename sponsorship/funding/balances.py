@@ -23,7 +23,6 @@ from sponsorship.models import (
     Award,
     Contribution,
     ContributionStatus,
-    CostStage,
     Delegate,
     Donor,
     Meeting,
@@ -82,7 +81,7 @@ def award_committed(award_id: int) -> Decimal:
 def outstanding(award: Award) -> Decimal:
     """What a loaded award (cost lines and allocations) still needs to be funded."""
     committed = money.total(a for a in award.allocations if a.status == AllocationStatus.COMMITTED)
-    return award.total(CostStage.ESTIMATE) - committed
+    return award.fund_share() - committed
 
 
 def meeting_awards_with_money(meeting: Meeting) -> sa.Select:

@@ -12,6 +12,9 @@ Rules, in one place:
   spend-by date (none last), then the oldest receipt, then the oldest record. Flexible
   money stays free for the delegates only it can pay for. The cost is split across as
   many contributions as needed; it is committed whole or not at all.
+* **Whose share.** The fund commits the award's estimate less the share declared as
+  paid by the State or another body (`Award.fund_share`); an award an administrator
+  pinned to a contribution takes from that one alone, which must still allow it.
 * **Rounding.** Awards are priced in the base currency and committed exactly as priced
   (amounts are stored to 10**-4, exactly, on every backend); splitting, releasing and
   spending only add and subtract, so they never round. The one rounding in the books is
@@ -219,12 +222,41 @@ def _commit_row(
     return allocation
 
 
+def _pinned(award: Award, amount: Decimal, on: date) -> tuple[list, Decimal]:
+    """The pinned contribution, locked, for the whole `amount`: when its earmarks no
+    longer allow the award (or its spend-by passed), it offers nothing, and what it
+    cannot cover is the shortfall. Never other money: the administrator chose this one."""
+    purpose = award_purpose(award.id)
+    c = db.session.scalar(
+        locked(
+            select(Contribution).where(
+                Contribution.id == award.pinned_contribution_id, *purpose.clauses(on)
+            )
+        )
+    )
+    if c is None:
+        raise DomainError(
+            str(
+                _l(
+                    "The contribution this award is pinned to no longer allows it: pin"
+                    " another or remove the pin; nothing was committed."
+                )
+            )
+        )
+    take = min(max(c.available, ZERO), amount)
+    return ([(c, take)] if take > 0 else []), amount - take
+
+
 def commit_money(
     award: Award, amount: Decimal, actor: User | None, on: date, reason: str
 ) -> list[Allocation]:
-    """Commit `amount` to the locked `award` from the allowed money, all or nothing
-    (inside a unit of work, no commit)."""
-    chosen, shortfall = _choose(award_purpose(award.id), amount, on)
+    """Commit `amount` to the locked `award` from the allowed money (the pinned
+    contribution alone, when an administrator pinned one), all or nothing (inside a
+    unit of work, no commit)."""
+    if award.pinned_contribution_id is not None:
+        chosen, shortfall = _pinned(award, amount, on)
+    else:
+        chosen, shortfall = _choose(award_purpose(award.id), amount, on)
     if shortfall > 0:
         raise InsufficientFunds(
             str(
@@ -255,9 +287,11 @@ def allocate(award: Award | int, actor: User | None, *, on: date | None = None) 
         award = lock_award(award)
         if award.status not in FUNDABLE or award.reconciled_at is not None:
             raise DomainError(str(_l("Money cannot be committed to this award in its status.")))
-        cost = award.total(CostStage.ESTIMATE)
-        if cost <= 0:
+        if award.total(CostStage.ESTIMATE) <= 0:
             raise DomainError(str(_l("Price the award before committing money to it.")))
+        # The fund commits its part only: a share declared as paid by the State or
+        # another body (review.cofunding) is never the fund's money.
+        cost = award.fund_share()
         shortfall = cost - award_committed(award.id)
         if shortfall <= 0:
             raise DomainError(str(_l("This award is already fully funded.")))

@@ -63,7 +63,7 @@ def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
         .scalar_subquery()
     )
     return (
-        select(Award, sa.type_coerce(estimate - committed, Money()))
+        select(Award, sa.type_coerce(estimate - Award.cofunded_amount - committed, Money()))
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)

@@ -109,6 +109,9 @@ def delegate_row(ctx: Context, row: Row) -> None:
         first_time=bool(row["first_time"]),
         survivor=bool(row["survivor"]),
     )
+    # A delegate made here has no award yet: said, so reading `delegate.award` in the
+    # awards sheet does not ask the database (a query, and a flush, per row).
+    delegate.award = None
     db.session.add(delegate)
     ctx.delegates[key] = delegate
     ctx.touched.add(id(application))

@@ -28,7 +28,9 @@ from sponsorship.history import award_sheets, funds_sheets
 from sponsorship.history.context import Context
 from sponsorship.history.reader import Row, RowError, read
 from sponsorship.history.template import SHEETS
+from sponsorship.mail import events as mail_events
 from sponsorship.models import HistoryImport, User
+from sponsorship.people import services as people
 
 #: Sheets written first, whole, in this order: what the money events refer to.
 RECORDS: dict[str, Callable[[Context, Row], None]] = {
@@ -97,6 +99,10 @@ def _write(ctx: Context) -> None:
     for sheet, writer in RECORDS.items():
         for row in ctx.book.sheets.get(sheet, []):
             _safely(ctx, writer, row)
+    db.session.flush()
+    # The delegates are participations of people: linked by the same rule as a live
+    # submission, in bulk (one event says how many, marked with the workbook's sha256).
+    people.link_pending(ctx.actor)
     order = {sheet: n for n, sheet in enumerate(TIMELINE)}
     timeline = sorted(
         (row for sheet in TIMELINE for row in ctx.book.sheets.get(sheet, [])),
@@ -128,6 +134,7 @@ def run(data: bytes, actor: User | None, *, filename: str = "", dry_run: bool = 
     if db.session.new or db.session.dirty or db.session.deleted:
         db.session.commit()
     db.session.info[AUDIT_MARK] = {"imported": outcome.sha256}
+    db.session.info[mail_events.SILENT] = True
     try:
         with unit_of_work():
             _write(ctx)
@@ -143,6 +150,7 @@ def run(data: bytes, actor: User | None, *, filename: str = "", dry_run: bool = 
         book.errors.append(RowError("", 0, "", str(_l("The workbook could not be saved."))))
     finally:
         db.session.info.pop(AUDIT_MARK, None)
+        db.session.info.pop(mail_events.SILENT, None)
     order = {name: n for n, name in enumerate(SHEETS)}
     outcome.errors = sorted(book.errors, key=lambda e: (order.get(e.sheet, -1), e.row))
     return outcome

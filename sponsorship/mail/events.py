@@ -11,8 +11,13 @@ from __future__ import annotations
 import hashlib
 
 from sponsorship.core.workflow import status_changed
+from sponsorship.extensions import db
 from sponsorship.mail import outbox
 from sponsorship.models import Award, AwardStatus
+
+#: Set in the session's info while work that must tell no one runs (the history
+#: import: what it records happened years ago, and the applicants heard of it then).
+SILENT = "mail_silent"
 
 #: Award status -> (mail template, the page the link opens).
 AWARD_EVENTS = {
@@ -54,7 +59,7 @@ def queue_award_mail(award: Award, template: str, link: str, *, kind: str, **con
 
 @status_changed.connect
 def _on_status_changed(sender, *, before, after, actor, reason, **_):
-    if not isinstance(sender, Award) or after not in AWARD_EVENTS:
+    if not isinstance(sender, Award) or after not in AWARD_EVENTS or db.session.info.get(SILENT):
         return
     template, endpoint = AWARD_EVENTS[after]
     award = sender

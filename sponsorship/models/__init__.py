@@ -34,6 +34,7 @@ from sponsorship.models.payments import (
     PaymentKind,
     PaymentStatus,
 )
+from sponsorship.models.persons import Person
 from sponsorship.models.reports import DelegateReport, delegate_report_sessions
 from sponsorship.models.review import Airfare, Criterion, ScoringWeight
 from sponsorship.models.signatory import Signatory
@@ -73,6 +74,7 @@ __all__ = [
     "MeetingSession",
     "MessageStatus",
     "OutboxMessage",
+    "Person",
     "RegionalGroup",
     "ReportExport",
     "Role",

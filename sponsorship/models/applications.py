@@ -121,6 +121,11 @@ class Delegate(Base):
     #: When the personal data was purged (retention after the meeting, or an erasure
     #: on request); the name, gender, function and nationality stay for the reports.
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The person this participation is of (`sponsorship.people`); none while a draft.
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
 
     application: Mapped[Application] = relationship(back_populates="delegates")
+    person = relationship("Person", back_populates="delegates")
     award = relationship("Award", back_populates="delegate", uselist=False)

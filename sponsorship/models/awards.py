@@ -54,6 +54,7 @@ class Award(Base):
         sa.Index("ix_awards_status_deadline", "status", "offer_deadline"),
         # The review's history of each State: no-shows, and attended without a report.
         sa.Index("ix_awards_status_report", "status", "report_received_at"),
+        sa.CheckConstraint("cofunded_amount >= 0", name="cofunded_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +76,17 @@ class Award(Base):
     report_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
+    #: Co-funding: a share of the estimate paid by the State or another body, declared
+    #: before the offer; the fund commits only the rest (`fund_share`).
+    cofunded_by: Mapped[str | None] = mapped_column(sa.String(200))
+    cofunded_amount: Mapped[Decimal] = mapped_column(
+        Money(), default=Decimal(0), server_default="0"
+    )
+    #: The contribution an administrator chose to pay for this award (its earmarks must
+    #: allow it; the ledger checks again when committing). None: the ledger's rule.
+    pinned_contribution_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contributions.id", ondelete="SET NULL")
+    )
 
     delegate = relationship("Delegate", back_populates="award")
     cost_lines: Mapped[list[AwardCostLine]] = relationship(
@@ -87,9 +99,14 @@ class Award(Base):
         """The sum of the award's cost lines at `stage` (exact; `core.money`)."""
         return money.total(line for line in self.cost_lines if line.stage == stage)
 
+    def fund_share(self) -> Decimal:
+        """What the fund pays of the estimate: all of it but the co-funded share."""
+        return self.total(CostStage.ESTIMATE) - (self.cofunded_amount or Decimal(0))
+
     def __init__(self, **kwargs) -> None:
         # Column defaults apply at INSERT; the workflow needs the status before that.
         kwargs.setdefault("status", AwardStatus.PENDING)
+        kwargs.setdefault("cofunded_amount", Decimal(0))
         super().__init__(**kwargs)
 
 

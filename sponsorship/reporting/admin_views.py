@@ -19,6 +19,7 @@ COLUMNS = (
     "offered",
     "accepted",
     "attended",
+    "people",
     "no_show",
     "take_up",
     "estimated",
@@ -43,6 +44,8 @@ def programme_context() -> dict:
         _("Delegates attending per year"), [(ln.label, ln.attended) for ln in years]
     )
     return {
+        "sponsored": reports_programme.people_and_participations(),
+        "attending": reports_programme.people_and_participations(attended=True),
         "meetings": meetings,
         "years": years,
         "chart": chart,
@@ -109,4 +112,12 @@ def programme_rows() -> list[list]:
                 + [getattr(ln, c) for c in COLUMNS]
                 + ["; ".join(f"{n}={a}" for n, a in ln.donors.items())]
             )
+    # The whole programme's people beside its participations (sponsorships offered,
+    # and attended): a person sponsored at several meetings counts once.
+    for key, attended in (("offered", False), ("attended", True)):
+        people, participations = reports_programme.people_and_participations(attended=attended)
+        row = ["programme", key, "people and participations", ""] + ["" for _c in COLUMNS] + [""]
+        row[4 + COLUMNS.index(key)] = participations
+        row[4 + COLUMNS.index("people")] = people
+        rows.append(row)
     return rows

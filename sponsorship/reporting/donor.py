@@ -335,14 +335,16 @@ def _presented(theme: Theme):
 
 
 def report_counts(donor_id: int) -> ReportCounts:
-    """Distinct delegates, reports received, statements delivered, and Article 5 and
+    """Distinct people, reports received, statements delivered, and Article 5 and
     Article 4 presentations (a statement by a delegate who attended a mine-clearance,
     or a stockpile-destruction, session) over the donor's funded awards: one statement."""
     held = held_awards(donor_id)
     delivered = DelegateReport.statement_delivered.is_(True)
     row = db.session.execute(
         select(
-            func.count(sa.distinct(Award.delegate_id)),
+            # A person sponsored at three meetings is one person (sponsorship/people);
+            # a delegate not yet linked to a person counts as one.
+            func.count(sa.distinct(func.coalesce(Delegate.person_id, -Delegate.id))),
             func.count(DelegateReport.id),
             func.count(sa.case((delivered, 1))),
             func.count(sa.case((delivered & _presented(Theme.MINE_CLEARANCE), 1))),
@@ -350,6 +352,7 @@ def report_counts(donor_id: int) -> ReportCounts:
         )
         .select_from(held)
         .join(Award, Award.id == held.c.award_id)
+        .join(Delegate, Delegate.id == Award.delegate_id)
         .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
     ).one()
     return ReportCounts(*(int(v or 0) for v in row))

@@ -85,6 +85,7 @@ class AwardFunding:
     ends_on: date
     state_name: str
     iso2: str | None
+    person_id: int | None = None  # None: not linked; the award stands for its person
     donors: dict[int, Decimal] = field(default_factory=dict)
 
     @property
@@ -146,6 +147,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
             Meeting.ends_on,
             State.name,
             State.iso2,
+            Delegate.person_id,
         )
         .select_from(held)
         .join(Award, Award.id == held.c.award_id)
@@ -157,7 +159,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
     )
     result: dict[int, AwardFunding] = {}
     for row in db.session.execute(stmt):
-        (award_id, donor, amount, first, ref, offered, mid, title, starts, ends, state, iso2) = row
+        award_id, donor, amount, first, ref, offered, mid, title, starts, ends, *place = row
         funding = result.get(award_id)
         if funding is None:
             funding = result[award_id] = AwardFunding(
@@ -168,8 +170,7 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
                 title,
                 starts,
                 ends,
-                state,
-                iso2,
+                *place,  # the State's name and ISO code, and the person
             )
         funding.donors[donor] = _d(amount)
     return list(result.values())
@@ -233,11 +234,10 @@ def threesixty_giving(donor_id: int | None = None, *, now: datetime | None = Non
             "plannedDates": [
                 {"startDate": f.starts_on.isoformat(), "endDate": f.ends_on.isoformat()}
             ],
-            # 360Giving allows fields beyond the standard's; one award sponsors one
-            # person, and readers who sum people across grants need it said.
+            # Beyond the standard: one award, one person, whose id counts people.
             "numberOfPeople": 1,
             "recipientIndividual": {
-                "id": f"{prefix}-IND-{f.award_id}",
+                "id": f"{prefix}-IND-" + (f"P{f.person_id}" if f.person_id else str(f.award_id)),
                 "name": "Individual Recipient",
             },
             "fundingOrganization": [

@@ -31,6 +31,9 @@ from sponsorship.models.awards import AwardCostLine, CostStage
 from sponsorship.models.reports import DelegateReport
 
 HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
+#: Who a participation is of: its person, or (not linked yet) the delegate alone, so a
+#: delegate without a person still counts as one person and never merges with another.
+PERSON = func.coalesce(Delegate.person_id, -Delegate.id)
 ACCEPTED = (AwardStatus.ACCEPTED, AwardStatus.ATTENDED, AwardStatus.NO_SHOW)
 
 
@@ -45,6 +48,8 @@ class Line:
     offered: int = 0
     accepted: int = 0
     attended: int = 0
+    #: Distinct people among those attended (`attended` counts participations).
+    people: int = 0
     no_show: int = 0
     estimated: Decimal = Decimal(0)
     actual: Decimal = Decimal(0)
@@ -127,6 +132,7 @@ def _delegates(group: tuple) -> sa.Select:
         func.count(sa.case((attended & (Delegate.gender == Gender.MALE), 1))),
         func.count(sa.case((attended & other_gender, 1))),
         func.count(sa.case((DelegateReport.statement_delivered.is_(True), 1))),
+        func.count(sa.distinct(sa.case((attended, PERSON)))),
     )
     return (
         _to_meeting(select(*group, *counts).select_from(Award))
@@ -186,6 +192,7 @@ def lines(level: str = "meeting") -> list[Line]:
             ln.male,
             ln.other_gender,
             ln.statements,
+            ln.people,
         ) = row[3:]
     for k, lab, y, est, act in db.session.execute(_costs(group)):
         ln = found.line(k, lab, y)
@@ -195,6 +202,19 @@ def lines(level: str = "meeting") -> list[Line]:
         ln.donors[donor] = _d(amount)
         ln.funded += _d(amount)
     return sorted(found.values(), key=lambda ln: (ln.year, ln.label), reverse=True)
+
+
+def people_and_participations(*, attended: bool = False) -> tuple[int, int]:
+    """Across the whole programme: distinct people offered a sponsorship (`attended`:
+    who attended), and their participations. A person sponsored at three meetings is
+    one person, three participations."""
+    which = Award.status == AwardStatus.ATTENDED if attended else Award.offered_at.is_not(None)
+    people, participations = db.session.execute(
+        _to_meeting(
+            select(func.count(sa.distinct(PERSON)), func.count(Award.id)).select_from(Award)
+        ).where(which)
+    ).one()
+    return people or 0, participations or 0
 
 
 def shares(ln: Line) -> list[tuple[str, Decimal, Decimal]]:

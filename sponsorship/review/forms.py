@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
@@ -36,6 +37,48 @@ class PriceForm(BaseForm):
         validators=[Optional(), Bounded(0, MAX_COST)],
     )
     visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
+    covers = SelectMultipleField(
+        _l("The sponsorship covers"),
+        choices=choices(
+            [
+                ("airfare", _l("The ticket")),
+                ("dsa", _l("The daily subsistence allowance (DSA)")),
+                ("terminal", _l("Terminal expenses")),
+                ("visa", _l("The visa fee")),
+            ]
+        ),
+        default=["airfare", "dsa", "terminal", "visa"],
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    #: Sent by the page's form: with no box ticked, the browser sends no `covers` at
+    #: all, and that must read as "nothing chosen", not as "everything".
+    covers_shown = HiddenField()
+
+    def kinds(self):
+        """The cost kinds chosen; every kind when the form had no boxes (an old client)."""
+        from sponsorship.models import CostKind
+        from sponsorship.review.pricing import PRICED_KINDS
+
+        if not self.covers.data and not self.covers_shown.data:
+            return PRICED_KINDS
+        # Only known kinds: an unknown value chooses nothing (and is refused as such).
+        known = {kind.value for kind in PRICED_KINDS}
+        return frozenset(CostKind(k) for k in self.covers.data or () if k in known)
+
+
+class CofundingForm(BaseForm):
+    by = StringField(_l("Paid by (the State or another body)"), validators=[Length(max=200)])
+    amount = DecimalField(
+        _l("Share it pays (empty: none)"),
+        places=2,
+        validators=[Optional(), Bounded(0, MAX_COST)],
+    )
+
+
+class PinForm(BaseForm):
+    contribution = SelectField(_l("Paid from"), coerce=int, validators=[InputRequired()])
 
 
 class ReasonForm(BaseForm):

@@ -15,6 +15,12 @@ allowance (DSA) for the nights of the meeting, terminal expenses and sometimes a
 
 Every amount is in the base currency; a meeting whose DSA is set in another currency
 cannot be priced until its rate is given in the base currency.
+
+**Partial sponsorship.** An award may cover only some kinds of cost (`kinds`): the
+ticket only, the DSA only (with the terminal expenses when chosen), or everything (the
+default). A kind left out is not priced at all, so the fund never commits it; a share
+the State or another body pays of what *is* priced is declared apart
+(`review.cofunding`).
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ from sponsorship.models.base import utcnow
 
 #: An award may be (re)priced while nothing is committed to it.
 PRICEABLE = frozenset({AwardStatus.PENDING, AwardStatus.WAITLISTED})
+#: The kinds of cost pricing can include; all of them unless told otherwise.
+PRICED_KINDS = frozenset({CostKind.AIRFARE, CostKind.DSA, CostKind.TERMINAL, CostKind.VISA})
 
 
 @dataclass(frozen=True)
@@ -126,38 +134,45 @@ def estimate(
     airfare: Decimal | None = None,
     fare: Decimal | None = None,
     visa: Decimal | None = None,
+    kinds: frozenset[CostKind] = PRICED_KINDS,
 ) -> Quote:
     """The pricing rule over plain values: the meeting's dates, DSA rate (in the base
     currency) and terminal expenses, the days of the sessions served, the typed airfare
-    or else the departure region's `fare` from the fare table, and a visa fee. Reads
-    nothing; the amounts are trusted to be checked."""
+    or else the departure region's `fare` from the fare table, and a visa fee; only the
+    cost `kinds` the award covers. Reads nothing; the amounts are trusted to be checked."""
+    kinds = frozenset(kinds) & PRICED_KINDS
+    if not kinds:
+        raise DomainError(_("Choose at least one kind of cost the sponsorship covers."))
     n, first, last = nights(starts_on, ends_on, days)
     from_table = airfare is None
-    if from_table:
+    if CostKind.AIRFARE not in kinds:
+        airfare = None
+    elif from_table:
         if fare is None:
             raise DomainError(
                 _("Type the airfare: the fare table has no fare for this region yet.")
             )
         airfare = fare
-    lines = [
-        Line(
-            CostKind.AIRFARE,
-            _("Economy return ticket (fare table)") if from_table else _("Economy return ticket"),
-            Decimal(1),
-            airfare,
-        ),
-        Line(
-            CostKind.DSA,
-            _("DSA, %(num)d night(s) at the meeting's rate", num=n),
-            Decimal(n),
-            dsa_rate,
-        ),
-    ]
-    if terminal_expenses > 0:
+    lines = []
+    if CostKind.AIRFARE in kinds:
+        ticket = _("Economy return ticket (fare table)") if from_table else None
+        lines.append(
+            Line(CostKind.AIRFARE, ticket or _("Economy return ticket"), Decimal(1), airfare)
+        )
+    if CostKind.DSA in kinds:
+        lines.append(
+            Line(
+                CostKind.DSA,
+                _("DSA, %(num)d night(s) at the meeting's rate", num=n),
+                Decimal(n),
+                dsa_rate,
+            )
+        )
+    if CostKind.TERMINAL in kinds and terminal_expenses > 0:
         lines.append(Line(CostKind.TERMINAL, _("Terminal expenses"), Decimal(1), terminal_expenses))
-    if visa:
+    if CostKind.VISA in kinds and visa:
         lines.append(Line(CostKind.VISA, _("Visa fee"), Decimal(1), visa))
-    return Quote(tuple(lines), n, first, last, from_table)
+    return Quote(tuple(lines), n, first, last, from_table and CostKind.AIRFARE in kinds)
 
 
 def quote(
@@ -167,6 +182,7 @@ def quote(
     airfare: Decimal | None = None,
     visa: Decimal | None = None,
     fares: Mapping[RegionalGroup, Decimal] | None = None,
+    kinds: frozenset[CostKind] = PRICED_KINDS,
 ) -> Quote:
     """What the delegate's award would cost; reads, writes nothing."""
     application = delegate.application
@@ -190,7 +206,7 @@ def quote(
         if len(sessions) != len(wanted):
             raise DomainError(_("Choose sessions of this meeting."))
     fare = None
-    if airfare is None:
+    if airfare is None and CostKind.AIRFARE in kinds:
         fare = (fare_table() if fares is None else fares).get(application.state.regional_group)
     return estimate(
         starts_on=meeting.starts_on,
@@ -201,6 +217,7 @@ def quote(
         airfare=airfare,
         fare=fare,
         visa=visa,
+        kinds=kinds,
     )
 
 
@@ -268,6 +285,15 @@ def apply_quote(award: Award, q: Quote, actor: User | None) -> None:
                 status=award.status.value,
             )
         )
+    if award.cofunded_amount and q.total <= award.cofunded_amount:
+        raise DomainError(
+            _(
+                "The new price (%(total)s) would not exceed the share paid by %(by)s:"
+                " change the co-funding first.",
+                total=money.display(q.total),
+                by=award.cofunded_by or "",
+            )
+        )
     before = _snapshot(award)
     for line in [line for line in award.cost_lines if line.stage == CostStage.ESTIMATE]:
         award.cost_lines.remove(line)
@@ -290,15 +316,15 @@ def price(
     session_ids: Iterable[int] | None = None,
     airfare: Decimal | None = None,
     visa: Decimal | None = None,
+    kinds: frozenset[CostKind] = PRICED_KINDS,
 ) -> Award:
     """Price the delegate's award (creating it if needed) and commit. One transaction,
     taking its turn with other decisions on the application."""
     with unit_of_work():
         hold_application(delegate)
         award = ensure_award(delegate)
-        apply_quote(
-            award, quote(delegate, session_ids=session_ids, airfare=airfare, visa=visa), actor
-        )
+        q = quote(delegate, session_ids=session_ids, airfare=airfare, visa=visa, kinds=kinds)
+        apply_quote(award, q, actor)
     return award
 
 

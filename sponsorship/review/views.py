@@ -24,6 +24,7 @@ from sponsorship.models import (
 )
 from sponsorship.review import after_meeting, decisions, pricing, scoring
 from sponsorship.review import queue as review
+from sponsorship.review.cofunding_views import who_pays
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
     FaresForm,
@@ -136,6 +137,7 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
             quotes=quotes,
             forms=forms,
             reason_form=ReasonForm(),
+            who_pays={a.id: who_pays(a) for a in awards},
         ),
         status,
     )
@@ -154,6 +156,7 @@ def price(delegate_id: int):
                 session_ids=form.sessions.data or None,
                 airfare=form.airfare.data,
                 visa=form.visa.data,
+                kinds=form.kinds(),
             )
         if not outcome.refused:
             flash(

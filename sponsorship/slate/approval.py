@@ -28,7 +28,6 @@ from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
 from sponsorship.models import (
     Award,
-    CostStage,
     DonorsGroupMember,
     Role,
     Slate,
@@ -189,7 +188,8 @@ def offer_slate(actor: User, slate_id: int, today: date | None = None) -> dict:
 def _note_price(award: Award, recorded: str | None, notes: list) -> None:
     """A price changed since the slate was sent: offered at the new price (the ledger
     committed it), and said."""
-    now = award.total(CostStage.ESTIMATE)
+    # The fund's part, as the slate's inputs weighed it (a co-funded share is not the fund's).
+    now = award.fund_share()
     if recorded is not None and Decimal(recorded) != now:
         notes.append(
             _(

@@ -74,7 +74,7 @@ def _open_awards(meeting: Meeting) -> list[tuple[Award, Decimal]]:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(Award, sa.type_coerce(estimate - committed, Money()))
+        select(Award, sa.type_coerce(estimate - Award.cofunded_amount - committed, Money()))
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .join(State, Application.state_id == State.id)

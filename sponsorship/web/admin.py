@@ -19,11 +19,12 @@ from sponsorship.history import views as history_admin
 from sponsorship.mail import preview_views as mail_previews
 from sponsorship.models import Role
 from sponsorship.payments import views as payments_admin
+from sponsorship.people import views as people_admin
 from sponsorship.privacy import views as privacy_admin
 from sponsorship.programme import meeting_views, state_views
 from sponsorship.reporting import admin_views as reporting_admin
 from sponsorship.reporting.overview import admin_overview
-from sponsorship.review import followup_views
+from sponsorship.review import cofunding_views, followup_views
 from sponsorship.review import views as review_admin
 from sponsorship.slate import views as slate_admin
 from sponsorship.web.security import role_required
@@ -44,6 +45,8 @@ for _child in (
     privacy_admin,
     audit_viewer,
     payments_admin,
+    people_admin,
+    cofunding_views,
 ):
     bp.register_blueprint(_child.bp)
 

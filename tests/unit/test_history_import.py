@@ -263,3 +263,38 @@ def test_rows_refering_to_a_faulty_row_are_not_reported_again(db, states):
     sheets["meetings"][0] = {**sheets["meetings"][0], "starts_on": "7 June"}
     outcome = importer.run(workbook_bytes(sheets), None)
     assert [(e.sheet, e.row, e.column) for e in outcome.errors] == [("meetings", 2, "starts_on")]
+
+
+def test_import_links_people_across_meetings(db, states):
+    """Rule: a delegate named again at a later meeting (same passport) is the same person:
+    the published years hold 43 participations of 31 people."""
+    from sponsorship.models import Person
+
+    _imported(db, states)
+    assert reports.people_and_participations() == (31, 43)
+    assert reports.people_and_participations(attended=True) == (25, 37)
+    persons = db.session.scalar(select(func.count(Person.id)))
+    importer.run(published_workbook(), None, filename="again.xlsx")
+    assert db.session.scalar(select(func.count(Person.id))) == persons == 31
+
+
+def test_import_queues_no_mail_even_to_states_with_applicants(db, states):
+    """Rule: an imported decline happened years ago; its State's applicants are not
+    mailed about it now (the live status-change mails stay silent during an import)."""
+    from sponsorship.models import Role
+    from tests.factories import UserFactory
+
+    for state in states:
+        UserFactory(role=Role.APPLICANT, state=state)
+    db.session.commit()
+    _imported(db, states)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_threesixty_recipients_count_people_grants_count_participations(db, states):
+    """Rule: one grant per participation that holds money; its recipient is the person,
+    so a reader counting distinct recipients counts people (25 attended, 37 times)."""
+    _imported(db, states)
+    grants = opendata.threesixty_giving()["grants"]
+    assert len(grants) == 37
+    assert len({g["recipientIndividual"]["id"] for g in grants}) == 25

@@ -442,6 +442,25 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("admin.audit.index", "GET"): Case("/admin/audit/?money=y", only("administrator")),
     ("admin.audit.export_csv", "GET"): Case("/admin/audit/trail.csv", only("administrator")),
+    # Who pays: the offered award's share is fixed, so the refusal is flashed back.
+    ("admin.cofunding.declare", "POST"): Case(
+        Path("/admin/review/awards/{offer}/cofunding"), only("administrator", code=REDIRECT)
+    ),
+    ("admin.cofunding.pin", "POST"): Case(
+        Path("/admin/review/awards/{offer}/pin"), only("administrator", code=REDIRECT)
+    ),
+    # People: a merge without the other record's number is refused with the form's message.
+    ("admin.people.index", "GET"): Case("/admin/people/", only("administrator")),
+    ("admin.people.person", "GET"): Case(
+        Path("/admin/people/{person_record}"), only("administrator")
+    ),
+    ("admin.people.merge", "POST"): Case(
+        Path("/admin/people/{person_record}/merge"), only("administrator", code=400)
+    ),
+    ("admin.people.split", "POST"): Case(
+        Path("/admin/people/{person_record}/split/{person_delegate}"),
+        only("administrator", code=REDIRECT),
+    ),
 }
 
 
@@ -487,6 +506,18 @@ def _applicant_objects(db_session, state) -> dict[str, int]:
     }
 
 
+def _person_objects(db_session) -> dict[str, int]:
+    """A person with two participations (a split is possible)."""
+    from sponsorship.models import Person
+    from tests.factories import DelegateFactory
+
+    person = Person(name="Matrix Person")
+    db_session.add(person)
+    first, second = DelegateFactory(person=person), DelegateFactory(person=person)
+    db_session.flush()
+    return {"person_record": person.id, "person_delegate": second.id, "_": first.id}
+
+
 @pytest.fixture
 def people(app, db, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
@@ -507,6 +538,7 @@ def people(app, db, tmp_path, monkeypatch):
     ids = _applicant_objects(db.session, state)
     ids["person"] = users["other_applicant"].id
     ids["delegate"] = db.session.get(Award, ids["offer"]).delegate_id
+    ids.update(_person_objects(db.session))
     ids["reset"] = accounts.issue_link(users["donor"], accounts.RESET, timedelta(hours=1), None)
     db.session.commit()
     return users, token, ids

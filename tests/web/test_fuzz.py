@@ -410,6 +410,17 @@ def _payment_objects(session, award, admin) -> dict:
     }
 
 
+def _person_of(db_session, delegates) -> int:
+    from sponsorship.models import Person
+
+    person = Person(name="Fuzz Person")
+    db_session.add(person)
+    for delegate in delegates:
+        delegate.person = person
+    db_session.flush()
+    return person.id
+
+
 @pytest.fixture
 def world(app, db, tmp_path, monkeypatch):
     """A user per role, and candidate values for every path argument."""
@@ -484,6 +495,8 @@ def world(app, db, tmp_path, monkeypatch):
         "code": [db.session.get(Letter, ids["letter"]).verification_code],
         "filename": ["img/logo.svg"],
         **money_rows,
+        # A person with two participations: its page shows the merge and split forms.
+        "person_id": [_person_of(db.session, [pending, offer.delegate])],
     }
     from sponsorship.models import DonorsGroupMember, Slate
     from tests.slate_data import slate_data

@@ -67,7 +67,13 @@ def test_programme_report_page_and_csv(db, client, auth, runner):
         )
     )
     assert rows[0][:4] == ["level", "key", "label", "year"]
-    assert {r[0] for r in rows[1:]} == {"meeting", "year"}
+    # Per meeting, per year, and the programme's people beside its participations.
+    assert {r[0] for r in rows[1:]} == {"meeting", "year", "programme"}
+    assert "people" in rows[0] and rows[-1][:3] == [
+        "programme",
+        "attended",
+        "people and participations",
+    ]
 
 
 def test_donor_sees_its_contribution_and_not_another_donors(db, client, auth, runner):

@@ -1,0 +1,1 @@
+"""People: one person across the participations (delegates) that name them."""

@@ -24,7 +24,8 @@ from sponsorship.documents import bulk, letters, series
 from sponsorship.documents.forms import ReissueForm, RevokeForm
 from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
-from sponsorship.web.refusals import flash_errors, refusal
+from sponsorship.web.confirm import confirmation
+from sponsorship.web.refusals import refusal
 from sponsorship.web.responses import file_response, pdf_response
 
 bp = Blueprint("letters", __name__, url_prefix="/review")
@@ -90,17 +91,33 @@ def document_issue(award_id: int):
     return redirect(_application_url(award.delegate))
 
 
-@bp.post("/letters/<int:letter_id>/revoke")
+@bp.route("/letters/<int:letter_id>/revoke", methods=["GET", "POST"])
 def letter_revoke(letter_id: int):
+    """Revoking is final: the verification page says so from then on. The page asks
+    first, with the reason the audit trail keeps (web/confirm.py)."""
     letter = db.get_or_404(Letter, letter_id)
+    back = _application_url(letter.award.delegate)
     form = RevokeForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(_application_url(letter.award.delegate))
-    with refusal():
-        letters.revoke(letter, current_user, reason=form.reason.data or "")
-        flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
-    return redirect(_application_url(letter.award.delegate))
+    if form.validate_on_submit():
+        with refusal(form.reason) as outcome:
+            letters.revoke(letter, current_user, reason=form.reason.data or "")
+        if not outcome.refused:
+            flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_(
+            "Revoke version %(version)s of the letter for %(name)s?",
+            version=letter.version,
+            name=letter.award.delegate.name,
+        ),
+        consequences=[
+            _("Whoever checks its verification code is told it is no longer valid."),
+            _("Revoking is final; issue a new version if one is still needed."),
+        ],
+        button=_("Revoke the letter"),
+        cancel=back,
+    )
 
 
 @bp.get("/letters/<int:letter_id>/download")

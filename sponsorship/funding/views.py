@@ -25,6 +25,7 @@ from sponsorship.funding.forms import (
 )
 from sponsorship.models import Contribution, Donor, Meeting
 from sponsorship.web.bounds import parse_id
+from sponsorship.web.confirm import confirmation
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -152,15 +153,28 @@ def receive(contribution_id: int):
     return _contribution_page(contribution, form), 422
 
 
-@bp.post("/contributions/<int:contribution_id>/cancel")
+@bp.route("/contributions/<int:contribution_id>/cancel", methods=["GET", "POST"])
 def cancel(contribution_id: int):
+    """Cancelling a pledge removes its money from what can be committed: asked first."""
     contribution = db.get_or_404(Contribution, contribution_id)
+    back = url_for(".contribution", contribution_id=contribution.id)
     form = CancelForm()
     if form.validate_on_submit():
-        with refusal():
+        with refusal(form.reason) as outcome:
             contributions.cancel_pledge(current_user, contribution.id, form.reason.data or None)
+        if not outcome.refused:
             flash(_("Pledge cancelled."), "success")
-    return redirect(url_for(".contribution", contribution_id=contribution.id))
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Cancel the pledge %(ref)s?", ref=contribution.reference),
+        consequences=[
+            _("The pledged money no longer counts in what can be committed."),
+            _("A cancelled pledge cannot be received afterwards."),
+        ],
+        button=_("Cancel pledge"),
+        cancel=back,
+    )
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from sponsorship.models import Award, Delegate, Meeting
 from sponsorship.review import after_meeting, decisions
 from sponsorship.review import queue as review
 from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
+from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import money
 from sponsorship.web.refusals import flash_errors, refusal
 
@@ -51,17 +52,34 @@ def follow_up(meeting_id: int):
     )
 
 
-@bp.post("/awards/<int:award_id>/cancel")
+@bp.route("/awards/<int:award_id>/cancel", methods=["GET", "POST"])
 def cancel(award_id: int):
+    """Cancelling is final and releases the money: the page asks first, with the reason
+    the applicant will read (web/confirm.py)."""
     award = db.get_or_404(Award, award_id)
+    back = application_url(award.delegate)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(application_url(award.delegate))
-    with refusal():
-        released = decisions.cancel(current_user, award, reason=form.reason.data or "")
-        flash(_("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success")
-    return redirect(application_url(award.delegate))
+    if form.validate_on_submit():
+        with refusal(form.reason) as outcome:
+            released = decisions.cancel(current_user, award, reason=form.reason.data or "")
+        if not outcome.refused:
+            flash(
+                _("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success"
+            )
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Cancel the sponsorship of %(name)s?", name=award.delegate.name),
+        consequences=[
+            _(
+                "The money committed for %(name)s is released to the funds.",
+                name=award.delegate.name,
+            ),
+            _("The applicant is told, with your reason. A cancellation is final."),
+        ],
+        button=_("Cancel the sponsorship"),
+        cancel=back,
+    )
 
 
 @bp.post("/awards/<int:award_id>/attendance")
@@ -91,22 +109,40 @@ def costs(award_id: int):
     return redirect(application_url(award.delegate))
 
 
-@bp.post("/awards/<int:award_id>/reconcile")
+@bp.route("/awards/<int:award_id>/reconcile", methods=["GET", "POST"])
 def reconcile(award_id: int):
+    """Reconciling spends and releases money: the page says so and asks first."""
     award = db.get_or_404(Award, award_id)
-    form = _checked(ReconcileForm)
-    overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
-    with refusal():
-        result = after_meeting.reconcile(current_user, award, overspend=overspend)
-        flash(
+    back = application_url(award.delegate)
+    form = ReconcileForm()
+    if form.validate_on_submit():
+        overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
+        with refusal(form.overspend) as outcome:
+            result = after_meeting.reconcile(current_user, award, overspend=overspend)
+        if not outcome.refused:
+            flash(
+                _(
+                    "Reconciled: %(spent)s spent, %(released)s released.",
+                    spent=money(result.spent),
+                    released=money(result.released),
+                ),
+                "success",
+            )
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Reconcile the costs of %(name)s?", name=award.delegate.name),
+        consequences=[
             _(
-                "Reconciled: %(spent)s spent, %(released)s released.",
-                spent=money(result.spent),
-                released=money(result.released),
+                "The actual costs are spent from the money committed for %(name)s.",
+                name=award.delegate.name,
             ),
-            "success",
-        )
-    return redirect(application_url(award.delegate))
+            _("What is left is released to the funds; the award cannot be reconciled again."),
+        ],
+        button=_("Reconcile"),
+        cancel=back,
+        danger=False,
+    )
 
 
 @bp.post("/awards/<int:award_id>/report")

@@ -44,6 +44,14 @@ class ReasonForm(BaseForm):
     )
 
 
+class BulkForm(ReasonForm):
+    """The queue's decision for its selected delegates (the ids are read from the post)."""
+
+    action = HiddenField(
+        validators=[InputRequired(), AnyOf(["price", "offer", "waitlist", "reject"])]
+    )
+
+
 class AttendanceForm(BaseForm):
     attended = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
 

@@ -135,3 +135,7 @@ class BaseForm(FlaskForm):
 class LanguageForm(BaseForm):
     lang = HiddenField(validators=[InputRequired()])
     next = HiddenField()
+
+
+class ConfirmForm(BaseForm):
+    """A confirmation with nothing to ask but its CSRF token (web/confirm.py)."""

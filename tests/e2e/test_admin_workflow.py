@@ -71,10 +71,15 @@ def _price(page: Page, base: str, delegate_id: int, application_id: int, airfare
 
 
 def _decide(page: Page, base: str, delegate_id: int, application_id: int, button: str):
+    """Click the decision; an offer (money committed) is then confirmed on its own page."""
     page.goto(f"{base}/admin/review/applications/{application_id}")
-    page.locator(f"#d{delegate_id}").get_by_role(
-        "button", name=re.compile(f"^{button}")
-    ).first.click()
+    card = page.locator(f"#d{delegate_id}")
+    link = card.get_by_role("link", name=re.compile(f"^{button}"))
+    if link.count():
+        link.first.click()
+        page.locator(".confirm button[type=submit]").click()
+    else:
+        card.get_by_role("button", name=re.compile(f"^{button}")).first.click()
 
 
 def _award(delegate_id: int) -> Award:

@@ -182,9 +182,12 @@ def test_bulk_reject_without_reason_changes_nothing(client, db, admin, meeting):
         f"/admin/review/bulk?meeting={meeting.id}",
         {"delegate": [str(a.delegates[0].id)], "action": "reject"},
         page=f"/admin/review/?meeting={meeting.id}",
-        follow_redirects=True,
     )
-    assert "Give the reason" in response.get_data(as_text=True)
+    # The confirmation page again, its reason field carrying the error (GOV.UK pattern).
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="reason-error"' in html and "Give the reason" in html
+    assert 'href="#reason"' in html
     db.session.expire_all()
     assert a.delegates[0].award is None
 

@@ -26,6 +26,7 @@ from sponsorship.funding.forms import (
 from sponsorship.models import Contribution, Donor, Meeting
 from sponsorship.web.bounds import parse_id
 from sponsorship.web.confirm import confirmation
+from sponsorship.web.forms import add_field_error
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -88,7 +89,8 @@ def new_contribution():
         form.currency.data = current_app.config["BASE_CURRENCY"]
         form.pledged_on.data = date.today()
     if form.validate_on_submit():
-        with refusal():
+        # A refusal joins the form's summary, with the rest kept as typed (web/forms.py).
+        with refusal(flashed=False) as outcome:
             contribution = contributions.record_contribution(
                 current_user,
                 donor_id=form.donor_id.data,
@@ -103,6 +105,7 @@ def new_contribution():
             )
             flash(_("Contribution %(ref)s recorded.", ref=contribution.reference), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
+        form.form_errors.append(outcome.error)
     if form.is_submitted():
         return _invalid("funding/contribution_form.html", form=form, contribution=None)
     return render_template("funding/contribution_form.html", form=form, contribution=None)
@@ -136,8 +139,8 @@ def contribution(contribution_id: int):
 def receive(contribution_id: int):
     contribution = db.get_or_404(Contribution, contribution_id)
     form = _receive_form(contribution)
-    if form.validate_on_submit():
-        with refusal():
+    if form.validate_on_submit() and _received_after_pledge(form, contribution):
+        with refusal(flashed=False) as outcome:
             contributions.receive(
                 current_user,
                 contribution.id,
@@ -150,7 +153,16 @@ def receive(contribution_id: int):
             )
             flash(_("Receipt recorded."), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
+        form.form_errors.append(outcome.error)
     return _contribution_page(contribution, form), 422
+
+
+def _received_after_pledge(form: ReceiveForm, contribution: Contribution) -> bool:
+    """A receipt dated before its pledge is the receipt date's error (issue 23)."""
+    if contribution.pledged_on and form.received_on.data < contribution.pledged_on:
+        add_field_error(form.received_on, _("The money cannot be received before it was pledged."))
+        return False
+    return True
 
 
 @bp.route("/contributions/<int:contribution_id>/cancel", methods=["GET", "POST"])
@@ -192,7 +204,7 @@ def edit_contribution(contribution_id: int):
         form.spend_by.data = contribution.spend_by
         form.notes.data = contribution.notes
     if form.validate_on_submit():
-        with refusal():
+        with refusal(flashed=False) as outcome:
             contributions.update_contribution(
                 current_user,
                 contribution.id,
@@ -203,6 +215,7 @@ def edit_contribution(contribution_id: int):
             )
             flash(_("Contribution saved."), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
+        form.form_errors.append(outcome.error)
     if form.is_submitted():
         return _invalid("funding/contribution_form.html", form=form, contribution=contribution)
     return render_template("funding/contribution_form.html", form=form, contribution=contribution)

@@ -21,7 +21,8 @@ from sponsorship.review import queue as review
 from sponsorship.review.forms import ActualCostsForm, AttendanceForm, ReasonForm, ReconcileForm
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import money
-from sponsorship.web.refusals import flash_errors, refusal
+from sponsorship.web.forms import redirect_with_errors
+from sponsorship.web.refusals import refusal
 
 bp = Blueprint("followup", __name__, url_prefix="/review")
 
@@ -98,8 +99,7 @@ def costs(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = ActualCostsForm(prefix=f"a{award.id}")
     if not form.validate_on_submit():
-        flash_errors(form, _("Amounts are numbers of zero or more."))
-        return redirect(application_url(award.delegate))
+        return redirect_with_errors(form, application_url(award.delegate))
     actual = after_meeting.ActualCosts(
         ticket=form.ticket.data or 0, dsa=form.dsa.data or 0, other=form.other.data or 0
     )

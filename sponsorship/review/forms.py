@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from sponsorship.models import Criterion, RegionalGroup
 from sponsorship.review.scoring import CRITERION_LABELS
 from sponsorship.web.bounds import MAX_COST
-from sponsorship.web.forms import BaseForm, Bounded, choices
+from sponsorship.web.forms import BaseForm, Bounded, LocalDecimalField, choices
 from sponsorship.web.labels import REGION_LABELS
 
 
@@ -30,12 +29,16 @@ class PriceForm(BaseForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    airfare = DecimalField(
-        _l("Airfare (empty: from the fare table)"),
-        places=2,
-        validators=[Optional(), Bounded(0, MAX_COST)],
+    #: Required, and filled from the fare table: an emptied field used to price from the
+    #: table without a word (issue 23); now the fare used is the one shown.
+    airfare = LocalDecimalField(
+        _l("Airfare"),
+        validators=[
+            InputRequired(_l("Enter the airfare, such as 1234.50.")),
+            Bounded(0, MAX_COST, 2),
+        ],
     )
-    visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
+    visa = LocalDecimalField(_l("Visa fee"), validators=[Optional(), Bounded(0, MAX_COST, 2)])
 
 
 class ReasonForm(BaseForm):
@@ -57,11 +60,11 @@ class AttendanceForm(BaseForm):
 
 
 class ActualCostsForm(BaseForm):
-    ticket = DecimalField(
-        _l("Ticket as invoiced"), places=2, validators=[Optional(), Bounded(0, MAX_COST)]
+    ticket = LocalDecimalField(
+        _l("Ticket as invoiced"), validators=[Optional(), Bounded(0, MAX_COST)]
     )
-    dsa = DecimalField(_l("DSA paid"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
-    other = DecimalField(_l("Other costs"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
+    dsa = LocalDecimalField(_l("DSA paid"), validators=[Optional(), Bounded(0, MAX_COST)])
+    other = LocalDecimalField(_l("Other costs"), validators=[Optional(), Bounded(0, MAX_COST)])
 
 
 class ReconcileForm(BaseForm):
@@ -104,7 +107,7 @@ for _region in RegionalGroup:
     setattr(
         FaresForm,
         f"fare_{_region.value}",
-        DecimalField(
-            REGION_LABELS[_region.value], places=2, validators=[Optional(), Bounded(0, MAX_COST)]
+        LocalDecimalField(
+            REGION_LABELS[_region.value], validators=[Optional(), Bounded(0, MAX_COST)]
         ),
     )

@@ -43,7 +43,7 @@ from sponsorship.review.forms import (
 from sponsorship.web.bounds import parse_id, parse_int
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import fdate, money
-from sponsorship.web.forms import choices
+from sponsorship.web.forms import choices, kept_formdata, redirect_with_errors, restore_errors
 from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
@@ -105,16 +105,37 @@ def queue():
     )
 
 
-def price_form(delegate: Delegate, meeting: Meeting) -> PriceForm:
-    form = PriceForm(prefix=f"d{delegate.id}")
+def price_form(delegate: Delegate, meeting: Meeting, fares: dict | None = None) -> PriceForm:
+    """The delegate's price form: as posted, as kept after a refusal, or filled with the
+    sessions applied for and the airfare the estimate uses (the fare table's)."""
+    prefix = f"d{delegate.id}"
+    kept = None if request.method == "POST" else kept_formdata(f"{prefix}-")
+    form = PriceForm(prefix=prefix, formdata=kept) if kept else PriceForm(prefix=prefix)
     form.sessions.choices = choices(
         (s.id, f"{s.title} ({fdate(s.held_on)})") for s in meeting.sessions
     )
-    if not form.is_submitted():
+    if kept:
+        restore_errors(form)
+    elif not form.is_submitted():
         form.sessions.data = [s.id for s in delegate.application.sessions] or [
             s.id for s in meeting.sessions
         ]
+        form.airfare.data = _current_airfare(delegate, fares)
     return form
+
+
+def _current_airfare(delegate: Delegate, fares: dict | None) -> Decimal | None:
+    """The airfare of the estimate, else the fare table's for the delegate's region."""
+    award = delegate.award
+    lines = [
+        x.amount
+        for x in (award.cost_lines if award else [])
+        if x.stage == CostStage.ESTIMATE and x.kind == CostKind.AIRFARE
+    ]
+    if lines:
+        return lines[0]
+    table = pricing.fare_table() if fares is None else fares
+    return table.get(delegate.application.state.regional_group)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -128,7 +149,7 @@ def _render_application(app_: Application, forms: dict | None = None, status: in
     fares = pricing.fare_table()
     quotes, forms = {}, forms or {}
     for d in app_.delegates:
-        forms.setdefault(d.id, price_form(d, meeting))
+        forms.setdefault(d.id, price_form(d, meeting, fares))
         try:
             quotes[d.id] = pricing.quote(d, fares=fares)
         except DomainError as exc:
@@ -164,15 +185,24 @@ def _cost_form(award: Award) -> ActualCostsForm:
 
     ticket, dsa = of(CostKind.AIRFARE), of(CostKind.DSA)
     other = of(*(k for k in CostKind if k not in (CostKind.AIRFARE, CostKind.DSA)))
+    prefix = f"a{award.id}"
+    kept = kept_formdata(f"{prefix}-")
+    if kept:  # refused just now: what was typed, with its errors (web/forms.py)
+        form = ActualCostsForm(prefix=prefix, formdata=kept)
+        restore_errors(form)
+        return form
     return ActualCostsForm(
-        prefix=f"a{award.id}", formdata=None, data={"ticket": ticket, "dsa": dsa, "other": other}
+        prefix=prefix, formdata=None, data={"ticket": ticket, "dsa": dsa, "other": other}
     )
 
 
 @bp.post("/delegates/<int:delegate_id>/price")
 def price(delegate_id: int):
+    """The price form lives on the application page: a refusal goes back there, with
+    the typed values and the errors at their fields (web/forms.py)."""
     delegate = db.get_or_404(Delegate, delegate_id)
     app_ = delegate.application
+    back = url_for(".application", application_id=app_.id) + f"#d{delegate.id}"
     form = price_form(delegate, app_.meeting)
     if form.validate_on_submit():
         with refusal(form.airfare) as outcome:
@@ -192,8 +222,8 @@ def price(delegate_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for(".application", application_id=app_.id) + f"#d{delegate.id}")
-    return _render_application(load_application(app_.id), {delegate.id: form}, 422)
+            return redirect(back)
+    return redirect_with_errors(form, back)
 
 
 @bp.get("/applications/<int:application_id>/history")

@@ -135,6 +135,7 @@ def letters_page(meeting_id: int):
         "documents/letters.html",
         meeting=meeting,
         progress=bulk.progress(meeting_id),
+        rows=bulk.roster(meeting_id),
         running=running,
     )
     headers = {"Refresh": "2"} if running else {}

@@ -29,7 +29,7 @@ from sponsorship.models import (
     Meeting,
     RegionalGroup,
 )
-from sponsorship.review import after_meeting, decisions, pricing, scoring
+from sponsorship.review import after_meeting, decisions, history_text, pricing, scoring
 from sponsorship.review import queue as review
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
@@ -229,10 +229,13 @@ def price(delegate_id: int):
 @bp.get("/applications/<int:application_id>/history")
 def history(application_id: int):
     app_ = load_application(application_id)
+    names = {("Delegate", d.id): d.name for d in app_.delegates}
+    names |= {("Award", d.award.id): d.name for d in app_.delegates if d.award is not None}
+    events = review.application_history(app_)
     return render_template(
         "review/history.html",
         application=app_,
-        events=review.application_history(app_),
+        events=[history_text.describe(e, names) for e in events],
     )
 
 
@@ -384,7 +387,7 @@ def bulk():
     its own error (web/confirm.py); the queue sends the selection here by GET."""
     meeting_id = _int_arg("meeting")
     target = _back(url_for(".queue", meeting=meeting_id))
-    form = BulkForm(request.values if request.method == "GET" else None)
+    form = BulkForm(request.args) if request.method == "GET" else BulkForm()
     ids = [i for i in map(parse_id, request.values.getlist("delegate")) if i is not None]
     action = form.action.data if form.action.data in _BULK_PAGES else "price"
     if request.method == "POST" and form.validate_on_submit():

@@ -206,8 +206,10 @@ def test_history_lists_who_did_what(client, db, admin, meeting):
     decisions.bulk(admin, [delegate.id], decisions.Action.PRICE)
     decisions.reject(admin, delegate, reason="Not eligible this year")
     html = page(client, f"/admin/review/applications/{a.id}/history")
-    assert "award.price" in html
-    assert "rejected" in html
+    # Sentences in the reader's language, not raw audit data (issue 23).
+    assert f"{delegate.name} was priced." in html
+    assert "Not eligible this year" in html and "to Not selected." in html
+    assert "award.price" not in html and "False" not in html
     assert admin.name in html
 
 

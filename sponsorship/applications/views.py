@@ -247,7 +247,7 @@ def withdraw_application(application_id: int):
         return redirect(back)
     if request.method == "POST":
         abort(400)
-    if not service.can_withdraw(application):
+    if application.status == ApplicationStatus.WITHDRAWN:
         return redirect(back)
     return confirmation(
         form,

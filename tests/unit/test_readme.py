@@ -21,9 +21,9 @@ def _name_read(node: ast.AST) -> str | None:
         called = ast.unparse(func)
         if called in ("os.environ.get", "os.getenv", "environ.get") or called in READERS:
             return node.args[0].value
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("os.environ", "environ"):
-        if isinstance(node.slice, ast.Constant):
-            return node.slice.value
+    environ = isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
+    if environ and isinstance(node.slice, ast.Constant):
+        return node.slice.value
     return None
 
 

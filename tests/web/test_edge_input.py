@@ -175,9 +175,14 @@ def test_an_airfare_that_would_overflow_the_cost_lines_is_a_field_error(client, 
         client,
         f"/admin/review/delegates/{delegate.id}/price",
         {f"{prefix}-airfare": "1000000000000000", f"{prefix}-visa": "1e309"},
+        follow_redirects=True,
     )
-    assert response.status_code == 422
-    assert body(response).count(AT_MOST_10M) >= 2
+    # Back on the application page (its own URL), each error at its field.
+    assert response.request.path == f"/admin/review/applications/{delegate.application_id}"
+    html = body(response)
+    assert f'id="{prefix}-airfare-error"' in html and AT_MOST_10M in html
+    assert f'id="{prefix}-visa-error"' in html and html.count(AT_MOST_10M) >= 2
+    assert 'value="1000000000000000"' in html
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ from sponsorship.review.forms import (
 from sponsorship.web.bounds import parse_id, parse_int
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import fdate, money
-from sponsorship.web.forms import choices, kept_formdata, redirect_with_errors, restore_errors
+from sponsorship.web.forms import choices, kept_form, redirect_with_errors
 from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
@@ -109,14 +109,12 @@ def price_form(delegate: Delegate, meeting: Meeting, fares: dict | None = None) 
     """The delegate's price form: as posted, as kept after a refusal, or filled with the
     sessions applied for and the airfare the estimate uses (the fare table's)."""
     prefix = f"d{delegate.id}"
-    kept = None if request.method == "POST" else kept_formdata(f"{prefix}-")
-    form = PriceForm(prefix=prefix, formdata=kept) if kept else PriceForm(prefix=prefix)
+    kept = None if request.method == "POST" else kept_form(PriceForm, prefix)
+    form = kept or PriceForm(prefix=prefix)
     form.sessions.choices = choices(
         (s.id, f"{s.title} ({fdate(s.held_on)})") for s in meeting.sessions
     )
-    if kept:
-        restore_errors(form)
-    elif not form.is_submitted():
+    if not kept and not form.is_submitted():
         form.sessions.data = [s.id for s in delegate.application.sessions] or [
             s.id for s in meeting.sessions
         ]
@@ -186,11 +184,9 @@ def _cost_form(award: Award) -> ActualCostsForm:
     ticket, dsa = of(CostKind.AIRFARE), of(CostKind.DSA)
     other = of(*(k for k in CostKind if k not in (CostKind.AIRFARE, CostKind.DSA)))
     prefix = f"a{award.id}"
-    kept = kept_formdata(f"{prefix}-")
+    kept = kept_form(ActualCostsForm, prefix)
     if kept:  # refused just now: what was typed, with its errors (web/forms.py)
-        form = ActualCostsForm(prefix=prefix, formdata=kept)
-        restore_errors(form)
-        return form
+        return kept
     return ActualCostsForm(
         prefix=prefix, formdata=None, data={"ticket": ticket, "dsa": dsa, "other": other}
     )

@@ -15,7 +15,7 @@ and in the view: validate everything at once (cross-field checks in the form's
 (`refusal(form.field)`) or at the top (`form.form_errors`), keep what was typed, and
 answer on the form's own URL: a form posted to its page's URL renders again with 422; a
 form posted from another page (a card among others) calls `redirect_with_errors`, and
-that page's view builds the form with `kept_formdata` and `restore_errors`. Success
+that page's view builds the form with `kept_form`. Success
 redirects (post/redirect/get). Irreversible actions ask first: `web/confirm.py`.
 """
 
@@ -218,16 +218,18 @@ def add_field_error(field, message: str) -> None:
 
 def redirect_with_errors(form, url: str):
     """Back to `url`, the page the form lives on, with its typed values and errors kept
-    for that page (`kept_formdata`, `restore_errors`): the browser stays on the page's
-    own URL, and the page shows the summary and the errors at their fields."""
+    for that page (`kept_form`): the browser stays on the page's own URL, and the page
+    shows the summary and the errors at their fields."""
     csrf = getattr(form.meta, "csrf_field_name", "csrf_token")
     session[_KEPT] = {
+        "form": type(form).__name__,
         "path": url.split("#")[0].split("?")[0],
         "prefix": form._prefix,
         "values": [
             (f.name, str(v)[:_KEPT_VALUE_CHARS])
             for f in form
-            if f.short_name != csrf
+            # Never a password into the session cookie: the user types it again.
+            if f.short_name != csrf and not isinstance(f, PasswordField)
             for v in (f.raw_data or [])
         ],
         "errors": {f.name: [str(e) for e in f.errors] for f in form if f.errors},
@@ -236,20 +238,16 @@ def redirect_with_errors(form, url: str):
     return redirect(url)
 
 
-def kept_formdata(prefix: str = "") -> MultiDict | None:
-    """The values typed in the form of `prefix` on this page, if it was just refused."""
+def kept_form(form_class, prefix: str = "", **kwargs):
+    """The `form_class` form refused just now on this page (`redirect_with_errors`),
+    rebuilt with what was typed and its errors, once; None when there is none."""
     kept = session.get(_KEPT)
-    if not kept or kept.get("prefix") != prefix or kept.get("path") != request.path:
+    wanted = (form_class.__name__, f"{prefix}-" if prefix else "", request.path)
+    if not kept or (kept.get("form"), kept.get("prefix"), kept.get("path")) != wanted:
         return None
-    return MultiDict(kept["values"])
-
-
-def restore_errors(form) -> None:
-    """Put back the errors of `form` kept by `redirect_with_errors`, once."""
-    kept = session.get(_KEPT)
-    if not kept or kept.get("prefix") != form._prefix or kept.get("path") != request.path:
-        return
     session.pop(_KEPT, None)
+    form = form_class(formdata=MultiDict(kept["values"]), prefix=prefix, **kwargs)
     for field in form:
         field.errors = list(kept["errors"].get(field.name, []))
     form.form_errors = list(kept["form_errors"])
+    return form

@@ -166,10 +166,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/apply/awards/{offer}/documents"), own_state()
     ),
     ("documents_applicant.language", "POST"): Case(
-        Path("/apply/awards/{offer}/documents/language"), own_state(422), {"language": "xx"}
+        Path("/apply/awards/{offer}/documents/language"), own_state(REDIRECT), {"language": "xx"}
     ),
     ("documents_applicant.visa", "POST"): Case(
-        Path("/apply/awards/{offer}/documents/visa"), own_state(422)
+        Path("/apply/awards/{offer}/documents/visa"), own_state(REDIRECT)
     ),
     ("documents_applicant.download", "GET"): Case(
         Path("/apply/awards/{offer}/documents/0.pdf"), own_state(NOT_FOUND)

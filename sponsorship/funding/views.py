@@ -26,7 +26,7 @@ from sponsorship.funding.forms import (
 from sponsorship.models import Contribution, Donor, Meeting
 from sponsorship.web.bounds import parse_id
 from sponsorship.web.confirm import confirmation
-from sponsorship.web.forms import add_field_error
+from sponsorship.web.forms import add_field_error, kept_form, redirect_with_errors
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -112,6 +112,10 @@ def new_contribution():
 
 
 def _receive_form(contribution: Contribution) -> ReceiveForm:
+    """As posted; as refused just now (kept across the redirect); or filled."""
+    kept = None if request.method == "POST" else kept_form(ReceiveForm)
+    if kept is not None:
+        return kept
     form = ReceiveForm()
     if not form.is_submitted():
         form.amount.data = contribution.amount
@@ -154,7 +158,8 @@ def receive(contribution_id: int):
             flash(_("Receipt recorded."), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
         form.form_errors.append(outcome.error)
-    return _contribution_page(contribution, form), 422
+    # Back to the contribution's page, where the form lives (web/forms.py).
+    return redirect_with_errors(form, url_for(".contribution", contribution_id=contribution.id))
 
 
 def _received_after_pledge(form: ReceiveForm, contribution: Contribution) -> bool:

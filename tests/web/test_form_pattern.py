@@ -42,7 +42,6 @@ POSTED_ELSEWHERE = {
     "account.disable_two_factor",
     "admin.accounts.user_state",
     "applicant.accept_offer",
-    "admin.funds.receive",
 }
 
 #: What a careless user types where a shape is expected.

@@ -334,3 +334,29 @@ def test_meeting_page_shows_which_waitlisted_awards_fit(db, client, admin):
 def test_nav_links_to_funds_for_administrators(db, client, admin):
     body = client.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/funds/"' in body
+
+
+def test_contribution_form_shows_every_error_at_once_with_the_dates_checked_across(
+    db, client, admin
+):
+    """Issue 23: a receipt dated before its pledge is the receipt date's error, shown
+    with every other error at once; obsolete currencies are not offered nor accepted."""
+    donor = DonorFactory(name="Norway")
+    db.session.commit()
+    form = _contribution_form(
+        donor, reference="", amount="abc", pledged_on="2027-01-10", received_on="2020-01-01"
+    )
+    response = post_form(client, "/admin/funds/contributions/new", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ("reference", "amount", "received_on", "exchange_rate"):
+        assert f'id="{field}-error"' in html and f'href="#{field}"' in html
+    assert "cannot be received before it was pledged" in html
+    assert 'value="abc"' in html
+    page = client.get("/admin/funds/contributions/new").get_data(as_text=True)
+    assert 'value="CHF"' in page and 'value="ADP"' not in page and 'value="AFA"' not in page
+    response = post_form(
+        client, "/admin/funds/contributions/new", _contribution_form(donor, currency="ADP")
+    )
+    assert response.status_code == 422
+    assert 'id="currency-error"' in response.get_data(as_text=True)

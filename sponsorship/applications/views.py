@@ -29,7 +29,16 @@ from sponsorship.applications.forms import (
 )
 from sponsorship.documents import letters, series
 from sponsorship.extensions import db
-from sponsorship.models import Application, ApplicationStatus, Award, Delegate, Meeting, Role
+from sponsorship.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    Delegate,
+    Meeting,
+    Role,
+)
+from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import current_locale
 from sponsorship.web.forms import choices
 from sponsorship.web.page_cache import cached_page
@@ -224,17 +233,32 @@ def application(application_id: int):
     )
 
 
-@bp.post("/applications/<int:application_id>/withdraw")
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
 def withdraw_application(application_id: int):
+    """Withdrawing is final: the page says so and asks first (web/confirm.py)."""
     application = _own_application(application_id)
+    back = url_for(".application", application_id=application.id)
     form = ConfirmForm()
-    if not form.validate_on_submit():
+    if form.validate_on_submit():
+        with refusal():
+            service.withdraw(current_user, application)
+            flash(_("The application has been withdrawn."), "success")
+        return redirect(back)
+    if request.method == "POST":
         abort(400)
-    with refusal():
-        service.withdraw(current_user, application)
-        flash(_("The application has been withdrawn."), "success")
-    return redirect(url_for(".application", application_id=application.id))
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return redirect(back)
+    return confirmation(
+        form,
+        title=_("Withdraw the application for %(meeting)s?", meeting=application.meeting.title),
+        consequences=[
+            _("The application and its delegates leave the review."),
+            _("Withdrawing is final: your State cannot apply again for this meeting."),
+        ],
+        button=_("Withdraw the application"),
+        cancel=back,
+    )
 
 
 @bp.get("/applications/<int:application_id>/note")
@@ -321,17 +345,31 @@ def accept_offer(award_id: int):
     return _offer_page(award, accept_form=form, status=INVALID)
 
 
-@bp.post("/awards/<int:award_id>/decline")
+@bp.route("/awards/<int:award_id>/decline", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
 def decline_offer(award_id: int):
+    """Declining is final: a confirmation page asks the reason (web/confirm.py)."""
     award = _own_award(award_id)
+    back = url_for(".offer", award_id=award.id)
     form = DeclineOfferForm()
     if form.validate_on_submit():
         with refused_on(form):
             offers.decline(current_user, award, reason=form.reason.data or "", today=_today())
             flash(_("You declined the offer for %(name)s.", name=award.delegate.name), "info")
-            return redirect(url_for(".offer", award_id=award.id))
-    return _offer_page(award, decline_form=form, status=INVALID)
+            return redirect(back)
+    elif request.method == "GET" and award.status != AwardStatus.OFFERED:
+        return redirect(back)
+    return confirmation(
+        form,
+        title=_("Decline the offer for %(name)s?", name=award.delegate.name),
+        consequences=[
+            _("The place goes to the next delegate on the waiting list."),
+            _("Declining is final: the offer cannot be accepted afterwards."),
+        ],
+        button=_("Decline the offer"),
+        cancel=back,
+        hints={"reason": _("So that the place can go to the waiting list quickly.")},
+    )
 
 
 @bp.get("/awards/<int:award_id>/letter")

@@ -27,7 +27,8 @@ from sponsorship.extensions import db
 from sponsorship.models import Award, Delegate, Letter, Meeting
 from sponsorship.reporting import prepared
 from sponsorship.reporting.export_views import serve_or_prepare
-from sponsorship.web.refusals import flash_errors, refusal
+from sponsorship.web.confirm import confirmation
+from sponsorship.web.refusals import refusal
 from sponsorship.web.responses import pdf_response
 
 bp = Blueprint("letters", __name__, url_prefix="/review")
@@ -93,17 +94,33 @@ def document_issue(award_id: int):
     return redirect(_application_url(award.delegate))
 
 
-@bp.post("/letters/<int:letter_id>/revoke")
+@bp.route("/letters/<int:letter_id>/revoke", methods=["GET", "POST"])
 def letter_revoke(letter_id: int):
+    """Revoking is final: the verification page says so from then on. The page asks
+    first, with the reason the audit trail keeps (web/confirm.py)."""
     letter = db.get_or_404(Letter, letter_id)
+    back = _application_url(letter.award.delegate)
     form = RevokeForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(_application_url(letter.award.delegate))
-    with refusal():
-        letters.revoke(letter, current_user, reason=form.reason.data or "")
-        flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
-    return redirect(_application_url(letter.award.delegate))
+    if form.validate_on_submit():
+        with refusal(form.reason) as outcome:
+            letters.revoke(letter, current_user, reason=form.reason.data or "")
+        if not outcome.refused:
+            flash(_("Letter version %(version)s revoked.", version=letter.version), "success")
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_(
+            "Revoke version %(version)s of the letter for %(name)s?",
+            version=letter.version,
+            name=letter.award.delegate.name,
+        ),
+        consequences=[
+            _("Whoever checks its verification code is told it is no longer valid."),
+            _("Revoking is final; issue a new version if one is still needed."),
+        ],
+        button=_("Revoke the letter"),
+        cancel=back,
+    )
 
 
 @bp.get("/letters/<int:letter_id>/download")
@@ -125,6 +142,7 @@ def letters_page(meeting_id: int):
         "documents/letters.html",
         meeting=meeting,
         progress=bulk.progress(meeting_id),
+        rows=bulk.roster(meeting_id),
         running=running,
         last_zip=prepared.last_ready(zips),
     )

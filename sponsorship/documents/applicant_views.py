@@ -13,6 +13,7 @@ from sponsorship.documents import letters, series
 from sponsorship.documents.forms import CorrespondenceLanguageForm, VisaLetterForm
 from sponsorship.extensions import db
 from sponsorship.models import Application, Award, AwardStatus, Delegate, Letter, Role
+from sponsorship.web.forms import kept_form, redirect_with_errors
 from sponsorship.web.refusals import refusal
 from sponsorship.web.responses import pdf_response
 from sponsorship.web.security import role_required
@@ -38,6 +39,9 @@ def _page(award: Award, language_form=None, visa_form=None, status: int = 200):
     application = award.delegate.application
     if language_form is None:
         language_form = CorrespondenceLanguageForm(formdata=None, language=application.language)
+    # A form refused just now comes back with what was typed and its errors.
+    language_form = kept_form(CorrespondenceLanguageForm) or language_form
+    visa_form = kept_form(VisaLetterForm, "visa") or visa_form
     if visa_form is None:
         delegate = award.delegate
         visa_form = VisaLetterForm(
@@ -74,7 +78,7 @@ def language(award_id: int):
     award = _own_award(award_id)
     form = CorrespondenceLanguageForm()
     if not form.validate_on_submit():
-        return _page(award, language_form=form, status=422)
+        return redirect_with_errors(form, url_for(".documents", award_id=award.id))
     series.set_correspondence_language(current_user, award, form.language.data)
     flash(_("Letters and mail about this award will now be in the language you chose."), "success")
     return redirect(url_for(".documents", award_id=award.id))
@@ -86,7 +90,7 @@ def visa(award_id: int):
     award = _own_award(award_id)
     form = VisaLetterForm(prefix="visa")
     if not form.validate_on_submit():
-        return _page(award, visa_form=form, status=422)
+        return redirect_with_errors(form, url_for(".documents", award_id=award.id))
     if award.status != AwardStatus.ACCEPTED:
         flash(_("The visa-support letter is issued once the offer is accepted."), "error")
         return redirect(url_for(".documents", award_id=award.id))

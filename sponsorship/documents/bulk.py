@@ -81,6 +81,36 @@ def progress(meeting_id: int) -> dict:
     return {"total": total, "issued": int(issued), "pending": total - int(issued)}
 
 
+@dataclass(frozen=True)
+class RosterRow:
+    award: Award
+    #: The newest letter of the award (any kind), or None when none was issued.
+    letter: Letter | None
+
+
+def roster(meeting_id: int) -> list[RosterRow]:
+    """Every awarded delegate of the meeting with the state of their newest letter, so
+    the letters page says who is done, not only how many (two queries)."""
+    awards = db.session.scalars(
+        select(Award)
+        .join(Delegate, Delegate.id == Award.delegate_id)
+        .join(Application, Application.id == Delegate.application_id)
+        .where(Application.meeting_id == meeting_id, Award.status.in_(ISSUABLE))
+        .options(selectinload(Award.delegate).selectinload(Delegate.application))
+        .order_by(Delegate.name, Award.id)
+    ).all()
+    newest: dict[int, Letter] = {}
+    if awards:
+        letters = db.session.scalars(
+            select(Letter)
+            .where(Letter.award_id.in_([a.id for a in awards]))
+            .order_by(Letter.issued_at, Letter.id)
+        )
+        for letter in letters:
+            newest[letter.award_id] = letter
+    return [RosterRow(a, newest.get(a.id)) for a in awards]
+
+
 # --- The renderer pool ---------------------------------------------------------------
 
 

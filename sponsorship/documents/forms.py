@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from sponsorship.web.forms import BaseForm, choices, strip
 
@@ -12,8 +12,11 @@ LANGUAGE_CHOICES = choices([("en", "English"), ("fr", "Français"), ("es", "Espa
 
 
 class RevokeForm(BaseForm):
-    #: Not asked for on the page, but a client may send one: it goes into the audit trail.
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    #: Asked on the confirmation page; it goes into the audit trail.
+    reason = TextAreaField(
+        _l("Reason for revoking"),
+        validators=[InputRequired(_l("Give the reason for revoking.")), Length(max=500)],
+    )
 
 
 class CorrespondenceLanguageForm(BaseForm):

@@ -4,28 +4,35 @@ decide."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
+from babel.core import get_global
 from babel.numbers import (
-    NumberFormatError,
-    format_decimal,
     get_currency_name,
-    list_currencies,
-    parse_decimal,
+    get_territory_currencies,
 )
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from sponsorship.extensions import db
 from sponsorship.funding.contributions import DonorDetails, Earmarks, Receipt
 from sponsorship.models import Donor, Meeting, MeetingKind, RegionalGroup, Theme
 from sponsorship.web.bounds import MAX_CONTRIBUTION, MAX_RATE, RATE_PLACES
-from sponsorship.web.forms import BaseForm, Bounded, choices, enum_pairs
+from sponsorship.web.forms import (
+    BaseForm,
+    Bounded,
+    LocalDecimalField,
+    add_field_error,
+    choices,
+    enum_pairs,
+)
 from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, THEME_LABELS
 
 _PLAIN_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
@@ -39,44 +46,6 @@ ORG_IDENTIFIER = re.compile(r"^[A-Za-z0-9]+(?:[-_.:][A-Za-z0-9]*)*$")
 AMOUNT = Bounded(0, MAX_CONTRIBUTION)
 #: Base currency per unit of the contribution's: above zero, to the rate's 8 decimals.
 RATE = Bounded(Decimal(1).scaleb(-RATE_PLACES), MAX_RATE, RATE_PLACES)
-
-
-class LocalDecimalField(DecimalField):
-    """An amount typed as the user's language writes it ("1 234,50" in French, "1,234.50"
-    in English); a plain "1234.50" is understood in every language."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(label, validators, places=None, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        raw = re.sub(r"\s", "", valuelist[0])
-        try:
-            self.data = _parse_local(raw)
-        except (NumberFormatError, InvalidOperation, ValueError):
-            self.data = None
-            raise ValueError(_l("Enter a number, such as 1234.50.")) from None
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format_decimal(
-            self.data, locale=get_locale(), decimal_quantization=False, group_separator=False
-        )
-
-
-def _parse_local(raw: str) -> Decimal:
-    try:
-        return parse_decimal(raw, locale=get_locale(), strict=True)
-    except NumberFormatError:
-        if _PLAIN_DECIMAL.match(raw):
-            return Decimal(raw)
-        raise
 
 
 def _enum_choices(labels: dict, members) -> list:
@@ -178,11 +147,22 @@ class ContributionForm(EarmarkFields):
         )
 
     def validate(self, extra_validators=None) -> bool:
+        """Every field's check, then the checks across fields, each at its field: all
+        the errors at once (issue 23)."""
         ok = super().validate(extra_validators)
-        if self.received_on.data and self.exchange_rate.data is None:
-            self.exchange_rate.errors.append(_("Give the rate the money was converted at."))
-            ok = False
-        return ok
+        pledged, received = self.pledged_on.data, self.received_on.data
+        later = []
+        if received and self.exchange_rate.data is None and not self.exchange_rate.errors:
+            later.append((self.exchange_rate, _("Give the rate the money was converted at.")))
+        if pledged and received and received < pledged:
+            later.append(
+                (self.received_on, _("The money cannot be received before it was pledged."))
+            )
+        if pledged and self.spend_by.data and self.spend_by.data < pledged:
+            later.append((self.spend_by, _("The spend-by date cannot be before the pledge.")))
+        for field, message in later:
+            add_field_error(field, message)
+        return ok and not later
 
 
 class ContributionEditForm(EarmarkFields):
@@ -200,9 +180,22 @@ class CancelForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
 
 
+@lru_cache(maxsize=4)
+def current_currencies(today: date) -> frozenset[str]:
+    """The ISO 4217 currencies legal tender somewhere on `today`, from CLDR's territory
+    data in Babel: no ADP, no "AFA (1927–2002)", no fund or metal codes."""
+    territories = get_global("territory_currencies")
+    return frozenset(
+        code
+        for territory in territories
+        for code in get_territory_currencies(territory, today, tender=True)
+    )
+
+
 def _currency_choices() -> list:
     locale = get_locale()
     base = current_app.config["BASE_CURRENCY"]
     common = [base, "EUR", "USD", "NOK", "AUD", "GBP", "SEK", "DKK", "CAD", "JPY", "NZD"]
-    codes = list(dict.fromkeys(common)) + sorted(set(list_currencies()) - set(common))
+    current = current_currencies(date.today()) | {base}
+    codes = list(dict.fromkeys(common)) + sorted(current - set(common))
     return choices((c, f"{c} — {get_currency_name(c, locale=locale)}") for c in codes)

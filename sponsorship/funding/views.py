@@ -26,6 +26,8 @@ from sponsorship.funding.forms import (
 from sponsorship.models import Contribution, Donor, Meeting
 from sponsorship.payments.approvals import write_off_or_request
 from sponsorship.web.bounds import parse_id
+from sponsorship.web.confirm import confirmation
+from sponsorship.web.forms import add_field_error, kept_form, redirect_with_errors
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
@@ -92,7 +94,8 @@ def new_contribution():
         form.currency.data = current_app.config["BASE_CURRENCY"]
         form.pledged_on.data = date.today()
     if form.validate_on_submit():
-        with refusal():
+        # A refusal joins the form's summary, with the rest kept as typed (web/forms.py).
+        with refusal(flashed=False) as outcome:
             contribution = contributions.record_contribution(
                 current_user,
                 donor_id=form.donor_id.data,
@@ -107,12 +110,17 @@ def new_contribution():
             )
             flash(_("Contribution %(ref)s recorded.", ref=contribution.reference), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
+        form.form_errors.append(outcome.error)
     if form.is_submitted():
         return _invalid("funding/contribution_form.html", form=form, contribution=None)
     return render_template("funding/contribution_form.html", form=form, contribution=None)
 
 
 def _receive_form(contribution: Contribution) -> ReceiveForm:
+    """As posted; as refused just now (kept across the redirect); or filled."""
+    kept = None if request.method == "POST" else kept_form(ReceiveForm)
+    if kept is not None:
+        return kept
     form = ReceiveForm()
     if not form.is_submitted():
         form.amount.data = contribution.amount
@@ -140,8 +148,8 @@ def contribution(contribution_id: int):
 def receive(contribution_id: int):
     contribution = db.get_or_404(Contribution, contribution_id)
     form = _receive_form(contribution)
-    if form.validate_on_submit():
-        with refusal():
+    if form.validate_on_submit() and _received_after_pledge(form, contribution):
+        with refusal(flashed=False) as outcome:
             contributions.receive(
                 current_user,
                 contribution.id,
@@ -154,22 +162,45 @@ def receive(contribution_id: int):
             )
             flash(_("Receipt recorded."), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
-    return _contribution_page(contribution, form), 422
+        form.form_errors.append(outcome.error)
+    # Back to the contribution's page, where the form lives (web/forms.py).
+    return redirect_with_errors(form, url_for(".contribution", contribution_id=contribution.id))
 
 
-@bp.post("/contributions/<int:contribution_id>/cancel")
+def _received_after_pledge(form: ReceiveForm, contribution: Contribution) -> bool:
+    """A receipt dated before its pledge is the receipt date's error (issue 23)."""
+    if contribution.pledged_on and form.received_on.data < contribution.pledged_on:
+        add_field_error(form.received_on, _("The money cannot be received before it was pledged."))
+        return False
+    return True
+
+
+@bp.route("/contributions/<int:contribution_id>/cancel", methods=["GET", "POST"])
 def cancel(contribution_id: int):
+    """Cancelling a pledge removes its money from what can be committed: asked first."""
     contribution = db.get_or_404(Contribution, contribution_id)
+    back = url_for(".contribution", contribution_id=contribution.id)
     form = CancelForm()
     if form.validate_on_submit():
-        with refusal():
+        with refusal(form.reason) as outcome:
             # A write-off above the four-eyes threshold waits for a second administrator.
             request_ = write_off_or_request(current_user, contribution.id, form.reason.data)
+        if not outcome.refused:
             if request_ is None:
                 flash(_("Pledge cancelled."), "success")
             else:
                 flash(_("The write-off waits for a second administrator's approval."), "success")
-    return redirect(url_for(".contribution", contribution_id=contribution.id))
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Cancel the pledge %(ref)s?", ref=contribution.reference),
+        consequences=[
+            _("The pledged money no longer counts in what can be committed."),
+            _("A cancelled pledge cannot be received afterwards."),
+        ],
+        button=_("Cancel pledge"),
+        cancel=back,
+    )
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
@@ -187,7 +218,7 @@ def edit_contribution(contribution_id: int):
         form.spend_by.data = contribution.spend_by
         form.notes.data = contribution.notes
     if form.validate_on_submit():
-        with refusal():
+        with refusal(flashed=False) as outcome:
             contributions.update_contribution(
                 current_user,
                 contribution.id,
@@ -198,6 +229,7 @@ def edit_contribution(contribution_id: int):
             )
             flash(_("Contribution saved."), "success")
             return redirect(url_for(".contribution", contribution_id=contribution.id))
+        form.form_errors.append(outcome.error)
     if form.is_submitted():
         return _invalid("funding/contribution_form.html", form=form, contribution=contribution)
     return render_template("funding/contribution_form.html", form=form, contribution=contribution)

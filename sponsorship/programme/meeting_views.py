@@ -111,6 +111,12 @@ def _render_form(form: MeetingForm, meeting: Meeting | None, error: str | None =
     )
 
 
+def _say_window(meeting: Meeting) -> None:
+    """Whether applicants can apply now: the window follows the dates on save."""
+    if meeting.window_open:
+        flash(_("Applications to “%(title)s” are open.", title=meeting.local_title), "info")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     form = MeetingForm()
@@ -123,6 +129,7 @@ def create():
             with refusal(flashed=False) as outcome:
                 meeting = meetings.create_meeting(current_user, _details(form), sessions)
                 flash(_("Meeting “%(title)s” created.", title=meeting.local_title), "success")
+                _say_window(meeting)
                 return redirect(url_for("admin.meetings.index"))
     return _render_form(form, None, outcome.error), 422 if request.method == "POST" else 200
 
@@ -164,6 +171,7 @@ def edit(meeting_id: int):
                     asking = True
                     raise
                 flash(_("Meeting “%(title)s” saved.", title=meeting.local_title), "success")
+                _say_window(meeting)
                 return redirect(url_for("admin.meetings.index"))
     page = _render_form(form, meeting, outcome.error, confirm_dates=asking)
     return page, 422 if request.method == "POST" else 200

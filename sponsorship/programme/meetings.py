@@ -170,9 +170,14 @@ def _apply(meeting: Meeting, d: MeetingDetails) -> None:
 
 
 def create_meeting(
-    actor: User, details: MeetingDetails, sessions: Sequence[SessionDetails]
+    actor: User,
+    details: MeetingDetails,
+    sessions: Sequence[SessionDetails],
+    *,
+    today: date | None = None,
 ) -> Meeting:
-    """A new meeting with its sessions; its window starts closed. One transaction."""
+    """A new meeting with its sessions; its window is open when today is inside its
+    application dates (no separate click that nobody knows to make). One transaction."""
     with unit_of_work():
         _check(details, sessions)
         meeting = Meeting(window_open=False)
@@ -181,7 +186,25 @@ def create_meeting(
         db.session.add(meeting)
         db.session.flush()
         record(actor, "meeting.create", meeting, after=_values(meeting))
+        _open_when_due(actor, meeting, today)
     return meeting
+
+
+def _open_when_due(actor: User | None, meeting: Meeting, today: date | None) -> None:
+    """Open the window if today is inside the application dates (audited as an opening)."""
+    today = today or date.today()
+    if meeting.window_open or not (
+        meeting.applications_open_on <= today <= meeting.applications_close_on
+    ):
+        return
+    record(
+        actor,
+        "meeting.open_window",
+        meeting,
+        before={"window_open": False},
+        after={"window_open": True},
+    )
+    meeting.window_open = True
 
 
 def update_meeting(
@@ -191,8 +214,11 @@ def update_meeting(
     sessions: Sequence[SessionDetails],
     *,
     dates_confirmed: bool = False,
+    today: date | None = None,
 ) -> Meeting:
-    """Change a meeting and its sessions; sessions not listed are removed.
+    """Change a meeting and its sessions; sessions not listed are removed. New
+    application dates that include today open the window (a window closed by hand
+    stays closed while its dates do not change).
 
     A session that applications have chosen cannot be removed: the delegates were
     nominated (and will be priced) for it. New dates are guarded (`_guard_dates`).
@@ -237,6 +263,8 @@ def update_meeting(
                 before={k: before[k] for k in changed},
                 after=changed,
             )
+        if {"applications_open_on", "applications_close_on"} & changed.keys():
+            _open_when_due(actor, meeting, today)
     return meeting
 
 

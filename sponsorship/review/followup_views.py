@@ -22,8 +22,9 @@ from sponsorship.payments.services import threshold
 from sponsorship.review import after_meeting, decisions
 from sponsorship.review import queue as review
 from sponsorship.review.forms import AttendanceForm, ReasonForm, ReconcileForm
+from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import money
-from sponsorship.web.refusals import flash_errors, refusal
+from sponsorship.web.refusals import refusal
 
 bp = Blueprint("followup", __name__, url_prefix="/review")
 
@@ -54,17 +55,34 @@ def follow_up(meeting_id: int):
     )
 
 
-@bp.post("/awards/<int:award_id>/cancel")
+@bp.route("/awards/<int:award_id>/cancel", methods=["GET", "POST"])
 def cancel(award_id: int):
+    """Cancelling is final and releases the money: the page asks first, with the reason
+    the applicant will read (web/confirm.py)."""
     award = db.get_or_404(Award, award_id)
+    back = application_url(award.delegate)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(application_url(award.delegate))
-    with refusal():
-        released = decisions.cancel(current_user, award, reason=form.reason.data or "")
-        flash(_("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success")
-    return redirect(application_url(award.delegate))
+    if form.validate_on_submit():
+        with refusal(form.reason) as outcome:
+            released = decisions.cancel(current_user, award, reason=form.reason.data or "")
+        if not outcome.refused:
+            flash(
+                _("Sponsorship cancelled; %(amount)s released.", amount=money(released)), "success"
+            )
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Cancel the sponsorship of %(name)s?", name=award.delegate.name),
+        consequences=[
+            _(
+                "The money committed for %(name)s is released to the funds.",
+                name=award.delegate.name,
+            ),
+            _("The applicant is told, with your reason. A cancellation is final."),
+        ],
+        button=_("Cancel the sponsorship"),
+        cancel=back,
+    )
 
 
 @bp.post("/awards/<int:award_id>/attendance")
@@ -78,15 +96,18 @@ def attendance(award_id: int):
     return redirect(application_url(award.delegate))
 
 
-@bp.post("/awards/<int:award_id>/reconcile")
+@bp.route("/awards/<int:award_id>/reconcile", methods=["GET", "POST"])
 def reconcile(award_id: int):
+    """Reconciling spends and releases money: the page says so and asks first."""
     award = db.get_or_404(Award, award_id)
-    form = _checked(ReconcileForm)
-    overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
-    with refusal():
-        # Above the four-eyes threshold this asks a second administrator instead.
-        result = approvals.reconcile_or_request(current_user, award.id, overspend)
-        if isinstance(result, reconciliation.Reconciliation):
+    back = application_url(award.delegate)
+    form = ReconcileForm()
+    if form.validate_on_submit():
+        overspend = reconciliation.Overspend(form.overspend.data) if form.overspend.data else None
+        with refusal(form.overspend) as outcome:
+            # Above the four-eyes threshold this asks a second administrator instead.
+            result = approvals.reconcile_or_request(current_user, award.id, overspend)
+        if not outcome.refused and isinstance(result, reconciliation.Reconciliation):
             flash(
                 _(
                     "Reconciled: actual costs %(actual)s, %(released)s released.",
@@ -95,7 +116,7 @@ def reconcile(award_id: int):
                 ),
                 "success",
             )
-        else:
+        elif not outcome.refused:
             flash(
                 _(
                     "The reconciliation settles %(amount)s, above %(threshold)s: it waits"
@@ -105,7 +126,23 @@ def reconcile(award_id: int):
                 ),
                 "success",
             )
-    return redirect(application_url(award.delegate))
+        if not outcome.refused:
+            return redirect(back)
+    return confirmation(
+        form,
+        title=_("Reconcile the costs of %(name)s?", name=award.delegate.name),
+        consequences=[
+            _(
+                "Costs recorded without a payment are spent; what is still committed for"
+                " %(name)s is released to the funds.",
+                name=award.delegate.name,
+            ),
+            _("The award cannot be reconciled again."),
+        ],
+        button=_("Reconcile"),
+        cancel=back,
+        danger=False,
+    )
 
 
 @bp.post("/awards/<int:award_id>/report")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -13,14 +12,22 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from sponsorship.models import Criterion, RegionalGroup
+from sponsorship.models import CostKind, Criterion, RegionalGroup
 from sponsorship.review.scoring import CRITERION_LABELS
 from sponsorship.web.bounds import MAX_COST
-from sponsorship.web.forms import BaseForm, Bounded, choices
+from sponsorship.web.forms import BaseForm, Bounded, LocalDecimalField, choices
 from sponsorship.web.labels import REGION_LABELS
+
+
+def _fare_while_ticket_covered(form, field) -> None:
+    if field.raw_data and str(field.raw_data[0]).strip():
+        return
+    if CostKind.AIRFARE in form.kinds():
+        raise StopValidation(_l("Enter the airfare, such as 1234.50."))
+    raise StopValidation()  # no ticket, no fare: nothing else to check
 
 
 class PriceForm(BaseForm):
@@ -31,12 +38,14 @@ class PriceForm(BaseForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    airfare = DecimalField(
-        _l("Airfare (empty: from the fare table)"),
-        places=2,
-        validators=[Optional(), Bounded(0, MAX_COST)],
+    #: Required while the ticket is covered, and filled from the fare table: an emptied
+    #: field used to price from the table without a word (issue 23); now the fare used
+    #: is the one shown. A sponsorship without the ticket needs no fare (issue 19).
+    airfare = LocalDecimalField(
+        _l("Airfare"),
+        validators=[_fare_while_ticket_covered, Bounded(0, MAX_COST, 2)],
     )
-    visa = DecimalField(_l("Visa fee"), places=2, validators=[Optional(), Bounded(0, MAX_COST)])
+    visa = LocalDecimalField(_l("Visa fee"), validators=[Optional(), Bounded(0, MAX_COST, 2)])
     covers = SelectMultipleField(
         _l("The sponsorship covers"),
         choices=choices(
@@ -58,7 +67,6 @@ class PriceForm(BaseForm):
 
     def kinds(self):
         """The cost kinds chosen; every kind when the form had no boxes (an old client)."""
-        from sponsorship.models import CostKind
         from sponsorship.review.pricing import PRICED_KINDS
 
         if not self.covers.data and not self.covers_shown.data:
@@ -70,10 +78,8 @@ class PriceForm(BaseForm):
 
 class CofundingForm(BaseForm):
     by = StringField(_l("Paid by (the State or another body)"), validators=[Length(max=200)])
-    amount = DecimalField(
-        _l("Share it pays (empty: none)"),
-        places=2,
-        validators=[Optional(), Bounded(0, MAX_COST)],
+    amount = LocalDecimalField(
+        _l("Share it pays (empty: none)"), validators=[Optional(), Bounded(0, MAX_COST, 2)]
     )
 
 
@@ -84,6 +90,14 @@ class PinForm(BaseForm):
 class ReasonForm(BaseForm):
     reason = TextAreaField(
         _l("Reason shown to the applicant"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class BulkForm(ReasonForm):
+    """The queue's decision for its selected delegates (the ids are read from the post)."""
+
+    action = HiddenField(
+        validators=[InputRequired(), AnyOf(["price", "offer", "waitlist", "reject"])]
     )
 
 
@@ -131,7 +145,7 @@ for _region in RegionalGroup:
     setattr(
         FaresForm,
         f"fare_{_region.value}",
-        DecimalField(
-            REGION_LABELS[_region.value], places=2, validators=[Optional(), Bounded(0, MAX_COST)]
+        LocalDecimalField(
+            REGION_LABELS[_region.value], validators=[Optional(), Bounded(0, MAX_COST)]
         ),
     )

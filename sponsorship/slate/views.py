@@ -18,6 +18,8 @@ from sponsorship.extensions import db
 from sponsorship.models import Meeting, RegionalGroup, Slate
 from sponsorship.review.queue import queue_meetings
 from sponsorship.slate import approval, proposal, whatif
+from sponsorship.web.confirm import confirmation
+from sponsorship.web.forms import ConfirmForm
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("slate", __name__, url_prefix="/slate")
@@ -80,20 +82,37 @@ def slate(slate_id: int):
     )
 
 
-@bp.post("/<int:slate_id>/offer")
+@bp.route("/<int:slate_id>/offer", methods=["GET", "POST"])
 def offer(slate_id: int):
-    db.get_or_404(Slate, slate_id)
-    with refusal():
-        result = approval.offer_slate(current_user, slate_id)
-        flash(
+    """Offering the slate commits the money of every delegate on it: asked first."""
+    found = db.get_or_404(Slate, slate_id)
+    back = url_for(".slate", slate_id=slate_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with refusal():
+            result = approval.offer_slate(current_user, slate_id)
+            flash(
+                _(
+                    "%(done)d offers made, %(refused)d refused.",
+                    done=len(result["done"]),
+                    refused=len(result["refused"]),
+                ),
+                "success",
+            )
+        return redirect(back)
+    return confirmation(
+        form,
+        title=_("Offer the whole slate?"),
+        consequences=[
             _(
-                "%(done)d offers made, %(refused)d refused.",
-                done=len(result["done"]),
-                refused=len(result["refused"]),
+                "An offer is made to each of the %(num)d delegates on the slate.",
+                num=len(found.chosen or []),
             ),
-            "success",
-        )
-    return redirect(url_for(".slate", slate_id=slate_id))
+            _("Each offer commits its money from the funds; each applicant is told by mail."),
+        ],
+        button=_("Offer and commit the money"),
+        cancel=back,
+    )
 
 
 @bp.route("/members", methods=["GET", "POST"])

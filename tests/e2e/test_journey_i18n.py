@@ -181,8 +181,9 @@ def _offer_and_issue_letter(
     card.get_by_role("button", name=re.compile("^Save the price")).click()
     expect(admin_page.locator(".flash-success")).to_contain_text("priced at")
     admin_page.locator(f"#d{delegate_id}").get_by_role(
-        "button", name=re.compile("^Offer")
+        "link", name=re.compile("^Offer")
     ).first.click()
+    admin_page.get_by_role("button", name="Offer and commit the money").click()
     expect(admin_page.locator(".flash-success")).to_contain_text("offered")
     with app.app_context():
         award_id = db.session.scalar(select(Award.id).where(Award.delegate_id == delegate_id))

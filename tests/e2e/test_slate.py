@@ -126,7 +126,8 @@ def test_slate_proposed_pinned_sent_approved_offered(page: Page, own_site, arran
 
     _sign_in(page, base, ids["admin"])
     page.goto(slate_url)
-    page.get_by_role("button", name="Offer the whole slate").click()
+    page.get_by_role("link", name="Offer the whole slate").click()
+    page.get_by_role("button", name="Offer and commit the money").click()
     page.wait_for_load_state()
     expect(page.locator("#slate-offered")).to_contain_text("0 refused")
 

@@ -164,3 +164,29 @@ def test_update_state_signatory_with_entry_into_force_is_refused(db):
 def test_update_state_name_is_not_editable(db):
     with pytest.raises(DomainError):
         update_state(UserFactory(), chad(db), name="Tchad")
+
+
+def test_create_meeting_opens_its_window_when_today_is_inside_its_dates(db):
+    """Issue 23: a meeting saved inside its application dates is open, not "closed"
+    until someone finds the button."""
+    admin = UserFactory()
+    meeting = create_meeting(admin, DETAILS, SESSIONS, today=date(2027, 2, 10))
+    assert meeting.window_open is True
+    assert len(events(db, "meeting.open_window")) == 1
+
+
+def test_update_meeting_opens_on_new_dates_but_keeps_a_window_closed_by_hand(db):
+    admin = UserFactory()
+    inside = date(2027, 2, 10)
+    meeting = create_meeting(admin, DETAILS, SESSIONS, today=inside)
+    set_window(admin, meeting, False)
+    renamed = replace(DETAILS, title="Intersessional Meetings 2027 (renamed)")
+    update_meeting(admin, meeting, renamed, sessions_with_ids(meeting), today=inside)
+    assert meeting.window_open is False  # the dates did not change: the choice stands
+    moved = replace(renamed, applications_close_on=date(2027, 4, 15))
+    update_meeting(admin, meeting, moved, sessions_with_ids(meeting), today=inside)
+    assert meeting.window_open is True
+
+
+def sessions_with_ids(meeting):
+    return [replace(s, id=m.id) for s, m in zip(SESSIONS, meeting.sessions, strict=True)]

@@ -182,9 +182,12 @@ def test_bulk_reject_without_reason_changes_nothing(client, db, admin, meeting):
         f"/admin/review/bulk?meeting={meeting.id}",
         {"delegate": [str(a.delegates[0].id)], "action": "reject"},
         page=f"/admin/review/?meeting={meeting.id}",
-        follow_redirects=True,
     )
-    assert "Give the reason" in response.get_data(as_text=True)
+    # The confirmation page again, its reason field carrying the error (GOV.UK pattern).
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="reason-error"' in html and "Give the reason" in html
+    assert 'href="#reason"' in html
     db.session.expire_all()
     assert a.delegates[0].award is None
 
@@ -203,8 +206,10 @@ def test_history_lists_who_did_what(client, db, admin, meeting):
     decisions.bulk(admin, [delegate.id], decisions.Action.PRICE)
     decisions.reject(admin, delegate, reason="Not eligible this year")
     html = page(client, f"/admin/review/applications/{a.id}/history")
-    assert "award.price" in html
-    assert "rejected" in html
+    # Sentences in the reader's language, not raw audit data (issue 23).
+    assert f"{delegate.name} was priced." in html
+    assert "Not eligible this year" in html and "to Not selected." in html
+    assert "award.price" not in html and "False" not in html
     assert admin.name in html
 
 

@@ -150,22 +150,27 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("applicant.withdraw_application", "POST"): Case(
         Path("/apply/applications/{submitted}/withdraw"), own_state(REDIRECT)
     ),
+    # Confirmation pages (issue 23): the action's URL answers GET with what will happen.
+    ("applicant.withdraw_application", "GET"): Case(
+        Path("/apply/applications/{submitted}/withdraw"), own_state()
+    ),
     ("applicant.note", "GET"): Case(Path("/apply/applications/{draft}/note"), own_state(OK, OK)),
     ("applicant.offer", "GET"): Case(Path("/apply/awards/{offer}"), own_state()),
     ("applicant.accept_offer", "POST"): Case(Path("/apply/awards/{offer}/accept"), own_state(422)),
     ("applicant.decline_offer", "POST"): Case(
         Path("/apply/awards/{offer}/decline"), own_state(422)
     ),
+    ("applicant.decline_offer", "GET"): Case(Path("/apply/awards/{offer}/decline"), own_state()),
     ("applicant.letter", "GET"): Case(Path("/apply/awards/{offer}/letter"), own_state()),
     ("applicant.report", "GET"): Case(Path("/apply/awards/{accepted}/report"), own_state()),
     ("documents_applicant.documents", "GET"): Case(
         Path("/apply/awards/{offer}/documents"), own_state()
     ),
     ("documents_applicant.language", "POST"): Case(
-        Path("/apply/awards/{offer}/documents/language"), own_state(422), {"language": "xx"}
+        Path("/apply/awards/{offer}/documents/language"), own_state(REDIRECT), {"language": "xx"}
     ),
     ("documents_applicant.visa", "POST"): Case(
-        Path("/apply/awards/{offer}/documents/visa"), own_state(422)
+        Path("/apply/awards/{offer}/documents/visa"), own_state(REDIRECT)
     ),
     ("documents_applicant.download", "GET"): Case(
         Path("/apply/awards/{offer}/documents/0.pdf"), own_state(NOT_FOUND)
@@ -217,11 +222,20 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.review.decide", "POST"): Case(
         "/admin/review/delegates/0/offer", only("administrator", code=NOT_FOUND)
     ),
+    ("admin.review.decide", "GET"): Case(
+        "/admin/review/delegates/0/reject", only("administrator", code=NOT_FOUND)
+    ),
     ("admin.review.bulk", "POST"): Case(
-        "/admin/review/bulk", only("administrator", code=REDIRECT), {"action": "offer"}
+        "/admin/review/bulk", only("administrator", code=422), {"action": "offer"}
+    ),
+    ("admin.review.bulk", "GET"): Case(
+        "/admin/review/bulk?action=reject&delegate=1", only("administrator")
     ),
     ("admin.followup.cancel", "POST"): Case(
-        Path("/admin/review/awards/{offer}/cancel"), only("administrator", code=REDIRECT)
+        Path("/admin/review/awards/{offer}/cancel"), only("administrator", code=422)
+    ),
+    ("admin.followup.cancel", "GET"): Case(
+        Path("/admin/review/awards/{offer}/cancel"), only("administrator")
     ),
     ("admin.followup.attendance", "POST"): Case(
         Path("/admin/review/awards/{accepted}/attendance"),
@@ -229,7 +243,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         {"attended": "1"},
     ),
     ("admin.followup.reconcile", "POST"): Case(
-        Path("/admin/review/awards/{offer}/reconcile"), only("administrator", code=REDIRECT)
+        Path("/admin/review/awards/{offer}/reconcile"), only("administrator", code=422)
+    ),
+    ("admin.followup.reconcile", "GET"): Case(
+        Path("/admin/review/awards/{offer}/reconcile"), only("administrator")
     ),
     ("admin.followup.report", "POST"): Case(
         Path("/admin/review/awards/{offer}/report"), only("administrator", code=REDIRECT)
@@ -259,6 +276,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("admin.letters.letter_revoke", "POST"): Case(
         "/admin/review/letters/0/revoke", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.letters.letter_revoke", "GET"): Case(
+        Path("/admin/review/letters/{letter}/revoke"), only("administrator")
     ),
     ("admin.letters.letter_download", "GET"): Case(
         Path("/admin/review/letters/{letter}/download"), only("administrator")
@@ -387,6 +407,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.funds.cancel", "POST"): Case(
         "/admin/funds/contributions/0/cancel", only("administrator", code=NOT_FOUND)
     ),
+    ("admin.funds.cancel", "GET"): Case(
+        "/admin/funds/contributions/0/cancel", only("administrator", code=NOT_FOUND)
+    ),
     ("admin.funds.meeting", "GET"): Case(
         "/admin/funds/meetings/0", only("administrator", code=NOT_FOUND)
     ),
@@ -401,6 +424,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("admin.slate.slate", "GET"): Case("/admin/slate/0", only("administrator", code=NOT_FOUND)),
     ("admin.slate.offer", "POST"): Case(
+        "/admin/slate/0/offer", only("administrator", code=NOT_FOUND)
+    ),
+    ("admin.slate.offer", "GET"): Case(
         "/admin/slate/0/offer", only("administrator", code=NOT_FOUND)
     ),
     ("admin.slate.members", "GET"): Case("/admin/slate/members", only("administrator")),

@@ -89,7 +89,8 @@ def test_ids_in_a_query_or_a_form_list_beyond_any_row_are_ignored(client, db, ad
         {"delegate": bad, "action": "offer"},
         page="/admin/review/",
     )
-    assert response.status_code == 302
+    # No delegate left to decide on: refused on the confirmation page, not a failure.
+    assert response.status_code == 422
 
 
 # --- Numbers ------------------------------------------------------------------------
@@ -146,8 +147,10 @@ def test_a_meeting_number_beyond_its_bound_is_a_field_error(
     assert message in body(response)
 
 
-def test_actual_costs_beyond_the_maximum_are_a_field_error(client, db, admin):
-    from sponsorship.models import AwardStatus
+def test_payment_beyond_the_maximum_is_a_field_error(client, db, admin):
+    """Actual costs are payments now (issue 22): an amount past the bound is the amount
+    field's error, and nothing is recorded."""
+    from sponsorship.models import AwardStatus, Payment
     from tests.applicant_data import accepted_award_after_meeting
     from tests.factories import StateFactory
 
@@ -155,12 +158,13 @@ def test_actual_costs_beyond_the_maximum_are_a_field_error(client, db, admin):
     award.status = AwardStatus.ATTENDED
     db.session.commit()
     response = post_form(
-        client, f"/admin/review/awards/{award.id}/costs", {f"a{award.id}-ticket": "1e309"}
+        client,
+        f"/admin/payments/awards/{award.id}/payments",
+        {"kind": "advance", "currency": "CHF", "amount": "1e309", "paid_on": "2025-01-01"},
     )
-    assert response.status_code in (302, 422)
-    page = client.get(f"/admin/review/applications/{award.delegate.application_id}")
-    assert AT_MOST_10M in body(page) or AT_MOST_10M in body(response)
-    assert not award.cost_lines or all(line.amount < 10**7 for line in award.cost_lines)
+    assert response.status_code == 422
+    assert AT_MOST_10M in body(response)
+    assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 0
 
 
 def test_an_airfare_that_would_overflow_the_cost_lines_is_a_field_error(client, db, admin):
@@ -174,9 +178,14 @@ def test_an_airfare_that_would_overflow_the_cost_lines_is_a_field_error(client, 
         client,
         f"/admin/review/delegates/{delegate.id}/price",
         {f"{prefix}-airfare": "1000000000000000", f"{prefix}-visa": "1e309"},
+        follow_redirects=True,
     )
-    assert response.status_code == 422
-    assert body(response).count(AT_MOST_10M) >= 2
+    # Back on the application page (its own URL), each error at its field.
+    assert response.request.path == f"/admin/review/applications/{delegate.application_id}"
+    html = body(response)
+    assert f'id="{prefix}-airfare-error"' in html and AT_MOST_10M in html
+    assert f'id="{prefix}-visa-error"' in html and html.count(AT_MOST_10M) >= 2
+    assert 'value="1000000000000000"' in html
 
 
 @pytest.mark.parametrize(
@@ -266,7 +275,7 @@ def test_a_nul_in_a_cancel_reason_changes_nothing(client, db, admin):
     award = offered_award(StateFactory())
     db.session.commit()
     response = post_form(client, f"/admin/review/awards/{award.id}/cancel", {"reason": "x\x00"})
-    assert response.status_code == 302
+    assert response.status_code == 422
     db.session.refresh(award)
     assert award.status.value == "offered"
 
@@ -279,10 +288,11 @@ def test_a_nul_in_a_letter_revoke_reason_is_refused(client, db, admin):
     db.session.add(letter)
     db.session.commit()
     response = post_form(client, f"/admin/review/letters/{letter.id}/revoke", {"reason": "\x00"})
-    assert response.status_code == 302
+    assert response.status_code == 422
     db.session.refresh(letter)
     assert letter.status.value == "valid"
-    assert post_form(client, f"/admin/review/letters/{letter.id}/revoke").status_code == 302
+    revoke = f"/admin/review/letters/{letter.id}/revoke"
+    assert post_form(client, revoke, {"reason": "Wrong passport number"}).status_code == 302
     db.session.refresh(letter)
     assert letter.status.value == "revoked"
 

@@ -366,3 +366,29 @@ def test_overview_budgets_recent_and_coming_meetings_only(db, client, admin):
     body = client.get("/admin/funds/").get_data(as_text=True)
     assert "Coming meeting" in body and old.title not in body
     assert "1 meeting that ended more than a year ago is not listed" in body
+
+
+def test_contribution_form_shows_every_error_at_once_with_the_dates_checked_across(
+    db, client, admin
+):
+    """Issue 23: a receipt dated before its pledge is the receipt date's error, shown
+    with every other error at once; obsolete currencies are not offered nor accepted."""
+    donor = DonorFactory(name="Norway")
+    db.session.commit()
+    form = _contribution_form(
+        donor, reference="", amount="abc", pledged_on="2027-01-10", received_on="2020-01-01"
+    )
+    response = post_form(client, "/admin/funds/contributions/new", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ("reference", "amount", "received_on", "exchange_rate"):
+        assert f'id="{field}-error"' in html and f'href="#{field}"' in html
+    assert "cannot be received before it was pledged" in html
+    assert 'value="abc"' in html
+    page = client.get("/admin/funds/contributions/new").get_data(as_text=True)
+    assert 'value="CHF"' in page and 'value="ADP"' not in page and 'value="AFA"' not in page
+    response = post_form(
+        client, "/admin/funds/contributions/new", _contribution_form(donor, currency="ADP")
+    )
+    assert response.status_code == 422
+    assert 'id="currency-error"' in response.get_data(as_text=True)

@@ -49,6 +49,16 @@ SENTENCES = {
     "ledger.commit": _l("%(who)s committed money: %(object)s"),
     "ledger.spend": _l("%(who)s spent committed money: %(object)s"),
     "ledger.release": _l("%(who)s released committed money: %(object)s"),
+    # Payments, claims and the second administrator's approval (sponsorship/payments)
+    "payment.enter": _l("%(who)s entered %(object)s"),
+    "payment.approve": _l("%(who)s approved %(object)s"),
+    "payment.reject": _l("%(who)s rejected %(object)s"),
+    "claim.file": _l("%(who)s filed %(object)s"),
+    "claim.decide": _l("%(who)s decided on %(object)s"),
+    "claim.paid": _l("%(who)s recorded the reimbursement of %(object)s"),
+    "approval.request": _l("%(who)s asked a second administrator to approve %(object)s"),
+    "approval.approve": _l("%(who)s approved, as second administrator, %(object)s"),
+    "approval.reject": _l("%(who)s refused, as second administrator, %(object)s"),
     # Documents
     "letter.issued": _l("%(who)s issued %(object)s"),
     "letter.superseded": _l("%(who)s superseded %(object)s with a newer version"),
@@ -109,6 +119,15 @@ MONEY_ACTIONS = (
     "ledger.commit",
     "ledger.spend",
     "ledger.release",
+    "payment.enter",
+    "payment.approve",
+    "payment.reject",
+    "claim.file",
+    "claim.decide",
+    "claim.paid",
+    "approval.request",
+    "approval.approve",
+    "approval.reject",
 )
 
 #: The kinds of document (documents/letters.py SERIES), as the letters' pages name them.
@@ -162,6 +181,18 @@ KEY_LABELS = {
     "recipients": _l("recipients"),
     "nights": _l("nights"),
     "total": _l("total"),
+    "exchange_rate": _l("exchange rate"),
+    "rate_date": _l("rate of"),
+    "base_amount": _l("amount in the base currency"),
+    "paid_on": _l("paid on"),
+    "four_eyes": _l("needs a second administrator"),
+    "receipt_sha256": _l("receipt (sha256)"),
+    "receipts": _l("receipts (sha256)"),
+    "outside_fund": _l("paid outside the fund"),
+    "requested_by": _l("asked by"),
+    "approved_amount": _l("amount approved"),
+    "category": _l("category"),
+    "payment": _l("payment"),
 }
 
 #: Keys whose values are shown in a sentence already, or say nothing to a reader.
@@ -175,8 +206,8 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if key == "status" and isinstance(value, str):
-        return str(STATUS_LABELS.get(value, value.replace("_", " ")))
+    if key in PAYMENT_VALUES and isinstance(value, str | int):
+        return _payment_value(key, value)
     if key == "fields" and isinstance(value, Mapping):
         parts = [
             _("%(label)s: %(count)s", label=FIELD_LABELS.get(k, k), count=v)
@@ -189,6 +220,30 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value(key, v) for v in value) or "—"
     return str(value)
+
+
+#: Keys whose stored values the payments package names (kinds, states, categories, ids).
+PAYMENT_VALUES = {"kind", "status", "category", "requested_by", "payment"}
+
+
+def _payment_value(key: str, value: str | int) -> str:
+    from sponsorship.extensions import db
+    from sponsorship.models import User
+    from sponsorship.payments import forms
+
+    if key == "requested_by":
+        user = db.session.get(User, value) if isinstance(value, int) else None
+        return user.name if user is not None else _("#%(id)s (removed)", id=value)
+    if key == "payment":
+        return _("no. %(id)s", id=value)
+    if key == "kind":
+        found = DOCUMENT_KINDS.get(value) or forms.KIND_LABELS.get(value)
+        found = found or forms.PENDING_LABELS.get(value)
+    elif key == "category":
+        found = forms.CATEGORY_LABELS.get(value)
+    else:
+        found = STATUS_LABELS.get(value) or forms.STATE_LABELS.get(value)
+    return str(found) if found is not None else str(value).replace("_", " ")
 
 
 def _label(key: str) -> str:

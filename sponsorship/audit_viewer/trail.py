@@ -22,15 +22,18 @@ from sponsorship.models import (
     Airfare,
     Allocation,
     Application,
+    ApprovalRequest,
     AuditEvent,
     Award,
     AwardCostLine,
+    Claim,
     Contribution,
     Delegate,
     Donor,
     HistoryImport,
     Letter,
     Meeting,
+    Payment,
     ScoringWeight,
     Slate,
     State,
@@ -86,6 +89,11 @@ def _objects_of_delegates(delegate_ids: sa.Select) -> sa.ColumnElement[bool]:
         "Allocation": sa.select(Allocation.id).where(Allocation.award_id.in_(awards)),
         "AwardCostLine": sa.select(AwardCostLine.id).where(AwardCostLine.award_id.in_(awards)),
         "Letter": sa.select(Letter.id).where(Letter.award_id.in_(awards)),
+        "Payment": sa.select(Payment.id).where(Payment.award_id.in_(awards)),
+        "Claim": sa.select(Claim.id).where(Claim.award_id.in_(awards)),
+        "ApprovalRequest": sa.select(ApprovalRequest.id).where(
+            ApprovalRequest.award_id.in_(awards)
+        ),
     }
     return sa.or_(
         *(
@@ -234,6 +242,53 @@ def _name_cost_lines(ids):
     return [(i, _("a cost line of %(award)s", award=reference)) for i, reference in rows]
 
 
+def _name_payments(ids):
+    rows = _rows(
+        sa.select(Payment.id, Payment.amount, Payment.currency, Award.reference).join(
+            Award, Award.id == Payment.award_id
+        ),
+        ids,
+    )
+    return [
+        (i, _("the payment of %(amount)s %(currency)s for %(award)s", amount=f"{a:,.2f}",
+              currency=c, award=r))
+        for i, a, c, r in rows
+    ]  # fmt: skip
+
+
+def _name_claims(ids):
+    rows = _rows(
+        sa.select(Claim.id, Claim.amount, Claim.currency, Award.reference).join(
+            Award, Award.id == Claim.award_id
+        ),
+        ids,
+    )
+    return [
+        (i, _("the claim of %(amount)s %(currency)s for %(award)s", amount=f"{a:,.2f}",
+              currency=c, award=r))
+        for i, a, c, r in rows
+    ]  # fmt: skip
+
+
+def _name_approval_requests(ids):
+    rows = _rows(
+        sa.select(
+            ApprovalRequest.id,
+            ApprovalRequest.amount,
+            ApprovalRequest.currency,
+            sa.func.coalesce(Award.reference, Contribution.reference),
+        )
+        .outerjoin(Award, Award.id == ApprovalRequest.award_id)
+        .outerjoin(Contribution, Contribution.id == ApprovalRequest.contribution_id),
+        ids,
+    )
+    return [
+        (i, _("%(amount)s %(currency)s on %(object)s", amount=f"{a:,.2f}", currency=c,
+              object=r or "—"))
+        for i, a, c, r in rows
+    ]  # fmt: skip
+
+
 def _name_users(ids):
     return [(i, f"{n} ({e})") for i, n, e in _rows(sa.select(User.id, User.name, User.email), ids)]
 
@@ -278,6 +333,9 @@ NAMERS = {
     "Letter": _name_letters,
     "AwardCostLine": _name_cost_lines,
     "User": _name_users,
+    "Payment": _name_payments,
+    "Claim": _name_claims,
+    "ApprovalRequest": _name_approval_requests,
     "Slate": _name_slates,
     "Contribution": _simple(Contribution, Contribution.reference),
     "Donor": _simple(Donor, Donor.name),

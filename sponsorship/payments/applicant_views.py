@@ -78,6 +78,8 @@ def receipt(award_id: int, receipt_id: int):
     found = db.session.get(ClaimReceipt, receipt_id)
     if found is None or found.claim.award_id != award.id:
         abort(404)
+    if not found.key:
+        abort(410)  # purged after the retention period; its sha256 remains
     try:
         data = read_receipt(found.key)
     except NotStored:

@@ -155,7 +155,8 @@ def reject_payment(payment_id: int):
 def payment_receipt(payment_id: int):
     payment = _payment(payment_id)
     if not payment.receipt_key:
-        abort(404)
+        # Purged after the retention period (sponsorship/payments/retention.py): gone.
+        abort(410 if payment.receipt_sha256 else 404)
     try:
         data = read_receipt(payment.receipt_key)
     except NotStored:
@@ -232,6 +233,8 @@ def reimburse(claim_id: int):
 @bp.get("/receipts/<int:receipt_id>")
 def claim_receipt(receipt_id: int):
     receipt = db.get_or_404(ClaimReceipt, receipt_id)
+    if not receipt.key:
+        abort(410)  # purged after the retention period; its sha256 remains
     try:
         data = read_receipt(receipt.key)
     except NotStored:

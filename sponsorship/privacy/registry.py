@@ -87,6 +87,7 @@ FIELD_LABELS = {
     "accessibility_needs": _l("Accessibility needs"),
     "nomination_notes": _l("Nomination notes (files; sha256 kept)"),
     "letter_passport_copies": _l("Passport details in issued documents"),
+    "receipt_images": _l("Receipts of payments and claims (files; sha256 and amounts kept)"),
 }
 
 # --- Delegates' own columns ------------------------------------------------------------

@@ -24,6 +24,7 @@ DYNAMIC = {
         "user.invite", "user.reinvite", "user.accept_invitation", "user.password_reset",
     },
     "accounts/lifecycle.py": {"user.reactivate", "user.deactivate"},
+    "payments/approvals.py": {"approval.approve", "approval.reject"},
 }  # fmt: skip
 
 

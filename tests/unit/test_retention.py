@@ -1,10 +1,12 @@
 """Retention (issue 22, point 4): RETENTION_DAYS after a meeting its delegates'
-passport, e-mail, phone, accessibility needs, nomination notes and the passport copied
-into documents are purged; names, awards, money, reports and verification stay."""
+passport, e-mail, phone, accessibility needs, nomination notes, the passport copied
+into documents and receipts' images are purged; names, awards, money (with receipts'
+sha256), reports and verification stay."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -16,11 +18,17 @@ from sponsorship.models import (
     AuditEvent,
     Award,
     AwardStatus,
+    Claim,
+    ClaimCategory,
+    ClaimReceipt,
     Delegate,
     Letter,
     Meeting,
     MeetingKind,
+    Payment,
+    PaymentKind,
 )
+from sponsorship.payments.receipts import store_receipt
 from sponsorship.privacy import registry, retention
 from sponsorship.reporting import donor, programme
 from sponsorship.storage import file_store
@@ -60,9 +68,35 @@ def demo(db, runner):
         "passport_expiry": "2029-01-01",
     }
     db.session.add(visa)
+    _add_receipts(db, award)
     db.session.commit()
     upcoming = db.session.scalar(sa.select(Meeting).where(Meeting.id != past.id))
     return past, upcoming, note.stored_name, visa.id
+
+
+def _add_receipts(db, award) -> None:
+    """A DSA payment waiting for approval and a filed claim, each with a stored receipt
+    (neither moves money, so the ledger's checks are untouched)."""
+    paid = store_receipt(pdf_bytes(), "dsa-signed.pdf")
+    db.session.add(
+        Payment(
+            award_id=award.id, kind=PaymentKind.DSA_CASH, currency="CHF",
+            amount=Decimal("310.00"), exchange_rate=Decimal(1), rate_date=date(2025, 11, 3),
+            base_amount=Decimal("310.00"), paid_on=date(2025, 11, 3), paid_by="Cashier",
+            receipt_key=paid.key, receipt_sha256=paid.sha256, receipt_type=paid.content_type,
+            receipt_filename=paid.filename,
+        )
+    )  # fmt: skip
+    taxi = store_receipt(pdf_bytes(), "taxi.pdf")
+    claim = Claim(
+        award_id=award.id, category=ClaimCategory.TERMINAL, currency="CHF",
+        amount=Decimal("42.50"), description="Taxi",
+    )  # fmt: skip
+    claim.receipts = [
+        ClaimReceipt(key=taxi.key, sha256=taxi.sha256, content_type=taxi.content_type,
+                     filename=taxi.filename, size=taxi.size)
+    ]  # fmt: skip
+    db.session.add(claim)
 
 
 def _fields(meeting_id: int) -> dict[str, int]:
@@ -78,7 +112,11 @@ def test_retention_purges_each_field_of_meetings_past_the_period_only(app, db, d
     past, upcoming, note_name, visa_id = demo
     before, before_upcoming = _fields(past.id), _fields(upcoming.id)
     print("before:", before)
-    assert all(before[f] > 0 for f in (*FIELDS, "nomination_notes", "letter_passport_copies"))
+    images = [db.session.scalar(sa.select(Payment.receipt_key)),
+              db.session.scalar(sa.select(ClaimReceipt.key))]  # fmt: skip
+    assert all(file_store().stat(k) for k in images)
+    held = (*FIELDS, "nomination_notes", "letter_passport_copies", "receipt_images")
+    assert all(before[f] > 0 for f in held)
 
     done = retention.run(_after_period(past, app))
 
@@ -97,6 +135,13 @@ def test_retention_purges_each_field_of_meetings_past_the_period_only(app, db, d
     assert noted.note_path is None and len(noted.note_sha256) == 64
     assert file_store().stat(uploads.note_key(note_name)) is None, "the file is gone"
     assert letters.letter_pdf(visa_id) is None, "the visa letter printed the passport"
+    payment = db.session.scalar(sa.select(Payment))
+    receipt = db.session.scalar(sa.select(ClaimReceipt))
+    assert payment.receipt_key is None and len(payment.receipt_sha256) == 64
+    assert payment.amount == Decimal("310.00"), "amounts stay"
+    assert receipt.key == "" and len(receipt.sha256) == 64
+    assert receipt.claim.amount == Decimal("42.50")
+    assert all(file_store().stat(k) is None for k in images), "the images are gone"
 
 
 def test_purge_keeps_verification_ledger_and_reports_working(app, db, demo, runner):

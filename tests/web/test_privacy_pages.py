@@ -97,3 +97,59 @@ def test_audit_filter_refuses_bad_dates_without_failing(db, client, setting):
     response = client.get("/admin/audit/?since=not-a-date&page=-4")
     assert response.status_code == 200
     assert "Aucun" in response.get_data(as_text=True) or "Rien" in response.get_data(as_text=True)
+
+
+def test_erased_receipts_show_as_purged_gone_from_storage_and_export_keeps_sha256(
+    db, client, setting
+):
+    """Receipts' images leave with the person's data (410, like a purged visa
+    letter); the payment, the claim, their amounts and the receipts' sha256 stay."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sponsorship.models import Claim, ClaimCategory, ClaimReceipt, Payment, PaymentKind
+    from sponsorship.payments.receipts import store_receipt
+    from sponsorship.privacy import erasure
+    from sponsorship.storage import file_store
+    from tests.applicant_data import pdf_bytes
+
+    admin, d = setting
+    stored = store_receipt(pdf_bytes(), "signed.pdf")
+    payment = Payment(
+        award_id=d.award.id, kind=PaymentKind.ADVANCE, currency="CHF", amount=Decimal("120.00"),
+        exchange_rate=Decimal(1), rate_date=date(2026, 11, 20), base_amount=Decimal("120.00"),
+        paid_on=date(2026, 11, 20), receipt_key=stored.key, receipt_sha256=stored.sha256,
+        receipt_type=stored.content_type, receipt_filename=stored.filename,
+    )  # fmt: skip
+    taxi = store_receipt(pdf_bytes(), "taxi.pdf")
+    claim = Claim(award_id=d.award.id, category=ClaimCategory.TERMINAL, currency="CHF",
+                  amount=Decimal("42.50"))  # fmt: skip
+    claim.receipts = [ClaimReceipt(key=taxi.key, sha256=taxi.sha256, filename="taxi.pdf",
+                                   content_type=taxi.content_type, size=taxi.size)]  # fmt: skip
+    db.session.add_all([payment, claim])
+    db.session.commit()
+    receipt_id = claim.receipts[0].id
+    assert client.get(f"/admin/payments/payments/{payment.id}/receipt").status_code == 200
+
+    counts = erasure.erase(d, admin, "Request of 3 December")
+
+    assert counts["receipt_images"] == 2
+    assert file_store().stat(stored.key) is None and file_store().stat(taxi.key) is None
+    assert client.get(f"/admin/payments/payments/{payment.id}/receipt").status_code == 410
+    assert client.get(f"/admin/payments/receipts/{receipt_id}").status_code == 410
+    page = client.get(f"/admin/payments/awards/{d.award.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count(stored.sha256[:12]) == 2, "both receipts (same bytes) show as purged"
+    assert f"/receipts/{receipt_id}" not in html and f"{payment.id}/receipt" not in html
+    data = json.loads(client.get(f"/admin/privacy/delegates/{d.id}/export.json").data)
+    [paid] = data["payments"]
+    assert (Decimal(paid["amount"]), paid["status"], paid["receipt_sha256"]) == (
+        Decimal("120"), "entered", stored.sha256,
+    )  # fmt: skip
+    assert paid["receipt_stored"] is False and "receipt_key" not in paid
+    [claimed] = data["claims"]
+    assert Decimal(claimed["amount"]) == Decimal("42.5")
+    assert claimed["receipts_sha256"] == [taxi.sha256]
+    pdf = client.get(f"/admin/privacy/delegates/{d.id}/export.pdf")
+    assert pdf.status_code == 200

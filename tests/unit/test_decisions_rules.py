@@ -464,3 +464,36 @@ def test_expire_offers_audits_the_proposal_as_the_actors(db, admin, meeting):
     )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "waitlist.proposed"))
     assert event.actor_id == admin.id
+
+
+def test_ranked_waitlist_follows_the_rank_and_puts_the_unranked_last(db, admin, meeting):
+    """Rule: the waiting list is offered in the queue's rank order (best rank first,
+    whatever the scores or the order of creation); a delegate whose application left
+    the queue comes after every ranked one."""
+    from sponsorship.review.queue import Ranking
+
+    unranked, second, first = (priced(admin, meeting) for _ in range(3))
+    for delegate in (unranked, second, first):
+        decisions.waitlist(admin, delegate)
+    ranking = Ranking(
+        inputs=None,
+        rows=(
+            (first.application_id, 5, ApplicationStatus.DECIDED, None),
+            (second.application_id, 9, ApplicationStatus.DECIDED, None),
+        ),
+    )
+    checks = decisions.ranked_waitlist(meeting, date.today(), ranking=ranking)
+    assert [c.award.id for c in checks] == [d.award.id for d in (first, second, unranked)]
+
+
+def test_expiry_proposes_the_waitlisted_by_the_money_usable_on_its_day(db, admin, meeting):
+    """Rule: an expiry run for a given day proposes the waitlisted delegates that the
+    money usable on that day pays for (money whose spend-by has passed since counts)."""
+    ContributionFactory(amount=COST, spend_by=PAST + timedelta(days=20))
+    offered, waiting = priced(admin, meeting), priced(admin, meeting)
+    decisions.offer(admin, offered, today=PAST)
+    decisions.waitlist(admin, waiting)
+    result = decisions.expire_offers(
+        offered.award.offer_deadline + timedelta(days=1), auto_offer=False
+    )
+    assert [p.award_id for p in result.proposals] == [waiting.award.id]

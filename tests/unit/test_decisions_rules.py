@@ -497,3 +497,26 @@ def test_expiry_proposes_the_waitlisted_by_the_money_usable_on_its_day(db, admin
         offered.award.offer_deadline + timedelta(days=1), auto_offer=False
     )
     assert [p.award_id for p in result.proposals] == [waiting.award.id]
+
+
+def test_offer_decided_meanwhile_is_refused_naming_who(db, admin, meeting, monkeypatch):
+    """Rule: an award another administrator decides on between the page and the offer's
+    row lock is refused under the lock, naming who moved it, and nothing is committed."""
+    import sqlalchemy as sa
+
+    from sponsorship.models import Award
+
+    ContributionFactory(amount=D(10000))
+    delegate = priced(admin, meeting)
+    decisions.waitlist(admin, delegate)
+    real = decisions._locked_award
+
+    def rejected_meanwhile(award_id):
+        db.session.execute(sa.update(Award).where(Award.id == award_id).values(status="rejected"))
+        return real(award_id)
+
+    monkeypatch.setattr(decisions, "_locked_award", rejected_meanwhile)
+    with pytest.raises(DomainError) as refused:
+        decisions.offer(admin, delegate)
+    assert str(refused.value).startswith(f"{delegate.name} was already moved to “rejected” by ")
+    assert committed_total(delegate.award) == 0

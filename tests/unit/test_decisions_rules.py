@@ -5,14 +5,14 @@ cancelling keeps, and the waiting list's proposals after an expiry.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from sponsorship.core.errors import DomainError
 from sponsorship.core.workflow import transition
-from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus
+from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, CostStage
 from sponsorship.review import decisions
 from sponsorship.review.pricing import price
 from tests.factories import (
@@ -244,8 +244,11 @@ def test_decisions_save_the_callers_pending_changes_first(db, admin, meeting):
     ContributionFactory(amount=D(10000))
     delegate = priced(admin, meeting)
     db.session.commit()
+    # Everything the decision reads is loaded first, so no query flushes the change.
+    assert delegate.award.total(CostStage.ESTIMATE) and delegate.application.status
     delegate.name = "Renamed before the offer"
     award = decisions.offer(admin, delegate)
+    assert award.status and delegate.name
     delegate.name = "Renamed before cancelling"
     decisions.cancel(admin, award, reason="Meeting moved")
     db.session.expire_all()
@@ -307,6 +310,8 @@ def test_offer_already_decided_names_who_moved_it_last_and_when(db, meeting):
         .where(AuditEvent.object_type == "Award")
         .order_by(AuditEvent.id.desc())
     )
+    event.at = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)  # not now: the time is the move's
+    db.session.commit()
     with pytest.raises(DomainError) as refused:
         decisions.offer(first, delegate)
     assert str(refused.value) == (

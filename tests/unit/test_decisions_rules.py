@@ -525,3 +525,26 @@ def test_offer_decided_meanwhile_is_refused_naming_who(db, admin, meeting, monke
         decisions.offer(admin, delegate)
     assert str(refused.value).startswith(f"{delegate.name} was already moved to “rejected” by ")
     assert committed_total(delegate.award) == 0
+
+
+def test_auto_offer_reports_a_waitlisted_delegate_it_cannot_offer(db, admin, meeting):
+    """Rule: when the released money pays for a waitlisted delegate whose application
+    was withdrawn meanwhile, the automatic offer is refused and reported with its
+    reason, and the others are still offered."""
+    ContributionFactory(amount=2 * COST)
+    offered, waiting, withdrawn = (priced(admin, meeting) for _ in range(3))
+    decisions.offer(admin, offered, today=PAST)
+    decisions.waitlist(admin, waiting)
+    decisions.waitlist(admin, withdrawn)
+    withdrawn.application.status = ApplicationStatus.WITHDRAWN
+    db.session.commit()
+    result = decisions.expire_offers(
+        offered.award.offer_deadline + timedelta(days=1), auto_offer=True, actor=admin
+    )
+    assert result.offered == [f"{waiting.name} ({waiting.award.reference})"]
+    assert result.refused == [
+        (
+            f"{withdrawn.name} ({withdrawn.award.reference})",
+            "Only a submitted application is decided on (this one is withdrawn).",
+        )
+    ]

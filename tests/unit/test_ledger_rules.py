@@ -633,3 +633,54 @@ def test_allocate_rows_say_who_committed_them_and_the_audit_why(db, admin):
     ).all()
     assert (event.after["award"], event.after["reason"]) == (award.reference, "allocate")
     assert event.actor_id == admin.id
+
+
+# --- The waiting list, second mutation run ----------------------------------------------
+
+
+def test_waitlist_award_needing_one_franc_or_less_fits(db):
+    """Rule: a waitlisted award that needs a franc or less fits when the fund has it."""
+    meeting = MeetingFactory()
+    award = award_for("0.50", meeting=meeting, status=AwardStatus.WAITLISTED)
+    fund("10.00")
+    _commit()
+    [check] = waiting_list.waitlist(meeting, on=TODAY)
+    assert (check.award.id, check.cost, check.fits) == (award.id, D("0.50"), True)
+
+
+def test_waitlist_lists_only_that_meetings_waitlisted_awards(db):
+    """Rule: a meeting's waiting list holds its own waitlisted awards, not another's."""
+    meeting, other = MeetingFactory(), MeetingFactory()
+    mine = award_for("100.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    award_for("100.00", meeting=other, status=AwardStatus.WAITLISTED)
+    _commit()
+    assert [c.award.id for c in waiting_list.waitlist(meeting, on=TODAY)] == [mine.id]
+
+
+def test_waitlist_in_a_given_order_puts_the_awards_not_named_last(db):
+    """Rule: awards taken in the order given; those the order does not name come after,
+    oldest first."""
+    meeting = MeetingFactory()
+    first, second, third = (
+        award_for("100.00", meeting=meeting, status=AwardStatus.WAITLISTED) for _ in range(3)
+    )
+    _commit()
+    checks = waiting_list.waitlist(meeting, order=[third.id], on=TODAY)
+    assert [c.award.id for c in checks] == [third.id, first.id, second.id]
+
+
+def test_waitlist_need_ignores_actual_costs_and_released_money(db, admin):
+    """Rule: what a waitlisted award needs is its estimate less the money still
+    committed to it: actual-cost lines and released money do not count."""
+    from sponsorship.models import CostStage
+
+    meeting = MeetingFactory()
+    award = award_for("600.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    fund("600.00")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    ledger.release(award, admin)
+    AwardCostLineFactory(award=award, unit_amount=D("50.00"), stage=CostStage.ACTUAL)
+    _commit()
+    needs = dict(db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all())
+    assert needs == {award: D("600.00")}

@@ -67,7 +67,9 @@ def test_outstanding_counts_only_money_still_committed(db, admin):
     _commit()
     for status, amount in (
         (AllocationStatus.COMMITTED, "300.00"),
-        (AllocationStatus.RELEASED, "200.00"),
+        # Released and spent do not add up to what is committed, so counting them
+        # instead would show.
+        (AllocationStatus.RELEASED, "250.00"),
         (AllocationStatus.SPENT, "100.00"),
     ):
         db.session.add(
@@ -684,3 +686,18 @@ def test_waitlist_need_ignores_actual_costs_and_released_money(db, admin):
     _commit()
     needs = dict(db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all())
     assert needs == {award: D("600.00")}
+
+
+def test_available_counts_a_franc_or_less_and_is_none_when_all_is_used(db):
+    """Rule: every centime available counts; money all used up leaves nothing to sum
+    (NULL, which callers show as no money), whether narrowed by meeting or award too."""
+    meeting = MeetingFactory()
+    award = award_for("100.00", meeting=meeting)
+    small = fund("0.50", reference="SMALL")
+    used = fund("100.00", reference="USED")
+    used.committed = D("100.00")
+    _commit()
+    assert balances.available(contribution=small, on=TODAY) == D("0.50")
+    for narrowing in ({}, {"meeting": meeting}, {"award": award}):
+        total = balances.available_total(contribution=used, on=TODAY, **narrowing)
+        assert db.session.scalar(total) is None

@@ -701,3 +701,24 @@ def test_available_counts_a_franc_or_less_and_is_none_when_all_is_used(db):
     for narrowing in ({}, {"meeting": meeting}, {"award": award}):
         total = balances.available_total(contribution=used, on=TODAY, **narrowing)
         assert db.session.scalar(total) is None
+
+
+def test_meeting_budget_counts_money_earmarked_for_it_and_not_for_other_themes(db):
+    """Rule: a meeting's budget counts money earmarked for that meeting, its year, the
+    themes of its sessions or universalization, and not money for a theme it lacks."""
+    from sponsorship.models import Theme
+
+    meeting = MeetingFactory()  # one session, on mine clearance
+    fund("1.00", earmark_meeting=meeting, reference="MEETING")
+    fund("10.00", earmark_year=meeting.starts_on.year, reference="YEAR")
+    fund("100.00", earmark_theme=Theme.MINE_CLEARANCE, reference="THEME")
+    fund("1000.00", earmark_theme=Theme.UNIVERSALIZATION, reference="UNIVERSAL")
+    fund("10000.00", earmark_theme=Theme.VICTIM_ASSISTANCE, reference="OTHER")
+    _commit()
+    assert balances.available(meeting=meeting, on=meeting.starts_on) == D("1111.00")
+
+
+def test_plan_takes_only_what_is_needed_and_stops(db):
+    """Rule: money is taken in order until the cost is covered; later balances are
+    left whole."""
+    assert earmarks.plan(D(1), [(1, D(5)), (2, D(5))]) == [(1, D(1))]

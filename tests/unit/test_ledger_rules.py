@@ -67,7 +67,9 @@ def test_outstanding_counts_only_money_still_committed(db, admin):
     _commit()
     for status, amount in (
         (AllocationStatus.COMMITTED, "300.00"),
-        (AllocationStatus.RELEASED, "200.00"),
+        # Released and spent do not add up to what is committed, so counting them
+        # instead would show.
+        (AllocationStatus.RELEASED, "250.00"),
         (AllocationStatus.SPENT, "100.00"),
     ):
         db.session.add(
@@ -633,3 +635,90 @@ def test_allocate_rows_say_who_committed_them_and_the_audit_why(db, admin):
     ).all()
     assert (event.after["award"], event.after["reason"]) == (award.reference, "allocate")
     assert event.actor_id == admin.id
+
+
+# --- The waiting list, second mutation run ----------------------------------------------
+
+
+def test_waitlist_award_needing_one_franc_or_less_fits(db):
+    """Rule: a waitlisted award that needs a franc or less fits when the fund has it."""
+    meeting = MeetingFactory()
+    award = award_for("0.50", meeting=meeting, status=AwardStatus.WAITLISTED)
+    fund("10.00")
+    _commit()
+    [check] = waiting_list.waitlist(meeting, on=TODAY)
+    assert (check.award.id, check.cost, check.fits) == (award.id, D("0.50"), True)
+
+
+def test_waitlist_lists_only_that_meetings_waitlisted_awards(db):
+    """Rule: a meeting's waiting list holds its own waitlisted awards, not another's."""
+    meeting, other = MeetingFactory(), MeetingFactory()
+    mine = award_for("100.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    award_for("100.00", meeting=other, status=AwardStatus.WAITLISTED)
+    _commit()
+    assert [c.award.id for c in waiting_list.waitlist(meeting, on=TODAY)] == [mine.id]
+
+
+def test_waitlist_in_a_given_order_puts_the_awards_not_named_last(db):
+    """Rule: awards taken in the order given; those the order does not name come after,
+    oldest first."""
+    meeting = MeetingFactory()
+    first, second, third = (
+        award_for("100.00", meeting=meeting, status=AwardStatus.WAITLISTED) for _ in range(3)
+    )
+    _commit()
+    checks = waiting_list.waitlist(meeting, order=[third.id], on=TODAY)
+    assert [c.award.id for c in checks] == [third.id, first.id, second.id]
+
+
+def test_waitlist_need_ignores_actual_costs_and_released_money(db, admin):
+    """Rule: what a waitlisted award needs is its estimate less the money still
+    committed to it: actual-cost lines and released money do not count."""
+    from sponsorship.models import CostStage
+
+    meeting = MeetingFactory()
+    award = award_for("600.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    fund("600.00")
+    _commit()
+    ledger.allocate(award, admin, on=TODAY)
+    ledger.release(award, admin)
+    AwardCostLineFactory(award=award, unit_amount=D("50.00"), stage=CostStage.ACTUAL)
+    _commit()
+    needs = dict(db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all())
+    assert needs == {award: D("600.00")}
+
+
+def test_available_counts_a_franc_or_less_and_is_none_when_all_is_used(db):
+    """Rule: every centime available counts; money all used up leaves nothing to sum
+    (NULL, which callers show as no money), whether narrowed by meeting or award too."""
+    meeting = MeetingFactory()
+    award = award_for("100.00", meeting=meeting)
+    small = fund("0.50", reference="SMALL")
+    used = fund("100.00", reference="USED")
+    used.committed = D("100.00")
+    _commit()
+    assert balances.available(contribution=small, on=TODAY) == D("0.50")
+    for narrowing in ({}, {"meeting": meeting}, {"award": award}):
+        total = balances.available_total(contribution=used, on=TODAY, **narrowing)
+        assert db.session.scalar(total) is None
+
+
+def test_meeting_budget_counts_money_earmarked_for_it_and_not_for_other_themes(db):
+    """Rule: a meeting's budget counts money earmarked for that meeting, its year, the
+    themes of its sessions or universalization, and not money for a theme it lacks."""
+    from sponsorship.models import Theme
+
+    meeting = MeetingFactory()  # one session, on mine clearance
+    fund("1.00", earmark_meeting=meeting, reference="MEETING")
+    fund("10.00", earmark_year=meeting.starts_on.year, reference="YEAR")
+    fund("100.00", earmark_theme=Theme.MINE_CLEARANCE, reference="THEME")
+    fund("1000.00", earmark_theme=Theme.UNIVERSALIZATION, reference="UNIVERSAL")
+    fund("10000.00", earmark_theme=Theme.VICTIM_ASSISTANCE, reference="OTHER")
+    _commit()
+    assert balances.available(meeting=meeting, on=meeting.starts_on) == D("1111.00")
+
+
+def test_plan_takes_only_what_is_needed_and_stops(db):
+    """Rule: money is taken in order until the cost is covered; later balances are
+    left whole."""
+    assert earmarks.plan(D(1), [(1, D(5)), (2, D(5))]) == [(1, D(1))]

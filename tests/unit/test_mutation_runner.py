@@ -71,3 +71,13 @@ def test_score_leaves_out_equivalent_and_import_time_mutants(runner, tmp_path, m
     assert report["score"] == round(2 / 3, 4)
     assert report["survivors"] == ["pkg.m.x_f__mutmut_5"]
     assert report["excluded_but_not_surviving"] == ["pkg.m.x_f__mutmut_1"]
+
+
+def test_only_the_locking_functions_survivors_are_retried_on_postgresql(runner):
+    """Rule: the PostgreSQL retry is for the locking code: a mutant is retried there when
+    its function (or method) is one of the module's `pg_functions`."""
+    assert runner.function_of("sponsorship.review.decisions.x_offer__mutmut_3") == "offer"
+    assert runner.function_of("sponsorship.funding.ledger.x__choose__mutmut_9") == "_choose"
+    assert runner.function_of("pkg.m.xǁFetcherǁ_fetch_data__mutmut_18") == "_fetch_data"
+    decisions = next(m for m in runner.MODULES if m.name == "decisions")
+    assert "_locked_award" in decisions.pg_functions

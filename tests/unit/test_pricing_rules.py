@@ -11,11 +11,23 @@ import pytest
 from sqlalchemy import select
 
 from sponsorship.core.errors import DomainError
-from sponsorship.models import AuditEvent, CostKind, MeetingKind, RegionalGroup
+from sponsorship.core.workflow import transition
+from sponsorship.models import (
+    Airfare,
+    AuditEvent,
+    AwardStatus,
+    CostKind,
+    CostStage,
+    MeetingKind,
+    MeetingSession,
+    RegionalGroup,
+    Theme,
+)
 from sponsorship.review.pricing import (
     Line,
     estimate,
     fare_table,
+    nights_for,
     price,
     quote,
     reference_for,
@@ -146,3 +158,164 @@ def test_update_fares_counts_and_audits_only_changes(db):
     ]
     assert update_fares(admin, {RegionalGroup.AFRICAN: None}) == 1
     assert fare_table() == {}
+
+
+# --- What the administrator and the letter read (second mutation run) ---------------
+
+
+def test_quote_lines_say_what_each_amount_pays_for(db):
+    """Rule: each cost line is described for the letter: the ticket says whether its
+    amount came from the fare table, the DSA line how many nights it pays."""
+    meeting = MeetingFactory(starts_on=STARTS, ends_on=STARTS + timedelta(days=2), sessions=[])
+    delegate = _delegate(meeting)
+    from_table = quote(delegate, fares={RegionalGroup.AFRICAN: D(800)}, visa=D(60))
+    typed = quote(delegate, airfare=D(700))
+    assert [line.description for line in from_table.lines] == [
+        "Economy return ticket (fare table)",
+        "DSA, 3 night(s) at the meeting's rate",
+        "Terminal expenses",
+        "Visa fee",
+    ]
+    assert typed.lines[0].description == "Economy return ticket"
+
+
+def test_quote_meeting_without_sessions_pays_every_night_of_it(db):
+    """Rule: with no sessions to go by, the DSA pays the whole meeting, first to last day."""
+    meeting = MeetingFactory(starts_on=STARTS, ends_on=STARTS + timedelta(days=4), sessions=[])
+    q = quote(_delegate(meeting), airfare=D(1))
+    assert (q.nights, q.first_day, q.last_day) == (5, STARTS, STARTS + timedelta(days=4))
+
+
+def test_nights_for_counts_the_sessions_attended_or_else_the_meeting(db):
+    """Rule: the nights of the sessions attended, first to last; none: the whole meeting."""
+    meeting = MeetingFactory(starts_on=STARTS, ends_on=STARTS + timedelta(days=4), sessions=[])
+    meeting.sessions = [
+        MeetingSession(title=f"S{n}", theme=Theme.GENERAL, held_on=STARTS + timedelta(days=n))
+        for n in (3, 1)
+    ]
+    db.session.flush()
+    assert nights_for(meeting, meeting.sessions) == (
+        3,
+        STARTS + timedelta(days=1),
+        STARTS + timedelta(days=3),
+    )
+    assert nights_for(meeting, []) == (5, STARTS, STARTS + timedelta(days=4))
+
+
+def test_quote_uses_the_fare_table_it_is_given(db):
+    """Rule: a caller pricing many delegates reads the fare table once and passes it:
+    those fares price the ticket, not a fresh read of the table."""
+    update_fares(UserFactory(), {RegionalGroup.AFRICAN: D(900)})
+    q = quote(_delegate(), fares={RegionalGroup.AFRICAN: D(650)})
+    assert _amounts(q)[CostKind.AIRFARE] == D(650)
+    assert q.airfare_from_table
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"airfare": D(-1)}, "The airfare cannot be negative."),
+        ({"airfare": D(1), "visa": D(-1)}, "The visa fee cannot be negative."),
+        ({}, "Type the airfare: the fare table has no fare for this region yet."),
+    ],
+)
+def test_quote_refusal_says_which_amount_is_wrong(db, kwargs, message):
+    """Rule: a refused quote tells the administrator what to correct, in words."""
+    with pytest.raises(DomainError) as refused:
+        quote(_delegate(), **kwargs)
+    assert str(refused.value) == message
+
+
+def test_quote_refuses_sessions_of_another_meeting_in_words(db):
+    """Rule: a session of another meeting is refused, saying so."""
+    other = MeetingFactory()
+    db.session.flush()
+    with pytest.raises(DomainError) as refused:
+        quote(_delegate(), session_ids=[other.sessions[0].id], airfare=D(1))
+    assert str(refused.value) == "Choose sessions of this meeting."
+
+
+def test_quote_in_another_currency_names_both_currencies(db, app):
+    """Rule: a DSA in another currency is refused, naming it and the base currency."""
+    meeting = MeetingFactory(dsa_currency="USD")
+    base = app.config["BASE_CURRENCY"]
+    with pytest.raises(DomainError) as refused:
+        quote(_delegate(meeting), airfare=D(1))
+    assert str(refused.value) == (
+        f"The DSA of this meeting is in USD: set it in {base} before pricing."
+    )
+
+
+def test_price_with_a_visa_fee_commits_its_line(db):
+    """Rule: the visa fee typed when pricing is part of the award's estimate."""
+    award = price(UserFactory(), _delegate(), airfare=D(700), visa=D(80))
+    visa = [line for line in award.cost_lines if line.kind == CostKind.VISA]
+    assert [(line.stage, line.amount) for line in visa] == [(CostStage.ESTIMATE, D(80))]
+
+
+def test_price_again_audits_the_lines_before_and_after(db):
+    """Rule: repricing is audited with the estimate's lines before and after, by kind."""
+    admin = UserFactory()
+    delegate = _delegate()
+    price(admin, delegate, airfare=D(700))
+    award = price(admin, delegate, airfare=D(500))
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "award.price", AuditEvent.object_id == award.id)
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    before = {line["kind"]: D(line["amount"]) for line in event.before["lines"]}
+    after = {line["kind"]: D(line["amount"]) for line in event.after["lines"]}
+    assert before[CostKind.AIRFARE.value] == D(700)
+    assert after[CostKind.AIRFARE.value] == D(500)
+    assert set(after) == {CostKind.AIRFARE.value, CostKind.DSA.value, CostKind.TERMINAL.value}
+
+
+def test_price_offered_award_is_refused_saying_its_status(db):
+    """Rule: an offered award keeps its price; the refusal says where it stands."""
+    admin = UserFactory()
+    delegate = _delegate()
+    award = price(admin, delegate, airfare=D(700))
+    transition(award, AwardStatus.OFFERED, admin)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        price(admin, delegate, airfare=D(10))
+    assert str(refused.value) == (
+        "An award can be priced only before it is offered (now: offered)."
+    )
+
+
+def test_update_fares_changes_every_region_after_an_unchanged_one(db):
+    """Rule: each changed fare is saved and counted, whatever comes before it; each
+    change is audited by the administrator on the fare's row, naming the region."""
+    admin = UserFactory()
+    update_fares(admin, {RegionalGroup.AFRICAN: D(900)})
+    changed = update_fares(
+        admin,
+        {
+            RegionalGroup.AFRICAN: D(900),
+            RegionalGroup.ASIA_PACIFIC: D(700),
+            RegionalGroup.LATIN_AMERICAN_CARIBBEAN: D(600),
+        },
+    )
+    assert changed == 2
+    assert fare_table() == {
+        RegionalGroup.AFRICAN: D(900),
+        RegionalGroup.ASIA_PACIFIC: D(700),
+        RegionalGroup.LATIN_AMERICAN_CARIBBEAN: D(600),
+    }
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "airfare.update").order_by(AuditEvent.id)
+    ).all()[-1]
+    row = db.session.scalar(
+        select(Airfare).where(Airfare.region == RegionalGroup.LATIN_AMERICAN_CARIBBEAN)
+    )
+    assert (event.actor_id, event.object_type, event.object_id) == (admin.id, "Airfare", row.id)
+    assert event.before["region"] == event.after["region"] == "latin_american_caribbean"
+
+
+def test_update_fares_negative_fare_is_refused_in_words(db):
+    """Rule: a negative fare is refused, saying which amount is wrong."""
+    with pytest.raises(DomainError) as refused:
+        update_fares(UserFactory(), {RegionalGroup.AFRICAN: D(-1)})
+    assert str(refused.value) == "A fare cannot be negative."

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -76,6 +77,12 @@ SENTENCES = {
     # The slate
     "slate.sent": _l("%(who)s sent %(object)s to the Donors' Group"),
     "slate.vote": _l("%(who)s voted on %(object)s"),
+    # Who pays and people (issue 19)
+    "award.cofunding": _l("%(who)s declared the share others pay of the award %(object)s"),
+    "award.pin": _l("%(who)s chose the contribution that pays for the award %(object)s"),
+    "people.link": _l("%(who)s linked delegates to the people they are"),
+    "person.merge": _l("%(who)s merged two records of one person into %(object)s"),
+    "person.split": _l("%(who)s gave one participation a person of its own: %(object)s"),
     "slate.decided": _l("%(who)s recorded the Donors' Group's decision on %(object)s"),
     "slate.offered": _l("%(who)s offered %(object)s"),
     "slate.member": _l("%(who)s changed the Donors' Group membership of %(object)s"),
@@ -128,6 +135,8 @@ MONEY_ACTIONS = (
     "approval.request",
     "approval.approve",
     "approval.reject",
+    "award.cofunding",
+    "award.pin",
 )
 
 #: The kinds of document (documents/letters.py SERIES), as the letters' pages name them.
@@ -193,6 +202,11 @@ KEY_LABELS = {
     "approved_amount": _l("amount approved"),
     "category": _l("category"),
     "payment": _l("payment"),
+    "by": _l("paid by"),
+    "fund_share": _l("the fund's share"),
+    "person": _l("person record"),
+    "delegate": _l("participation"),
+    "new": _l("new person records"),
 }
 
 #: Keys whose values are shown in a sentence already, or say nothing to a reader.
@@ -251,9 +265,29 @@ def _label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ")
 
 
+#: Suffixes of the French and Spanish versions of text typed in three languages
+#: (meeting names, the signatory's title): `title`, `title_fr`, `title_es`.
+TRANSLATED = ("fr", "es")
+
+
+def in_language(values: Mapping, language: str) -> dict:
+    """Typed text in the reader's language only: a key with French and Spanish versions
+    shows the reader's version (English when that one is empty), never all three."""
+    shown = {k: v for k, v in values.items() if not k.endswith(("_fr", "_es"))}
+    for key in shown:
+        version = values.get(f"{key}_{language}") if language in TRANSLATED else None
+        if version:
+            shown[key] = version
+    orphans = {
+        k: v for k, v in values.items() if k.endswith(("_fr", "_es")) and k[:-3] not in shown
+    }
+    return {**shown, **orphans}
+
+
 def details(action: str, before: Mapping | None, after: Mapping | None) -> str:
     """The event's values as "label: value" (or "label: before → after") parts."""
-    before, after = before or {}, after or {}
+    language = str(get_locale() or "en")[:2]
+    before, after = in_language(before or {}, language), in_language(after or {}, language)
     if action == "status":
         return _value("reason", after.get("reason")) if after.get("reason") else ""
     parts = []

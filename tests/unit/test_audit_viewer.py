@@ -155,3 +155,14 @@ def test_delegate_erased_shows_in_the_trail_with_counts(app, db, demo):
     erased = [e for e in entries if e.action == "privacy.erasure"]
     assert erased and d.name in erased[0].sentence
     assert "E-mail addresses: 1" in erased[0].details
+
+
+def test_in_language_shows_typed_text_in_the_readers_version_only():
+    """Rule (every language, everywhere): text typed in three versions is shown in the
+    reader's, English only where that version is empty."""
+    from sponsorship.audit_viewer.sentences import in_language
+
+    typed = {"name": "I. Keller", "title": "Director", "title_fr": "Directrice", "title_es": ""}
+    assert in_language(typed, "fr") == {"name": "I. Keller", "title": "Directrice"}
+    assert in_language(typed, "es") == {"name": "I. Keller", "title": "Director"}
+    assert in_language(typed, "en") == {"name": "I. Keller", "title": "Director"}

@@ -145,7 +145,9 @@ def test_dsa_cash_payment_approved_by_a_second_admin_is_spent(
 
     # The award reconciles from its payments: 1,200 spent, the other 300 released.
     second.goto(f"{url}/admin/review/applications/{application_id}")
-    second.locator("button", has_text="Reconcile from the approved payments").click()
+    # Reconciling moves money: it goes through its confirmation page (issue 23).
+    second.get_by_role("link", name="Reconcile from the approved payments").click()
+    second.get_by_role("button", name="Reconcile").click()
     expect(second.locator("body")).to_contain_text("Reconciled: actual costs")
     expect(second.locator("body")).to_contain_text(_amount(ESTIMATE - DSA))
     with app.app_context():

@@ -85,10 +85,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _refuse_broken_references(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """SQLite cannot alter a column: batch mode copies the table, drops the old one and
+    renames the copy. With foreign keys enforced, that DROP first deletes every row, and
+    the rows referring to them go too (ON DELETE CASCADE: a meeting's awards, say) or the
+    drop fails. Alembic's batch documentation asks for enforcement off around it; the
+    PRAGMA only takes effect outside a transaction, so it goes to the driver directly."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _refuse_broken_references(connection) -> None:
+    """With enforcement off, a migration could leave a row pointing nowhere: refuse it
+    (the transaction rolls back) rather than find it later."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -251,7 +251,9 @@ def test_accept_an_offer_and_report_after_the_meeting(page: Page, journey: Journ
     page.get_by_label("Article 5 extension requests").check()
     page.get_by_label("Victim assistance").check()
     page.get_by_label("The national statement was delivered").check()
-    page.get_by_role("textbox", name="Comments").fill("Delivered the Article 5 update; met the co-chairs.")
+    page.get_by_role("textbox", name="Comments").fill(
+        "Delivered the Article 5 update; met the co-chairs."
+    )
     page.get_by_role("button", name="Send the report").click()
     expect(page.locator("#report-received")).to_be_visible()
     expect(page.locator("main")).to_contain_text("met the co-chairs")

@@ -342,10 +342,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/admin/payments/awards/{accepted}"), only("administrator")
     ),
     ("admin.payments.enter_payment", "POST"): Case(
-        Path("/admin/payments/awards/{accepted}/payments"), only("administrator", code=422)
+        Path("/admin/payments/awards/{accepted}/payments"), only("administrator", code=REDIRECT)
     ),
     ("admin.payments.file_claim", "POST"): Case(
-        Path("/admin/payments/awards/{accepted}/claims"), only("administrator", code=422)
+        Path("/admin/payments/awards/{accepted}/claims"), only("administrator", code=REDIRECT)
     ),
     ("admin.payments.approve_payment", "POST"): Case(
         "/admin/payments/payments/0/approve", only("administrator", code=NOT_FOUND)

@@ -27,6 +27,7 @@ from sponsorship.accounts.forms import (
 from sponsorship.accounts.passwords import strength_hint
 from sponsorship.accounts.services import password_matches
 from sponsorship.accounts.views import end_browser_session
+from sponsorship.web.forms import kept_form, redirect_with_errors
 from sponsorship.web.refusals import refusal
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -54,24 +55,25 @@ def _administrators_enrol_first():
     return None
 
 
-def _page(status: int = 200, **forms):
-    forms.setdefault("profile", ProfileForm(obj=current_user, formdata=None))
+def _page():
+    # A form refused by its POST comes back here (redirect_with_errors): the page keeps
+    # its own URL, and the refused form its typed values (never a password) and errors.
+    forms = {
+        "profile": kept_form(ProfileForm) or ProfileForm(obj=current_user, formdata=None),
+        "password": kept_form(ChangePasswordForm) or ChangePasswordForm(formdata=None),
+        "disable": kept_form(PasswordConfirmForm) or PasswordConfirmForm(formdata=None),
+    }
     if not forms["profile"].locale.data:
         forms["profile"].locale.data = "en"
-    forms.setdefault("password", ChangePasswordForm(formdata=None))
-    forms.setdefault("disable", PasswordConfirmForm(formdata=None))
     rows = sessions.active(current_user)
-    return (
-        render_template(
-            "accounts/account.html",
-            forms=forms,
-            sessions=rows,
-            current_session=sessions.current_id(),
-            describe=describe,
-            hint=strength_hint(),
-            recovery_left=two_factor.remaining_recovery_codes(current_user),
-        ),
-        status,
+    return render_template(
+        "accounts/account.html",
+        forms=forms,
+        sessions=rows,
+        current_session=sessions.current_id(),
+        describe=describe,
+        hint=strength_hint(),
+        recovery_left=two_factor.remaining_recovery_codes(current_user),
     )
 
 
@@ -84,7 +86,7 @@ def index():
 def profile():
     form = ProfileForm()
     if not form.validate_on_submit():
-        return _page(422, profile=form)
+        return redirect_with_errors(form, url_for("account.index"))
     lifecycle.update_profile(current_user, name=form.name.data, locale=form.locale.data)
     flash(_("Your details are saved."), "success")
     return redirect(url_for("account.index"))
@@ -102,7 +104,7 @@ def password():
         if not outcome.refused:
             flash(_("Your password is changed. Other sessions ended: %(n)d.", n=ended), "success")
             return redirect(url_for("account.index"))
-    return _page(422, password=form)
+    return redirect_with_errors(form, url_for("account.index"))
 
 
 @bp.post("/sessions/<int:session_id>/end")
@@ -160,7 +162,7 @@ def disable_two_factor():
         return redirect(url_for("account.index"))
     if not form.validate_on_submit() or not password_matches(current_user, form.current.data):
         form.current.errors = [*form.current.errors, _("The current password is not correct.")]
-        return _page(422, disable=form)
+        return redirect_with_errors(form, url_for("account.index"))
     two_factor.disable(current_user, current_user)
     flash(_("Two-factor sign-in is off."), "info")
     return redirect(url_for("account.index"))

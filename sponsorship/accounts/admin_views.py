@@ -21,7 +21,7 @@ from sponsorship.accounts.devices import describe
 from sponsorship.accounts.forms import InviteForm, StateForm
 from sponsorship.extensions import db
 from sponsorship.models import AuditEvent, Donor, Role, State, User
-from sponsorship.web.forms import choices
+from sponsorship.web.forms import choices, kept_form, redirect_with_errors
 from sponsorship.web.i18n import state_options
 from sponsorship.web.refusals import refusal
 
@@ -95,13 +95,14 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _state_form(user: User) -> StateForm:
-    form = StateForm(formdata=None, state_id=user.state_id or 0)
+    """As refused just now (kept across the redirect, see `user_state`), or filled."""
+    form = kept_form(StateForm) or StateForm(formdata=None, state_id=user.state_id or 0)
     form.state_id.choices = choices(state_options(lambda s: s.id))
     return form
 
 
 @bp.get("/users/<int:user_id>")
-def user(user_id: int, state_form: StateForm | None = None, status: int = 200):
+def user(user_id: int):
     person = _user_or_404(user_id)
     history = db.session.scalars(
         select(AuditEvent)
@@ -115,8 +116,8 @@ def user(user_id: int, state_form: StateForm | None = None, status: int = 200):
         sessions=sessions.active(person),
         describe=describe,
         history=history,
-        state_form=state_form or _state_form(person),
-    ), status
+        state_form=_state_form(person),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -138,12 +139,15 @@ def user_state(user_id: int):
     person = _user_or_404(user_id)
     form = StateForm()
     form.state_id.choices = choices(state_options(lambda s: s.id))
+    back = url_for("admin.accounts.user", user_id=user_id)
     if not form.validate_on_submit():
-        return user(user_id, state_form=form, status=422)
+        return redirect_with_errors(form, back)
+    # Flashed, not at the field: the page shows the form to applicants only, and only
+    # a non-applicant is refused.
     with refusal():
         lifecycle.change_state(current_user, person, db.session.get(State, form.state_id.data))
         flash(_("The applicant now speaks for another State."), "success")
-    return redirect(url_for("admin.accounts.user", user_id=user_id))
+    return redirect(back)
 
 
 @bp.post("/users/<int:user_id>/sign-out")

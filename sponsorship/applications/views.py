@@ -40,7 +40,7 @@ from sponsorship.models import (
 )
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import current_locale
-from sponsorship.web.forms import choices
+from sponsorship.web.forms import choices, kept_form, redirect_with_errors
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
 from sponsorship.web.requests import takes_upload
@@ -284,8 +284,10 @@ def note(application_id: int):
 # ---- Offers ---------------------------------------------------------------------------
 
 
-def _offer_page(award: Award, accept_form=None, decline_form=None, status: int = 200):
+def _offer_page(award: Award):
     application = award.delegate.application
+    # As refused just now by `accept_offer` (kept across the redirect), or filled.
+    accept_form = kept_form(AcceptOfferForm)
     if accept_form is None:
         accept_form = AcceptOfferForm(
             formdata=None,
@@ -295,19 +297,15 @@ def _offer_page(award: Award, accept_form=None, decline_form=None, status: int =
                 "travel_back_on": application.meeting.ends_on + timedelta(days=1),
             },
         )
-    return (
-        render_template(
-            "applications/offer.html",
-            award=award,
-            delegate=award.delegate,
-            application=application,
-            meeting=application.meeting,
-            expired=service.offer_expired(award, _today()),
-            accept_form=accept_form,
-            decline_form=decline_form or DeclineOfferForm(formdata=None),
-            letter=letters.current_letter(award),
-        ),
-        status,
+    return render_template(
+        "applications/offer.html",
+        award=award,
+        delegate=award.delegate,
+        application=application,
+        meeting=application.meeting,
+        expired=service.offer_expired(award, _today()),
+        accept_form=accept_form,
+        letter=letters.current_letter(award),
     )
 
 
@@ -342,7 +340,7 @@ def accept_offer(award_id: int):
                 "success",
             )
             return redirect(url_for(".offer", award_id=award.id))
-    return _offer_page(award, accept_form=form, status=INVALID)
+    return redirect_with_errors(form, url_for(".offer", award_id=award.id))
 
 
 @bp.route("/awards/<int:award_id>/decline", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from sponsorship.payments.forms import (
 from sponsorship.payments.receipts import read_receipt, store_receipt
 from sponsorship.storage import NotStored, file_store
 from sponsorship.web.filters import money
+from sponsorship.web.forms import kept_form, redirect_with_errors
 from sponsorship.web.refusals import flash_errors, refusal
 from sponsorship.web.requests import takes_upload
 from sponsorship.web.responses import file_response
@@ -51,23 +52,26 @@ def pending():
     )
 
 
-def _award_page(award: Award, payment_form=None, claim_form=None, status=200):
-    return (
-        render_template(
-            "payments/award.html",
-            award=award,
-            payments=services.award_payments(award.id),
-            claims=claims.award_claims(award.id),
-            payment_form=payment_form or PaymentForm(formdata=None),
-            claim_form=claim_form or ClaimForm(formdata=None),
-            approve_form=ApproveForm(formdata=None),
-            reject_form=RejectForm(formdata=None),
-            decision_form=ClaimDecisionForm(formdata=None),
-            reimburse_form=ReimburseForm(formdata=None),
-            threshold=services.threshold(),
-            paid=reconciliation.paid_by_payments(award.id),
-        ),
-        status,
+#: The claim form shares the award page with the payment form: its own ids ("claim-amount").
+_CLAIM = "claim"
+
+
+def _award_page(award: Award):
+    # A form refused by its POST comes back here (redirect_with_errors), as it was typed
+    # (not its files: the user attaches them again), with its errors.
+    return render_template(
+        "payments/award.html",
+        award=award,
+        payments=services.award_payments(award.id),
+        claims=claims.award_claims(award.id),
+        payment_form=kept_form(PaymentForm) or PaymentForm(formdata=None),
+        claim_form=kept_form(ClaimForm, _CLAIM) or ClaimForm(formdata=None, prefix=_CLAIM),
+        approve_form=ApproveForm(formdata=None),
+        reject_form=RejectForm(formdata=None),
+        decision_form=ClaimDecisionForm(formdata=None),
+        reimburse_form=ReimburseForm(formdata=None),
+        threshold=services.threshold(),
+        paid=reconciliation.paid_by_payments(award.id),
     )
 
 
@@ -89,7 +93,7 @@ def enter_payment(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = PaymentForm()
     if not form.validate_on_submit():
-        return _award_page(award, payment_form=form, status=422)
+        return redirect_with_errors(form, _award_url(award.id))
     receipt = None
     with refusal(form.amount) as outcome:
         receipt = _receipt(form.receipt)
@@ -115,7 +119,7 @@ def enter_payment(award_id: int):
     if outcome.refused:
         if receipt is not None:
             file_store().delete(receipt.key)  # stored for a payment that was refused
-        return _award_page(award, payment_form=form, status=422)
+        return redirect_with_errors(form, _award_url(award.id))
     return redirect(_award_url(award.id))
 
 
@@ -168,15 +172,15 @@ def payment_receipt(payment_id: int):
 @takes_upload
 def file_claim(award_id: int):
     award = db.get_or_404(Award, award_id)
-    form = ClaimForm()
+    form = ClaimForm(prefix=_CLAIM)
     if not form.validate_on_submit():
-        return _award_page(award, claim_form=form, status=422)
+        return redirect_with_errors(form, _award_url(award.id))
     with refusal(form.amount) as outcome:
         stored = [store_receipt(f.read(), f.filename) for f in form.receipts.data or [] if f]
         claims.file_claim(current_user, award.id, claim_details(form), stored)
         flash(_("Claim filed."), "success")
     if outcome.refused:
-        return _award_page(award, claim_form=form, status=422)
+        return redirect_with_errors(form, _award_url(award.id))
     return redirect(_award_url(award.id))
 
 

@@ -231,6 +231,7 @@ def redirect_with_errors(form, url: str):
             # Never a password into the session cookie: the user types it again.
             if f.short_name != csrf and not isinstance(f, PasswordField)
             for v in (f.raw_data or [])
+            if isinstance(v, str)  # not an uploaded file: the user attaches it again
         ],
         "errors": {f.name: [str(e) for e in f.errors] for f in form if f.errors},
         "form_errors": [str(e) for e in form.form_errors],

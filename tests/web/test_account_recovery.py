@@ -228,6 +228,36 @@ def test_admin_changes_applicant_state_audited(db, client, auth):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.change_state"))
 
 
+def test_unknown_state_is_refused_at_the_field_on_the_users_page(db, client, auth):
+    """Issue 23: the form is posted from the user's page, and its errors come back there."""
+    admin = UserFactory()
+    applicant = UserFactory(applicant=True)
+    before = applicant.state_id
+    db.session.commit()
+    auth.login(admin.email)
+    page = f"/admin/users/{applicant.id}"
+    response = post_form(client, f"{page}/state", {"state_id": "zzz"}, page=page)
+    assert response.status_code == 302 and response.headers["Location"] == page
+    body = client.get(page).get_data(as_text=True)
+    assert 'id="state_id-error"' in body
+    assert 'href="#state_id"' in body  # linked from the error summary
+    db.session.refresh(applicant)
+    assert applicant.state_id == before
+
+
+def test_profile_refused_keeps_what_was_typed_on_the_account_page(db, client, auth):
+    user = UserFactory()
+    db.session.commit()
+    auth.login(user.email)
+    response = post_form(client, "/account/profile", {"name": "", "locale": "zz"}, page="/account/")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/"
+    body = client.get("/account/").get_data(as_text=True)
+    assert 'id="name-error"' in body and 'id="locale-error"' in body
+    assert 'class="error-summary" role="alert"' in body
+    # Shown once: the page opened again is clean.
+    assert 'id="name-error"' not in client.get("/account/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("role", [Role.APPLICANT, Role.DONOR, Role.ADMINISTRATOR])
 def test_account_page_opens_for_every_role(db, client, auth, role):
     traits = {Role.APPLICANT: {"applicant": True}, Role.DONOR: {"donor_rep": True}}

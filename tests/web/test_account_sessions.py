@@ -142,8 +142,12 @@ def test_password_change_with_wrong_current_password_is_refused(app, db, applica
         {"current": "not it at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         page="/account/",
     )
-    assert response.status_code == 422
-    assert "The current password is not correct." in response.get_data(as_text=True)
+    # Back on the account page's own URL, the error at its field; no password kept.
+    assert response.status_code == 302 and response.headers["Location"] == "/account/"
+    body = browser.get("/account/").get_data(as_text=True)
+    assert 'id="current-error"' in body
+    assert "The current password is not correct." in body
+    assert "not it at all" not in body and NEW_PASSWORD not in body
 
 
 def test_deactivation_ends_sessions_and_refuses_login_audited(app, db, applicant):

@@ -107,7 +107,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("account.profile", "POST"): Case(
         "/account/profile", signed_in_only(REDIRECT), {"name": "Renamed", "locale": "fr"}
     ),
-    ("account.password", "POST"): Case("/account/password", signed_in_only(422), {"current": "x"}),
+    ("account.password", "POST"): Case(
+        "/account/password", signed_in_only(REDIRECT), {"current": "x"}
+    ),
     ("account.end_session", "POST"): Case("/account/sessions/0/end", signed_in_only(REDIRECT)),
     ("account.end_all", "POST"): Case("/account/sessions/end-all", signed_in_only(REDIRECT)),
     ("account.two_factor_setup", "GET"): Case("/account/two-factor", signed_in_only(OK)),
@@ -115,14 +117,14 @@ MATRIX: dict[tuple[str, str], Case] = {
         "/account/two-factor", signed_in_only(422), {"code": "000000"}
     ),
     ("account.disable_two_factor", "POST"): Case(
-        "/account/two-factor/disable", signed_in_only(422)
+        "/account/two-factor/disable", signed_in_only(REDIRECT)
     ),
     ("admin.accounts.user", "GET"): Case(Path("/admin/users/{person}"), only("administrator")),
     ("admin.accounts.user_active", "POST"): Case(
         Path("/admin/users/{person}/active"), only("administrator", code=REDIRECT)
     ),
     ("admin.accounts.user_state", "POST"): Case(
-        Path("/admin/users/{person}/state"), only("administrator", code=422), {"state_id": "x"}
+        Path("/admin/users/{person}/state"), only("administrator", code=REDIRECT), {"state_id": "x"}
     ),
     ("admin.accounts.user_sign_out", "POST"): Case(
         Path("/admin/users/{person}/sign-out"), only("administrator", code=REDIRECT)
@@ -156,7 +158,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("applicant.note", "GET"): Case(Path("/apply/applications/{draft}/note"), own_state(OK, OK)),
     ("applicant.offer", "GET"): Case(Path("/apply/awards/{offer}"), own_state()),
-    ("applicant.accept_offer", "POST"): Case(Path("/apply/awards/{offer}/accept"), own_state(422)),
+    ("applicant.accept_offer", "POST"): Case(
+        Path("/apply/awards/{offer}/accept"), own_state(REDIRECT)
+    ),
     ("applicant.decline_offer", "POST"): Case(
         Path("/apply/awards/{offer}/decline"), own_state(422)
     ),
@@ -338,10 +342,10 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/admin/payments/awards/{accepted}"), only("administrator")
     ),
     ("admin.payments.enter_payment", "POST"): Case(
-        Path("/admin/payments/awards/{accepted}/payments"), only("administrator", code=422)
+        Path("/admin/payments/awards/{accepted}/payments"), only("administrator", code=REDIRECT)
     ),
     ("admin.payments.file_claim", "POST"): Case(
-        Path("/admin/payments/awards/{accepted}/claims"), only("administrator", code=422)
+        Path("/admin/payments/awards/{accepted}/claims"), only("administrator", code=REDIRECT)
     ),
     ("admin.payments.approve_payment", "POST"): Case(
         "/admin/payments/payments/0/approve", only("administrator", code=NOT_FOUND)

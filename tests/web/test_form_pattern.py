@@ -32,18 +32,6 @@ from tests.web.test_fuzz import (
     world,  # noqa: F401 - the fuzz test's users and objects
 )
 
-#: Forms that still answer a refusal by rendering their page at the URL they post to
-#: (the full pattern otherwise). Each is to move to `redirect_with_errors` and
-#: `kept_form` (web/forms.py), as the price, costs and documents forms did; a form that
-#: newly leaves its page fails this test.
-POSTED_ELSEWHERE = {
-    "account.profile",
-    "account.password",
-    "account.disable_two_factor",
-    "admin.accounts.user_state",
-    "applicant.accept_offer",
-}
-
 #: What a careless user types where a shape is expected.
 WRONG = {"number": "abc", "date": "2030-02-30", "email": "not an address", "select": "zzz"}
 
@@ -134,7 +122,7 @@ def _problems(found: Found, status: int, landed: str, html: str, typed: dict) ->
     problems = []
     if status >= 500:
         return [f"answered {status}"]
-    if urlsplit(found.page).path != landed and found.endpoint not in POSTED_ELSEWHERE:
+    if urlsplit(found.page).path != landed:
         problems.append(f"left its page {found.page} for {landed}")
     if not summary:
         return [*problems, f"answered {status} without an error summary"]

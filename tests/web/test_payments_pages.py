@@ -67,15 +67,18 @@ def test_dsa_cash_without_receipt_is_refused(client, auth, world):
     award, first, *_ = world
     auth.login(first.email)
     response = _enter(client, award)
-    assert response.status_code == 422
-    assert "signed receipt" in response.get_data(as_text=True)
+    # Back on the award's page (issue 23's form pattern), the refusal at its field.
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "signed receipt" in page and 'id="amount-error"' in page
 
 
 def test_html_disguised_as_receipt_is_refused(client, auth, world):
     award, first, *_ = world
     auth.login(first.email)
     response = _enter(client, award, receipt=html_polyglot())
-    assert response.status_code == 422
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/payments/awards/{award.id}"
     assert _db.session.query(Payment).count() == 0
 
 

@@ -116,7 +116,9 @@ def programme_rows() -> list[list]:
     # and attended): a person sponsored at several meetings counts once.
     for key, attended in (("offered", False), ("attended", True)):
         people, participations = reports_programme.people_and_participations(attended=attended)
-        row = ["programme", key, "people and participations", ""] + ["" for _c in COLUMNS] + [""]
+        # Empty cells, not empty text: a spreadsheet's year and figure columns stay numeric.
+        row = ["programme", key, "people and participations", None]
+        row += [None for _c in COLUMNS] + [None]
         row[4 + COLUMNS.index(key)] = participations
         row[4 + COLUMNS.index("people")] = people
         rows.append(row)

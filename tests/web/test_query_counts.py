@@ -43,7 +43,18 @@ MAX_QUERIES = 12
 
 #: Pages above the budget today, with the count they must not exceed (a ceiling, so a
 #: regression still fails): the work left, measured at twenty years by `make bench`.
-OVER_BUDGET = {}
+OVER_BUDGET = {
+    # Everything held about one delegate (issue 22): one statement per section of data
+    # (delegate, application, note, award, lines, allocations, documents, report,
+    # messages, payments, claims, history...), constant whatever the data's size.
+    "admin.privacy.export_json": 24,
+    "admin.privacy.export_pdf": 24,
+}
+
+#: Pages whose count follows the kinds of object they name, not the rows: the audit
+#: trail's export names each kind in one query (audit_viewer/trail.py `_labels`), so a
+#: bigger trail may hold one more kind, never one more query per event.
+GROWS_WITH_KINDS = {"admin.audit.export_csv"}
 
 GET_PAGES = sorted(
     (endpoint, case)
@@ -188,7 +199,14 @@ def test_get_pages_query_counts_stay_constant_and_within_budget(
     small = _counts(app, client, auth, users, token, ids, count_queries, monkeypatch)
     _grow(db, users, ids, first=1, times=4)
     large = _counts(app, client, auth, users, token, ids, count_queries, monkeypatch)
-    grew = {key: (small[key], large[key]) for key in small if large[key] != small[key]}
+    from sponsorship.audit_viewer.trail import NAMERS
+
+    grew = {
+        key: (small[key], large[key])
+        for key in small
+        if large[key] != small[key]
+        and not (key[0] in GROWS_WITH_KINDS and large[key] <= small[key] + len(NAMERS))
+    }
     assert grew == {}, f"query counts that moved with the rows (small, large): {grew}"
     over = {key: n for key, n in large.items() if n > OVER_BUDGET.get(key[0], MAX_QUERIES)}
     assert over == {}, f"pages over {MAX_QUERIES} queries (or over their ceiling)"

@@ -325,6 +325,27 @@ def test_priority_sql_and_python_order_agree(db):
     assert in_sql[0] == funds[2].id  # two earmarks beat one
 
 
+def test_priority_python_order_takes_soonest_spend_by_then_oldest_receipt(db):
+    """Rule: the slate and the scale generator spend money in the ledger's order
+    (`priority_key`): among equally earmarked money, the dated before the undated, the
+    soonest spend-by first, then the oldest receipt, whatever order it was recorded in."""
+    funds = [
+        fund(reference="LATE", spend_by=date(2027, 1, 1), received_on=date(2025, 1, 1)),
+        fund(reference="SOON", spend_by=date(2026, 6, 30), received_on=date(2026, 2, 1)),
+        fund(reference="NEWER", received_on=date(2026, 2, 1)),
+        fund(reference="OLDER", received_on=date(2025, 6, 1)),
+    ]
+    db.session.flush()
+    in_python = [c.reference for c in sorted(funds, key=earmarks.priority_key)]
+    assert in_python == ["SOON", "LATE", "OLDER", "NEWER"]
+    in_sql = db.session.scalars(
+        select(Contribution.reference)
+        .where(Contribution.id.in_([c.id for c in funds]))
+        .order_by(*earmarks.PRIORITY)
+    )
+    assert list(in_sql) == in_python
+
+
 # --- Refusals --------------------------------------------------------------------------
 
 

@@ -19,12 +19,14 @@ from sponsorship.models import (
     AwardStatus,
     Criterion,
     Gender,
+    RegionalGroup,
 )
 from sponsorship.review.scoring import (
     current_weights,
     meeting_features,
     meeting_inputs,
     rank_of,
+    ranked_queue,
     score_meeting,
     update_weights,
 )
@@ -238,3 +240,34 @@ def test_update_weights_creates_the_row_of_a_criterion_that_has_none(db):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "scoring.weight"))
     assert event.before == {"points": 15, "horizon_years": None}
     assert event.object_id == row.id
+
+
+def test_every_weight_at_zero_scores_every_application_zero(db):
+    """Rule: an administrator may set every weight to 0; the queue then scores each
+    application 0 (never no score) and ranks it by submission alone."""
+    update_weights(UserFactory(), {c: 0 for c in Criterion})
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    urgent = StateFactory(article5_deadline=START + timedelta(days=30), ldc=True)
+    second = _queued(meeting, urgent, submitted_at=late, statement_planned=True)
+    first = _queued(meeting, StateFactory(article5_deadline=None), submitted_at=early)
+    sql, python = _sql_and_python_scores(db, meeting)
+    assert sql == python == {first.id: 0, second.id: 0}
+    ranks = rank_of(meeting, [first.id, second.id], meeting_inputs(meeting))
+    assert ranks == {first.id: (1, 0), second.id: (2, 0)}
+
+
+def test_ranked_queue_gives_each_application_its_status_and_region(db):
+    """Rule: the queue's status and region filters read each ranked row's application
+    status and its State's regional group."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    african = _queued(meeting, StateFactory(regional_group=RegionalGroup.AFRICAN))
+    asian = _queued(meeting, StateFactory(regional_group=RegionalGroup.ASIA_PACIFIC))
+    asian.status = ApplicationStatus.IN_REVIEW
+    db.session.flush()
+    ranked = ranked_queue(meeting, meeting_inputs(meeting))
+    rows = db.session.execute(select(ranked.c.id, ranked.c.status, ranked.c.region)).all()
+    assert {row.id: (row.status, row.region) for row in rows} == {
+        african.id: (ApplicationStatus.SUBMITTED, RegionalGroup.AFRICAN),
+        asian.id: (ApplicationStatus.IN_REVIEW, RegionalGroup.ASIA_PACIFIC),
+    }

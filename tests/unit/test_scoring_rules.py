@@ -271,3 +271,21 @@ def test_ranked_queue_gives_each_application_its_status_and_region(db):
         african.id: (ApplicationStatus.SUBMITTED, RegionalGroup.AFRICAN),
         asian.id: (ApplicationStatus.IN_REVIEW, RegionalGroup.ASIA_PACIFIC),
     }
+
+
+@pytest.mark.parametrize(("men", "points"), [(1, 0), (2, 10)], ids=["half-women", "under-half"])
+def test_gender_balance_points_only_while_women_are_under_half_of_the_queue(db, men, points):
+    """Rule: nominating a woman earns the gender-balance points only while women are
+    under half of the meeting's nominees, counted over its whole queue, in SQL as in
+    Python."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    plain = dict(article5_deadline=None, ldc=False, oda_eligible=False)
+    woman = ApplicationFactory(
+        meeting=meeting, state=StateFactory(**plain), status=ApplicationStatus.SUBMITTED
+    )
+    DelegateFactory(application=woman, gender=Gender.FEMALE, first_time=False)
+    for _ in range(men):
+        _queued(meeting, StateFactory(**plain))
+    sql, python = _sql_and_python_scores(db, meeting)
+    assert sql == python
+    assert sql[woman.id] == points

@@ -286,6 +286,25 @@ def test_gender_balance_points_only_while_women_are_under_half_of_the_queue(db, 
     DelegateFactory(application=woman, gender=Gender.FEMALE, first_time=False)
     for _ in range(men):
         _queued(meeting, StateFactory(**plain))
+    # Women nominated elsewhere (another meeting, an unsent draft) are not in the pool.
+    other = ApplicationFactory(meeting=MeetingFactory(), status=ApplicationStatus.SUBMITTED)
+    draft = ApplicationFactory(meeting=meeting, status=ApplicationStatus.DRAFT)
+    for application in (other, other, draft):
+        DelegateFactory(application=application, gender=Gender.FEMALE)
     sql, python = _sql_and_python_scores(db, meeting)
     assert sql == python
     assert sql[woman.id] == points
+
+
+def test_queue_whose_applications_name_no_delegate_is_still_ranked(db):
+    """Rule: an application may be in the queue before naming a delegate; a queue with
+    no nominee at all is scored (an empty pool, no gender points), not refused."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    state = StateFactory(article5_deadline=None, ldc=True, oda_eligible=False)
+    application = ApplicationFactory(
+        meeting=meeting, state=state, status=ApplicationStatus.SUBMITTED
+    )
+    db.session.flush()
+    inputs = meeting_inputs(meeting)
+    assert (inputs.context.pool.delegates, inputs.context.pool.women) == (0, 0)
+    assert rank_of(meeting, [application.id], inputs) == {application.id: (1, 15)}

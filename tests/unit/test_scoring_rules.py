@@ -130,7 +130,8 @@ def test_delegates_are_counted_per_application(db):
 @pytest.mark.parametrize(("today_offset", "overdue"), [(0, False), (1, True)])
 def test_report_is_overdue_only_after_its_due_day(db, today_offset, overdue):
     """Rule: a report is overdue from the day after it was due (the meeting's end plus
-    its report days), not on the due day itself."""
+    its report days), not on the due day itself; the queue's SQL ranking counts it on
+    the day asked about, as the Python reference does."""
     state = StateFactory(article5_deadline=None)
     past = MeetingFactory(
         starts_on=date(2025, 12, 1), ends_on=date(2025, 12, 5), report_due_days=30
@@ -140,8 +141,13 @@ def test_report_is_overdue_only_after_its_due_day(db, today_offset, overdue):
     meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
     _queued(meeting, state)
     due = date(2025, 12, 5) + timedelta(days=30)
-    [scored] = score_meeting(meeting, today=due + timedelta(days=today_offset))
+    today = due + timedelta(days=today_offset)
+    [scored] = score_meeting(meeting, today=today)
     assert scored.features.missing_reports == (1 if overdue else 0)
+    inputs = meeting_inputs(meeting, today)
+    assert inputs.history.get(state.id, (0, 0)) == (0, 1 if overdue else 0)
+    ranks = rank_of(meeting, [scored.features.application_id], inputs)
+    assert ranks[scored.features.application_id][1] == scored.score.total
 
 
 def test_history_counts_only_meetings_before_this_one(db):

@@ -130,8 +130,7 @@ def test_delegates_are_counted_per_application(db):
 @pytest.mark.parametrize(("today_offset", "overdue"), [(0, False), (1, True)])
 def test_report_is_overdue_only_after_its_due_day(db, today_offset, overdue):
     """Rule: a report is overdue from the day after it was due (the meeting's end plus
-    its report days), not on the due day itself; the queue's SQL ranking counts it on
-    the day asked about, as the Python reference does."""
+    its report days), not on the due day itself."""
     state = StateFactory(article5_deadline=None)
     past = MeetingFactory(
         starts_on=date(2025, 12, 1), ends_on=date(2025, 12, 5), report_due_days=30
@@ -141,13 +140,28 @@ def test_report_is_overdue_only_after_its_due_day(db, today_offset, overdue):
     meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
     _queued(meeting, state)
     due = date(2025, 12, 5) + timedelta(days=30)
-    today = due + timedelta(days=today_offset)
-    [scored] = score_meeting(meeting, today=today)
+    [scored] = score_meeting(meeting, today=due + timedelta(days=today_offset))
     assert scored.features.missing_reports == (1 if overdue else 0)
+
+
+@pytest.mark.parametrize(("today_offset", "overdue"), [(0, False), (1, True)])
+def test_queue_ranking_counts_overdue_reports_on_the_day_asked(db, today_offset, overdue):
+    """Rule: the queue's SQL ranking counts a report overdue on the day it is asked
+    about (not the clock's), as the Python reference does."""
+    state = StateFactory(article5_deadline=None, ldc=False, oda_eligible=False)
+    past = MeetingFactory(
+        starts_on=date(2025, 12, 1), ends_on=date(2025, 12, 5), report_due_days=30
+    )
+    earlier = ApplicationFactory(meeting=past, state=state, status=ApplicationStatus.DECIDED)
+    AwardFactory(delegate=DelegateFactory(application=earlier), status=AwardStatus.ATTENDED)
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    application = _queued(meeting, state)
+    db.session.flush()
+    today = date(2025, 12, 5) + timedelta(days=30 + today_offset)
     inputs = meeting_inputs(meeting, today)
     assert inputs.history.get(state.id, (0, 0)) == (0, 1 if overdue else 0)
-    ranks = rank_of(meeting, [scored.features.application_id], inputs)
-    assert ranks[scored.features.application_id][1] == scored.score.total
+    [scored] = score_meeting(meeting, today=today)
+    assert rank_of(meeting, [application.id], inputs)[application.id][1] == scored.score.total
 
 
 def test_history_counts_only_meetings_before_this_one(db):

@@ -173,6 +173,18 @@ def test_allocate_walks_past_the_first_batch_of_funds(db, admin):
     assert committed_to(award) == {f"S{n:02d}": D(50) for n in range(20)}
 
 
+def test_allocate_over_three_batches_takes_each_contribution_once(db, admin):
+    """Rule: never over-committed: however many batches of contributions an award
+    needs (8, then 32, then more), each contribution pays at most what it has."""
+    award = award_for("450.00")
+    for n in range(45):
+        fund("10.00", reference=f"T{n:02d}", received_on=date(2025, 1, 1) + timedelta(days=n))
+    db.session.commit()
+    ledger.allocate(award, admin, on=TODAY)
+    assert committed_to(award) == {f"T{n:02d}": D(10) for n in range(45)}
+    assert not [line for line in books.check_books() if line.problems]
+
+
 def test_allocate_short_after_the_first_batch_commits_nothing(db, admin):
     award = award_for("1000.00")
     for n in range(20):

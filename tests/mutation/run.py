@@ -77,7 +77,8 @@ MODULES = [
     Module(
         "ledger",
         "sponsorship/funding/ledger.py",
-        LEDGER_TESTS,
+        # The pinned contribution (`_pinned`) is exercised by the co-funding tests only.
+        LEDGER_TESTS + ("test_cofunding.py",),
         LOCK_TESTS,
         pg_functions=("locked", "lock_award", "locked_allocations", "_choose", "release"),
     ),

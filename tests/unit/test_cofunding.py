@@ -23,7 +23,7 @@ from sponsorship.models import (
 )
 from sponsorship.review import cofunding
 from sponsorship.review.pricing import apply_quote, estimate
-from tests.factories import MeetingFactory
+from tests.factories import AwardCostLineFactory, MeetingFactory
 from tests.unit.test_ledger import admin, award_for, committed_to, fund  # noqa: F401
 
 D = Decimal
@@ -175,3 +175,34 @@ def test_unpinned_award_follows_the_ledgers_rule(db, admin):  # noqa: F811
     cofunding.pin(admin, award, None, on=TODAY)
     ledger.allocate(award, admin, on=TODAY)
     assert committed_to(award) == {"RESTRICTED": D("1000.00")}
+
+
+def test_pinned_award_repriced_by_cents_takes_them_from_its_contribution(db, admin):  # noqa: F811
+    """Rule: a repricing of a pinned award commits the difference, however small, from
+    the pinned contribution (never nothing, never more)."""
+    award = award_for("1000.00")
+    pinned = fund("5000.00", reference="PINNED")
+    fund(reference="OTHER")
+    db.session.commit()
+    cofunding.pin(admin, award, pinned.id, on=TODAY)
+    ledger.allocate(award, admin, on=TODAY)
+    AwardCostLineFactory(award=award, unit_amount=D("0.50"))
+    db.session.commit()
+    assert ledger.allocate(award, admin, on=TODAY).amount == D("0.50")
+    assert committed_to(award) == {"PINNED": D("0.50")}  # the last row: the difference
+    assert pinned.available == D("3999.50")
+
+
+def test_pin_no_longer_allowed_says_what_to_do(db, admin, app):  # noqa: F811
+    """Rule: a refused pinned award tells the administrator to pin another contribution
+    or remove the pin, and that nothing was committed."""
+    award = award_for("1000.00")
+    soon = fund(reference="SOON", spend_by=date(2026, 3, 31))
+    db.session.commit()
+    cofunding.pin(admin, award, soon.id, on=TODAY)
+    with app.test_request_context(), pytest.raises(DomainError) as refused:
+        ledger.allocate(award, admin, on=date(2026, 4, 1))
+    assert str(refused.value) == (
+        "The contribution this award is pinned to no longer allows it: pin another or"
+        " remove the pin; nothing was committed."
+    )

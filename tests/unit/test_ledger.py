@@ -173,6 +173,18 @@ def test_allocate_walks_past_the_first_batch_of_funds(db, admin):
     assert committed_to(award) == {f"S{n:02d}": D(50) for n in range(20)}
 
 
+def test_allocate_over_three_batches_takes_each_contribution_once(db, admin):
+    """Rule: never over-committed: however many batches of contributions an award
+    needs (8, then 32, then more), each contribution pays at most what it has."""
+    award = award_for("450.00")
+    for n in range(45):
+        fund("10.00", reference=f"T{n:02d}", received_on=date(2025, 1, 1) + timedelta(days=n))
+    db.session.commit()
+    ledger.allocate(award, admin, on=TODAY)
+    assert committed_to(award) == {f"T{n:02d}": D(10) for n in range(45)}
+    assert not [line for line in books.check_books() if line.problems]
+
+
 def test_allocate_short_after_the_first_batch_commits_nothing(db, admin):
     award = award_for("1000.00")
     for n in range(20):
@@ -323,6 +335,27 @@ def test_priority_sql_and_python_order_agree(db):
     )
     assert in_sql == [c.id for c in sorted(funds, key=earmarks.priority_key)]
     assert in_sql[0] == funds[2].id  # two earmarks beat one
+
+
+def test_priority_python_order_takes_soonest_spend_by_then_oldest_receipt(db):
+    """Rule: the slate and the scale generator spend money in the ledger's order
+    (`priority_key`): among equally earmarked money, the dated before the undated, the
+    soonest spend-by first, then the oldest receipt, whatever order it was recorded in."""
+    funds = [
+        fund(reference="LATE", spend_by=date(2027, 1, 1), received_on=date(2025, 1, 1)),
+        fund(reference="SOON", spend_by=date(2026, 6, 30), received_on=date(2026, 2, 1)),
+        fund(reference="NEWER", received_on=date(2026, 2, 1)),
+        fund(reference="OLDER", received_on=date(2025, 6, 1)),
+    ]
+    db.session.flush()
+    in_python = [c.reference for c in sorted(funds, key=earmarks.priority_key)]
+    assert in_python == ["SOON", "LATE", "OLDER", "NEWER"]
+    in_sql = db.session.scalars(
+        select(Contribution.reference)
+        .where(Contribution.id.in_([c.id for c in funds]))
+        .order_by(*earmarks.PRIORITY)
+    )
+    assert list(in_sql) == in_python
 
 
 # --- Refusals --------------------------------------------------------------------------

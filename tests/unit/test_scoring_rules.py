@@ -19,12 +19,14 @@ from sponsorship.models import (
     AwardStatus,
     Criterion,
     Gender,
+    RegionalGroup,
 )
 from sponsorship.review.scoring import (
     current_weights,
     meeting_features,
     meeting_inputs,
     rank_of,
+    ranked_queue,
     score_meeting,
     update_weights,
 )
@@ -142,6 +144,26 @@ def test_report_is_overdue_only_after_its_due_day(db, today_offset, overdue):
     assert scored.features.missing_reports == (1 if overdue else 0)
 
 
+@pytest.mark.parametrize(("today_offset", "overdue"), [(0, False), (1, True)])
+def test_queue_ranking_counts_overdue_reports_on_the_day_asked(db, today_offset, overdue):
+    """Rule: the queue's SQL ranking counts a report overdue on the day it is asked
+    about (not the clock's), as the Python reference does."""
+    state = StateFactory(article5_deadline=None, ldc=False, oda_eligible=False)
+    past = MeetingFactory(
+        starts_on=date(2025, 12, 1), ends_on=date(2025, 12, 5), report_due_days=30
+    )
+    earlier = ApplicationFactory(meeting=past, state=state, status=ApplicationStatus.DECIDED)
+    AwardFactory(delegate=DelegateFactory(application=earlier), status=AwardStatus.ATTENDED)
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    application = _queued(meeting, state)
+    db.session.flush()
+    today = date(2025, 12, 5) + timedelta(days=30 + today_offset)
+    inputs = meeting_inputs(meeting, today)
+    assert inputs.history.get(state.id, (0, 0)) == (0, 1 if overdue else 0)
+    [scored] = score_meeting(meeting, today=today)
+    assert rank_of(meeting, [application.id], inputs)[application.id][1] == scored.score.total
+
+
 def test_history_counts_only_meetings_before_this_one(db):
     """Rule: a no-show at this very meeting (or a later one) is not held against the
     State in its own queue."""
@@ -238,3 +260,71 @@ def test_update_weights_creates_the_row_of_a_criterion_that_has_none(db):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "scoring.weight"))
     assert event.before == {"points": 15, "horizon_years": None}
     assert event.object_id == row.id
+
+
+def test_every_weight_at_zero_scores_every_application_zero(db):
+    """Rule: an administrator may set every weight to 0; the queue then scores each
+    application 0 (never no score) and ranks it by submission alone."""
+    update_weights(UserFactory(), {c: 0 for c in Criterion})
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    urgent = StateFactory(article5_deadline=START + timedelta(days=30), ldc=True)
+    second = _queued(meeting, urgent, submitted_at=late, statement_planned=True)
+    first = _queued(meeting, StateFactory(article5_deadline=None), submitted_at=early)
+    sql, python = _sql_and_python_scores(db, meeting)
+    assert sql == python == {first.id: 0, second.id: 0}
+    ranks = rank_of(meeting, [first.id, second.id], meeting_inputs(meeting))
+    assert ranks == {first.id: (1, 0), second.id: (2, 0)}
+
+
+def test_ranked_queue_gives_each_application_its_status_and_region(db):
+    """Rule: the queue's status and region filters read each ranked row's application
+    status and its State's regional group."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    african = _queued(meeting, StateFactory(regional_group=RegionalGroup.AFRICAN))
+    asian = _queued(meeting, StateFactory(regional_group=RegionalGroup.ASIA_PACIFIC))
+    asian.status = ApplicationStatus.IN_REVIEW
+    db.session.flush()
+    ranked = ranked_queue(meeting, meeting_inputs(meeting))
+    rows = db.session.execute(select(ranked.c.id, ranked.c.status, ranked.c.region)).all()
+    assert {row.id: (row.status, row.region) for row in rows} == {
+        african.id: (ApplicationStatus.SUBMITTED, RegionalGroup.AFRICAN),
+        asian.id: (ApplicationStatus.IN_REVIEW, RegionalGroup.ASIA_PACIFIC),
+    }
+
+
+@pytest.mark.parametrize(("men", "points"), [(1, 0), (2, 10)], ids=["half-women", "under-half"])
+def test_gender_balance_points_only_while_women_are_under_half_of_the_queue(db, men, points):
+    """Rule: nominating a woman earns the gender-balance points only while women are
+    under half of the meeting's nominees, counted over its whole queue, in SQL as in
+    Python."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    plain = dict(article5_deadline=None, ldc=False, oda_eligible=False)
+    woman = ApplicationFactory(
+        meeting=meeting, state=StateFactory(**plain), status=ApplicationStatus.SUBMITTED
+    )
+    DelegateFactory(application=woman, gender=Gender.FEMALE, first_time=False)
+    for _ in range(men):
+        _queued(meeting, StateFactory(**plain))
+    # Women nominated elsewhere (another meeting, an unsent draft) are not in the pool.
+    other = ApplicationFactory(meeting=MeetingFactory(), status=ApplicationStatus.SUBMITTED)
+    draft = ApplicationFactory(meeting=meeting, status=ApplicationStatus.DRAFT)
+    for application in (other, other, draft):
+        DelegateFactory(application=application, gender=Gender.FEMALE)
+    sql, python = _sql_and_python_scores(db, meeting)
+    assert sql == python
+    assert sql[woman.id] == points
+
+
+def test_queue_whose_applications_name_no_delegate_is_still_ranked(db):
+    """Rule: an application may be in the queue before naming a delegate; a queue with
+    no nominee at all is scored (an empty pool, no gender points), not refused."""
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    state = StateFactory(article5_deadline=None, ldc=True, oda_eligible=False)
+    application = ApplicationFactory(
+        meeting=meeting, state=state, status=ApplicationStatus.SUBMITTED
+    )
+    db.session.flush()
+    inputs = meeting_inputs(meeting)
+    assert (inputs.context.pool.delegates, inputs.context.pool.women) == (0, 0)
+    assert rank_of(meeting, [application.id], inputs) == {application.id: (1, 15)}

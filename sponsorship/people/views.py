@@ -18,6 +18,7 @@ from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.models import Application, Delegate, Person
 from sponsorship.people import services
+from sponsorship.web.bounds import is_text
 from sponsorship.web.forms import BaseForm, Bounded
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -38,7 +39,9 @@ class SplitForm(BaseForm):
 
 @bp.get("/")
 def index():
-    q = (request.args.get("q") or "").strip()[:200]
+    # A search is typed text: control characters (a NUL, which PostgreSQL's text
+    # refuses) are dropped, as the edge rules drop them everywhere (web/bounds.py).
+    q = "".join(ch for ch in (request.args.get("q") or "") if is_text(ch)).strip()[:200]
     count = func.count(Delegate.id).label("participations")
     stmt = (
         select(Person, count)

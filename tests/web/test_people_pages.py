@@ -30,6 +30,13 @@ def test_list_searches_people_by_name(client, two_records):
     assert "Amina Yusuf (2009)" in text and f'/admin/people/{two_records[0].id}"' not in text
 
 
+def test_search_with_control_characters_drops_them(client, two_records):
+    """Rule: no input makes a 5xx (PostgreSQL's text refuses a NUL)."""
+    page = client.get("/admin/people/?q=yu%00suf (2009")
+    assert page.status_code == 200
+    assert "Amina Yusuf (2009)" in page.get_data(as_text=True)
+
+
 def test_merge_then_split_through_the_forms(client, db, two_records):
     kept, other, first = two_records
     kept_id, other_id = kept.id, other.id

@@ -307,9 +307,13 @@ def _load_offers_and_fault(
             if stop.is_set():
                 return
             page = f"/admin/review/applications/{delegates[delegate_id]}"
-            for action in ("price", "offer"):
+            # The airfare is typed (issue 23: an empty one no longer prices silently).
+            fare = {f"d{delegate_id}-airfare": "900"}
+            for action, data in (("price", fare), ("offer", {})):
                 url = f"/admin/review/delegates/{delegate_id}/{action}"
-                offers.timed(lambda url=url, page=page: browser.post_form(url, page=page))
+                offers.timed(
+                    lambda url=url, page=page, data=data: browser.post_form(url, data, page=page)
+                )
             time.sleep(0.2)
 
     with ThreadPoolExecutor(CONNECTIONS + 2) as pool:

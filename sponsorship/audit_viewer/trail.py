@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from sponsorship.audit_viewer import sentences
 from sponsorship.extensions import db
@@ -242,32 +243,28 @@ def _name_cost_lines(ids):
     return [(i, _("a cost line of %(award)s", award=reference)) for i, reference in rows]
 
 
-def _name_payments(ids):
-    rows = _rows(
-        sa.select(Payment.id, Payment.amount, Payment.currency, Award.reference).join(
-            Award, Award.id == Payment.award_id
-        ),
-        ids,
-    )
-    return [
-        (i, _("the payment of %(amount)s %(currency)s for %(award)s", amount=f"{a:,.2f}",
-              currency=c, award=r))
-        for i, a, c, r in rows
-    ]  # fmt: skip
+def _name_award_amounts(model, message):
+    """Payments and claims read alike: an amount in its currency for an award."""
+
+    def name(ids):
+        rows = _rows(
+            sa.select(model.id, model.amount, model.currency, Award.reference).join(
+                Award, Award.id == model.award_id
+            ),
+            ids,
+        )
+        return [
+            (i, str(message) % {"amount": f"{a:,.2f}", "currency": c, "award": r})
+            for i, a, c, r in rows
+        ]
+
+    return name
 
 
-def _name_claims(ids):
-    rows = _rows(
-        sa.select(Claim.id, Claim.amount, Claim.currency, Award.reference).join(
-            Award, Award.id == Claim.award_id
-        ),
-        ids,
-    )
-    return [
-        (i, _("the claim of %(amount)s %(currency)s for %(award)s", amount=f"{a:,.2f}",
-              currency=c, award=r))
-        for i, a, c, r in rows
-    ]  # fmt: skip
+_name_payments = _name_award_amounts(
+    Payment, _l("the payment of %(amount)s %(currency)s for %(award)s")
+)
+_name_claims = _name_award_amounts(Claim, _l("the claim of %(amount)s %(currency)s for %(award)s"))
 
 
 def _name_approval_requests(ids):

@@ -20,9 +20,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sponsorship.extensions import db
-from sponsorship.models import Claim, ClaimReceipt, Delegate, Payment
+from sponsorship.models import Application, Award, Claim, ClaimReceipt, Delegate, Payment
 from sponsorship.privacy import subject
-from sponsorship.privacy.registry import Purge, Purgeable, Scope, register
+from sponsorship.privacy.registry import (
+    Purge,
+    Purgeable,
+    Scope,
+    delegates_of_meetings,
+    register,
+)
 
 
 def _payments(scope: Scope) -> sa.Select:
@@ -46,6 +52,27 @@ def _count(query: sa.Select) -> int:
 
 def count_receipts(scope: Scope) -> dict[str, int]:
     return {"receipt_images": _count(_payments(scope)) + _count(_claim_receipts(scope))}
+
+
+def count_receipts_of_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    """`count_receipts` per meeting: payments' and claims' receipts, two queries."""
+    payments = sa.select(Application.meeting_id, sa.func.count()).select_from(Payment)
+    payments = payments.join(Award, Award.id == Payment.award_id).where(
+        Payment.receipt_key.isnot(None), Payment.receipt_key != ""
+    )
+    receipts = (
+        sa.select(Application.meeting_id, sa.func.count())
+        .select_from(ClaimReceipt)
+        .join(Claim, Claim.id == ClaimReceipt.claim_id)
+        .join(Award, Award.id == Claim.award_id)
+        .where(ClaimReceipt.key != "")
+    )
+    counts = dict.fromkeys(meeting_ids, 0)
+    for query in (payments, receipts):
+        query = query.join(Delegate, Delegate.id == Award.delegate_id)
+        for meeting_id, n in db.session.execute(delegates_of_meetings(query, meeting_ids)):
+            counts[meeting_id] += n
+    return {m: {"receipt_images": n} for m, n in counts.items()}
 
 
 def purge_receipts(scope: Scope, purge: Purge) -> dict[str, int]:
@@ -118,7 +145,9 @@ def claims_section(d: Delegate) -> tuple[str, list]:
     ]
 
 
-register(Purgeable("receipt_images", count_receipts, purge_receipts))
+register(
+    Purgeable("receipt_images", count_receipts, purge_receipts, count_receipts_of_meetings)
+)
 for _section in (payments_section, claims_section):
     if _section not in subject.SECTIONS:
         # Before the history: the export reads in the order of the delegate's journey.

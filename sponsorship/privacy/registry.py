@@ -69,6 +69,8 @@ class Purge:
 
 Counter = Callable[[Scope], dict[str, int]]
 Purger = Callable[[Scope, Purge], dict[str, int]]
+#: Meeting ids -> {meeting id: counts} for every id given, in a fixed number of queries.
+MeetingsCounter = Callable[[list[int]], dict[int, dict[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,24 @@ class Purgeable:
     name: str
     count: Counter
     purge: Purger
+    #: The same count for many meetings at once (the retention plan lists them all);
+    #: without it, `count` is asked once per meeting.
+    count_meetings: MeetingsCounter | None = None
+
+
+def grouped(rows, meeting_ids: list[int], fields: tuple[str, ...]) -> dict[int, dict[str, int]]:
+    """(meeting id, *counts) rows as counts for every meeting asked, zero where none."""
+    found = {row[0]: dict(zip(fields, (int(n or 0) for n in row[1:]), strict=True)) for row in rows}
+    return {m: found.get(m) or dict.fromkeys(fields, 0) for m in meeting_ids}
+
+
+def delegates_of_meetings(query: sa.Select, meeting_ids: list[int]) -> sa.Select:
+    """`query` (already joined to Delegate) per meeting of `meeting_ids`."""
+    return (
+        query.join(Application, Application.id == Delegate.application_id)
+        .where(Application.meeting_id.in_(meeting_ids))
+        .group_by(Application.meeting_id)
+    )
 
 
 #: What each count is of, in the reader's language (dry run, audit viewer, pages).
@@ -103,14 +123,21 @@ def _held(column) -> sa.ColumnElement[bool]:
     return column.isnot(None)
 
 
+def _delegate_counts() -> list:
+    return [sa.func.count(sa.case((_held(getattr(Delegate, n)), 1))) for n in DELEGATE_COLUMNS]
+
+
 def count_delegate_columns(scope: Scope) -> dict[str, int]:
-    columns = [getattr(Delegate, name) for name in DELEGATE_COLUMNS]
     row = db.session.execute(
-        sa.select(*(sa.func.count(sa.case((_held(c), 1))) for c in columns)).where(
-            Delegate.id.in_(scope.delegate_ids)
-        )
+        sa.select(*_delegate_counts()).where(Delegate.id.in_(scope.delegate_ids))
     ).one()
     return dict(zip(DELEGATE_COLUMNS, row, strict=True))
+
+
+def count_delegate_columns_of_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    query = sa.select(Application.meeting_id, *_delegate_counts()).select_from(Delegate)
+    rows = db.session.execute(delegates_of_meetings(query, meeting_ids))
+    return grouped(rows, meeting_ids, DELEGATE_COLUMNS)
 
 
 def purge_delegate_columns(scope: Scope, purge: Purge) -> dict[str, int]:
@@ -143,6 +170,20 @@ def _notes(scope: Scope) -> sa.Select:
 def count_notes(scope: Scope) -> dict[str, int]:
     found = db.session.scalar(sa.select(sa.func.count()).select_from(_notes(scope).subquery()))
     return {"nomination_notes": found or 0}
+
+
+def count_notes_of_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    # A meeting's scope reaches the applications that have a delegate (`Scope.applications`).
+    rows = db.session.execute(
+        sa.select(Application.meeting_id, sa.func.count())
+        .where(
+            Application.meeting_id.in_(meeting_ids),
+            Application.note_path.isnot(None),
+            sa.exists().where(Delegate.application_id == Application.id),
+        )
+        .group_by(Application.meeting_id)
+    )
+    return grouped(rows, meeting_ids, ("nomination_notes",))
 
 
 def _stored(keys: list[str]) -> dict:
@@ -200,9 +241,31 @@ def _holds_passport(kind: str, snapshot: dict, file_key: str | None) -> bool:
     return any(snapshot.get(k) for k in PASSPORT_KEYS) or (kind == "visa" and bool(file_key))
 
 
+def _holds_passport_sql() -> sa.ColumnElement[bool]:
+    """`_holds_passport` in SQL: counting reads no snapshot into Python (a meeting holds
+    hundreds of letters, twenty years of meetings tens of thousands)."""
+    held = [_held(Letter.snapshot[k].as_string()) for k in PASSPORT_KEYS]
+    return sa.or_(*held, sa.and_(Letter.kind == "visa", _held(Letter.file_key)))
+
+
 def count_letters(scope: Scope) -> dict[str, int]:
-    found = sum(_holds_passport(k, s or {}, n) for _id, k, s, n in _letters(scope))
-    return {"letter_passport_copies": found}
+    found = db.session.scalar(
+        sa.select(sa.func.count(sa.case((_holds_passport_sql(), 1)))).where(
+            Letter.award_id.in_(scope.awards())
+        )
+    )
+    return {"letter_passport_copies": found or 0}
+
+
+def count_letters_of_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    query = (
+        sa.select(Application.meeting_id, sa.func.count(sa.case((_holds_passport_sql(), 1))))
+        .select_from(Letter)
+        .join(Award, Award.id == Letter.award_id)
+        .join(Delegate, Delegate.id == Award.delegate_id)
+    )
+    rows = db.session.execute(delegates_of_meetings(query, meeting_ids))
+    return grouped(rows, meeting_ids, ("letter_passport_copies",))
 
 
 def purge_letters(scope: Scope, purge: Purge) -> dict[str, int]:
@@ -227,9 +290,14 @@ def purge_letters(scope: Scope, purge: Purge) -> dict[str, int]:
 
 
 PURGEABLES: list[Purgeable] = [
-    Purgeable("delegates", count_delegate_columns, purge_delegate_columns),
-    Purgeable("notes", count_notes, purge_notes),
-    Purgeable("letters", count_letters, purge_letters),
+    Purgeable(
+        "delegates",
+        count_delegate_columns,
+        purge_delegate_columns,
+        count_delegate_columns_of_meetings,
+    ),
+    Purgeable("notes", count_notes, purge_notes, count_notes_of_meetings),
+    Purgeable("letters", count_letters, purge_letters, count_letters_of_meetings),
 ]
 
 
@@ -244,6 +312,19 @@ def count(scope: Scope) -> dict[str, int]:
     counts: dict[str, int] = {}
     for purgeable in PURGEABLES:
         counts.update(purgeable.count(scope))
+    return counts
+
+
+def count_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    """`count` of each meeting's scope, for many meetings in a few queries."""
+    counts: dict[int, dict[str, int]] = {m: {} for m in meeting_ids}
+    for purgeable in PURGEABLES:
+        if purgeable.count_meetings is not None:
+            found = purgeable.count_meetings(meeting_ids)
+        else:
+            found = {m: purgeable.count(Scope.meeting(m)) for m in meeting_ids}
+        for meeting_id, fields in found.items():
+            counts[meeting_id].update(fields)
     return counts
 
 

@@ -56,8 +56,10 @@ def due_meetings(today: date) -> list[Meeting]:
 def plan(today: date) -> list[MeetingPurge]:
     """What a run on `today` would purge, per meeting with anything left; writes nothing."""
     found = []
-    for meeting in due_meetings(today):
-        counts = registry.count(registry.Scope.meeting(meeting.id))
+    meetings = due_meetings(today)
+    held = registry.count_meetings([m.id for m in meetings])
+    for meeting in meetings:
+        counts = held[meeting.id]
         if any(counts.values()):
             found.append(MeetingPurge(meeting.id, meeting.title, meeting.ends_on, counts))
     return found

@@ -21,13 +21,17 @@ from jinja2 import pass_context
 from sqlalchemy import select
 
 from sponsorship.core.cache import StampedCache
+from sponsorship.web import number_format
 from sponsorship.web.labels import MEETING_KIND_LABELS, REGION_LABELS, STATUS_LABELS, THEME_LABELS
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return "—"
-    return format_currency(value, currency or current_app.config["BASE_CURRENCY"])
+    currency = currency or current_app.config["BASE_CURRENCY"]
+    locale = get_locale()
+    found = number_format.shape(str(locale), locale.currency_formats["standard"].pattern, currency)
+    return found.format(value) if found else format_currency(value, currency)
 
 
 def fdate(value: date | None, fmt: str = "medium") -> str:
@@ -73,7 +77,8 @@ def percent(value: Decimal | float | None, digits: int = 0) -> str:
     pattern = get_locale().percent_formats[None].pattern  # "#,##0 %" in French
     if digits:
         pattern = pattern.replace("0", "0." + "0" * digits, 1)
-    return format_percent(value, pattern)
+    found = number_format.shape(str(get_locale()), pattern)
+    return found.format(value) if found else format_percent(value, pattern)
 
 
 def gender_label(value) -> str:

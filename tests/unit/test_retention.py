@@ -228,3 +228,23 @@ def test_retention_job_runs_through_the_jobs_registry(app, db, demo):
     past, _upcoming, _note, _visa = demo
     result = execute("retention", {"today": _after_period(past, app).isoformat()})
     assert result["meetings"] == 1 and result["values"] > 0
+
+
+def test_count_meetings_equals_each_meetings_own_count(app, db, demo):
+    past, upcoming, _note, _visa = demo
+    ids = [past.id, upcoming.id, 10**6]  # the last holds nothing: zeros, not a gap
+    together = registry.count_meetings(ids)
+    assert together == {m: _fields(m) for m in ids}
+    assert any(together[past.id].values())
+    assert set(together[10**6].values()) == {0}
+
+
+def test_retention_plan_counts_every_meeting_in_a_fixed_number_of_queries(
+    app, db, demo, count_queries
+):
+    past, *_rest = demo
+    with count_queries() as counted:
+        found = retention.plan(_after_period(past, app))
+    assert [m.meeting_id for m in found] == [past.id]
+    # Due meetings, then one query per kind (two for receipts), whatever their number.
+    assert counted.count <= 7

@@ -1,0 +1,83 @@
+"""Money and percentages written as Babel writes them, without Babel's cost per number.
+
+Babel parses nothing per call but still does a great deal per number (symbol lookups,
+quantum, grouping loop, quote stripping): about 0.2 ms. The donor dashboard and the
+programme report print a thousand amounts and ratios each, so the figures alone took
+most of their 300 ms. Here each (locale, pattern, currency) is read from Babel once,
+into its prefixes, suffixes and symbols, and a number is then one `quantize` and one
+`format`. Patterns this shortcut does not cover (other groupings, significant digits,
+scientific, quoted text, padding) return None and the caller asks Babel itself; the
+tests compare both on many values in every language the app speaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import (
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    #: (positive, negative), the currency sign and percent sign already in place.
+    prefix: tuple[str, str]
+    suffix: tuple[str, str]
+    digits: int
+    #: Power of ten the value is scaled by (2 for a percentage).
+    scale: int
+    table: dict[int, str]
+
+    def format(self, value) -> str:
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        value = value.scaleb(self.scale)
+        negative = int(value.is_signed())
+        # The same quantize as Babel's (the context's rounding, half to even).
+        rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-self.digits))
+        text = f"{rounded:,.{self.digits}f}".translate(self.table)
+        return f"{self.prefix[negative]}{text}{self.suffix[negative]}"
+
+
+@lru_cache(maxsize=256)
+def shape(locale: str, pattern: str, currency: str | None = None) -> Shape | None:
+    """The shape of `pattern` in `locale`, or None where only Babel itself will do."""
+    parsed = parse_pattern(pattern)
+    plain = (
+        parsed.grouping == (3, 3)
+        and parsed.int_prec[0] == 1
+        and not parsed.exp_prec
+        and "@" not in parsed.pattern
+        and "*" not in parsed.pattern
+        and "'" not in parsed.pattern
+        and "¤¤" not in parsed.pattern
+    )
+    if not plain:
+        return None
+    loc = Locale.parse(locale)
+    if currency:
+        digits = get_currency_precision(currency)
+    elif parsed.frac_prec[0] == parsed.frac_prec[1]:
+        digits = parsed.frac_prec[0]
+    else:
+        return None
+
+    def fill(text: str) -> str:
+        return text.replace("¤", get_currency_symbol(currency, loc)) if currency else text
+
+    decimal, group = get_decimal_symbol(loc), get_group_symbol(loc)
+    return Shape(
+        (fill(parsed.prefix[0]), fill(parsed.prefix[1])),
+        (fill(parsed.suffix[0]), fill(parsed.suffix[1])),
+        digits,
+        parsed.scale,
+        str.maketrans({",": group, ".": decimal}),
+    )

@@ -145,9 +145,7 @@ def claims_section(d: Delegate) -> tuple[str, list]:
     ]
 
 
-register(
-    Purgeable("receipt_images", count_receipts, purge_receipts, count_receipts_of_meetings)
-)
+register(Purgeable("receipt_images", count_receipts, purge_receipts, count_receipts_of_meetings))
 for _section in (payments_section, claims_section):
     if _section not in subject.SECTIONS:
         # Before the history: the export reads in the order of the delegate's journey.

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from sponsorship.accounts import lifecycle, resets, sessions, two_factor
+from sponsorship.accounts import directory, lifecycle, resets, sessions, two_factor
 from sponsorship.accounts import services as accounts
 from sponsorship.accounts.devices import describe
 from sponsorship.accounts.forms import InviteForm, StateForm
 from sponsorship.extensions import db
 from sponsorship.models import AuditEvent, Donor, Role, State, User
+from sponsorship.web.bounds import parse_int
 from sponsorship.web.forms import choices, kept_form, redirect_with_errors
 from sponsorship.web.i18n import state_options
 from sponsorship.web.refusals import refusal
@@ -78,13 +87,23 @@ def users():
             )
             link = url_for("auth.accept_invitation", token=token, _external=True)
             flash(_("Invitation mailed to %(email)s.", email=user.email), "success")
-    # Each row names its State or donor: loaded with the users, not one query per row.
-    people = db.session.scalars(
-        select(User)
-        .options(joinedload(User.state), joinedload(User.donor))
-        .order_by(User.role, User.email)
-    ).all()
-    return render_template("accounts/users.html", form=form, users=people, link=link)
+    search = request.args.get("q", "")[:200]
+    role = request.args.get("role", "")
+    found = directory.users_page(
+        search,
+        Role(role) if role in {r.value for r in Role} else None,
+        parse_int(request.args.get("page"), 1) or 1,
+    )
+    args = {k: v for k, v in (("q", search), ("role", role)) if v}
+    return render_template(
+        "accounts/users.html",
+        form=form,
+        found=found,
+        users=found.users,
+        args=args,
+        roles=list(Role),
+        link=link,
+    )
 
 
 def _user_or_404(user_id: int) -> User:

@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sponsorship.applications.uploads import note_key
 from sponsorship.extensions import db
 from sponsorship.models import Application, Award, Delegate, Letter
+from sponsorship.models.letters import PASSPORT_KEYS, holds_passport
 from sponsorship.storage import file_store
 
 
@@ -224,11 +225,9 @@ def purge_notes(scope: Scope, purge: Purge) -> dict[str, int]:
 
 # --- Issued documents: the passport copied into a letter's data and the visa PDF -------
 
-#: What a document's snapshot holds of the passport (documents/context.py).
-PASSPORT_KEYS = ("passport_number", "passport_expiry", "passport_name")
-
-
 def _letters(scope: Scope):
+    # Every letter of the scope, not only those marked `passport_held`: the purge reads
+    # the snapshots themselves, so a row written around the ORM is purged all the same.
     return db.session.execute(
         sa.select(Letter.id, Letter.kind, Letter.snapshot, Letter.file_key).where(
             Letter.award_id.in_(scope.awards())
@@ -236,22 +235,11 @@ def _letters(scope: Scope):
     ).all()
 
 
-def _holds_passport(kind: str, snapshot: dict, file_key: str | None) -> bool:
-    """The visa letter prints the passport; every document's data copies it."""
-    return any(snapshot.get(k) for k in PASSPORT_KEYS) or (kind == "visa" and bool(file_key))
-
-
-def _holds_passport_sql() -> sa.ColumnElement[bool]:
-    """`_holds_passport` in SQL: counting reads no snapshot into Python (a meeting holds
-    hundreds of letters, twenty years of meetings tens of thousands)."""
-    held = [_held(Letter.snapshot[k].as_string()) for k in PASSPORT_KEYS]
-    return sa.or_(*held, sa.and_(Letter.kind == "visa", _held(Letter.file_key)))
-
-
 def count_letters(scope: Scope) -> dict[str, int]:
+    # `passport_held` is `holds_passport` kept on the row (models/letters.py).
     found = db.session.scalar(
-        sa.select(sa.func.count(sa.case((_holds_passport_sql(), 1)))).where(
-            Letter.award_id.in_(scope.awards())
+        sa.select(sa.func.count(Letter.id)).where(
+            Letter.award_id.in_(scope.awards()), Letter.passport_held
         )
     )
     return {"letter_passport_copies": found or 0}
@@ -259,10 +247,11 @@ def count_letters(scope: Scope) -> dict[str, int]:
 
 def count_letters_of_meetings(meeting_ids: list[int]) -> dict[int, dict[str, int]]:
     query = (
-        sa.select(Application.meeting_id, sa.func.count(sa.case((_holds_passport_sql(), 1))))
+        sa.select(Application.meeting_id, sa.func.count(Letter.id))
         .select_from(Letter)
         .join(Award, Award.id == Letter.award_id)
         .join(Delegate, Delegate.id == Award.delegate_id)
+        .where(Letter.passport_held)
     )
     rows = db.session.execute(delegates_of_meetings(query, meeting_ids))
     return grouped(rows, meeting_ids, ("letter_passport_copies",))
@@ -274,15 +263,19 @@ def purge_letters(scope: Scope, purge: Purge) -> dict[str, int]:
     rows = []
     for letter_id, kind, snapshot, key in _letters(scope):
         snapshot = snapshot or {}
-        if not _holds_passport(kind, snapshot, key):
+        if not holds_passport(kind, snapshot, key):
             continue
-        row = {"id": letter_id, "snapshot": {**snapshot, **dict.fromkeys(PASSPORT_KEYS, "")}}
+        row = {
+            "id": letter_id,
+            "snapshot": {**snapshot, **dict.fromkeys(PASSPORT_KEYS, "")},
+            "passport_held": False,
+        }
         if kind == "visa" and key:
             # An empty key: the file goes after the commit (the sha256 stays).
             row["file_key"] = ""
             purge.files.append(key)
         rows.append(row)
-    for shape in ({"id", "snapshot"}, {"id", "snapshot", "file_key"}):
+    for shape in ({"id", "snapshot", "passport_held"}, {"id", "snapshot", "passport_held", "file_key"}):
         same = [r for r in rows if set(r) == shape]
         if same:
             db.session.execute(sa.update(Letter), same)

@@ -248,3 +248,18 @@ def test_retention_plan_counts_every_meeting_in_a_fixed_number_of_queries(
     assert [m.meeting_id for m in found] == [past.id]
     # Due meetings, then one query per kind (two for receipts), whatever their number.
     assert counted.count <= 7
+
+
+def test_letters_keep_whether_they_hold_a_passport_until_the_purge(app, db, demo):
+    past, _upcoming, _note, _visa = demo
+    held = sa.select(Letter.verification_code).where(Letter.passport_held)
+    assert "VISA-0001" in db.session.scalars(held).all()
+    letter = db.session.scalar(sa.select(Letter).where(Letter.verification_code == "VISA-0001"))
+    assert letter.passport_held == registry.holds_passport(
+        letter.kind, letter.snapshot, letter.file_key
+    )
+
+    retention.run(_after_period(past, app))
+
+    db.session.expire_all()
+    assert "VISA-0001" not in db.session.scalars(held).all()

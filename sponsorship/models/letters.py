@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.models.base import Base, StrEnum, UTCDateTime, created_at_column, enum_column
 
-
 #: What a letter's snapshot holds of the passport (documents/context.py).
 PASSPORT_KEYS = ("passport_number", "passport_expiry", "passport_name")
 

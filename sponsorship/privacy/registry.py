@@ -225,6 +225,7 @@ def purge_notes(scope: Scope, purge: Purge) -> dict[str, int]:
 
 # --- Issued documents: the passport copied into a letter's data and the visa PDF -------
 
+
 def _letters(scope: Scope):
     # Every letter of the scope, not only those marked `passport_held`: the purge reads
     # the snapshots themselves, so a row written around the ORM is purged all the same.
@@ -275,7 +276,8 @@ def purge_letters(scope: Scope, purge: Purge) -> dict[str, int]:
             row["file_key"] = ""
             purge.files.append(key)
         rows.append(row)
-    for shape in ({"id", "snapshot", "passport_held"}, {"id", "snapshot", "passport_held", "file_key"}):
+    kept = {"id", "snapshot", "passport_held"}
+    for shape in (kept, kept | {"file_key"}):
         same = [r for r in rows if set(r) == shape]
         if same:
             db.session.execute(sa.update(Letter), same)

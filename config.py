@@ -25,6 +25,12 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sponsorship.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: PostgreSQL's planner cost of a random page read, set on each connection (empty:
+    #: the server's own). Its default, 4, is for spinning disks; with the data in memory
+    #: or on SSD it made the planner scan all 40,000 delegates instead of looking up a
+    #: meeting's few hundred by index, doubling the SQL time of the slate, donor and queue
+    #: pages at twenty years (database.py).
+    POSTGRES_RANDOM_PAGE_COST = os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1")
     REDIS_URL = os.environ.get("REDIS_URL", "")
     BASE_CURRENCY = os.environ.get("BASE_CURRENCY", "CHF").upper()
     #: A payment, reconciliation or write-off of more than this (base currency) needs a

@@ -41,12 +41,30 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
+def postgresql_options(config: dict) -> dict:
+    """The engine options with the planner settings of POSTGRES_RANDOM_PAGE_COST given
+    to each new connection (libpq's startup `options`: no statement, no transaction).
+    A copy: the configuration class's own dict is shared by every app."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    cost = str(config.get("POSTGRES_RANDOM_PAGE_COST") or "").strip()
+    if not cost:
+        return options
+    connect_args = dict(options.get("connect_args") or {})
+    given = connect_args.get("options", "")
+    if "random_page_cost" not in given:
+        connect_args["options"] = f"{given} -c random_page_cost={float(cost)}".strip()
+    options["connect_args"] = connect_args
+    return options
+
+
 def init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
         app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_options(app.config)
     if uri.startswith("sqlite:///") and uri != "sqlite://":
         from pathlib import Path
 

@@ -3,6 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from config import DevelopmentConfig, ProductionConfig, TestingConfig, get_config
 from sponsorship import create_app
@@ -60,3 +61,23 @@ def test_migrations_match_models(app):
     with app.app_context(), _db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, _db.metadata) == []
+
+
+def test_postgresql_connections_get_the_planners_page_cost_and_keep_given_options():
+    from sponsorship.database import postgresql_options
+
+    base = {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+    options = postgresql_options({**base, "POSTGRES_RANDOM_PAGE_COST": "1.1"})
+    assert options["connect_args"]["options"] == "-c random_page_cost=1.1"
+    assert "connect_args" not in base["SQLALCHEMY_ENGINE_OPTIONS"], "the class's dict stays"
+    given = {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c work_mem=8MB"}}}
+    kept = postgresql_options({**given, "POSTGRES_RANDOM_PAGE_COST": "2"})
+    assert kept["connect_args"]["options"] == "-c work_mem=8MB -c random_page_cost=2.0"
+    assert "connect_args" not in postgresql_options({**base, "POSTGRES_RANDOM_PAGE_COST": ""})
+
+
+def test_postgresql_session_plans_with_the_configured_page_cost(app, db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    cost = db.session.scalar(text("SHOW random_page_cost"))
+    assert float(cost) == float(app.config["POSTGRES_RANDOM_PAGE_COST"])

@@ -8,7 +8,7 @@ the solver's internals, so every sentence can be checked by hand against the pag
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -85,6 +85,14 @@ class _Seen:
     gained: int
     #: Fund key -> what the slate leaves of it.
     left: dict[int, Decimal]
+    #: Set of funds -> what the slate leaves of them all: candidates of one purpose share
+    #: one set of hundreds of funds, so each set is summed once (filled as asked).
+    left_of: dict[frozenset, Decimal] = field(default_factory=dict)
+
+    def left_in(self, funds: frozenset) -> Decimal:
+        if funds not in self.left_of:
+            self.left_of[funds] = sum((self.left.get(k, Decimal(0)) for k in funds), Decimal(0))
+        return self.left_of[funds]
 
 
 def _seen(problem: Problem, slate: Outcome, rank: Outcome) -> _Seen:
@@ -120,7 +128,7 @@ def _out_reason(problem: Problem, c: Candidate, seen: _Seen) -> str:
             " States with no delegate.",
             seen.gained,
         )
-    allowed_left = sum((seen.left.get(k, Decimal(0)) for k in c.funds), Decimal(0))
+    allowed_left = seen.left_in(c.funds)
     if allowed_left < c.cost:
         return _(
             "Out: its earmarks allow %(left)s of the money the slate leaves; it costs %(cost)s.",

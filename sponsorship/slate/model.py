@@ -85,12 +85,15 @@ class _Layout:
         by_funds: dict[frozenset, list[int]] = defaultdict(list)
         for c in self.candidates:
             by_funds[c.funds].append(c.key)
-        fund_classes: dict[frozenset, list[int]] = defaultdict(list)
+        # A fund's candidates are the groups whose set holds it: funds in the same groups
+        # are one class, and its candidates are gathered once per class, not per fund.
+        groups = {funds: frozenset(keys) for funds, keys in by_funds.items()}
+        by_groups: dict[frozenset, list[int]] = defaultdict(list)
         for fund in funded.values():
-            allowed = frozenset(
-                key for funds, keys in by_funds.items() if fund.key in funds for key in keys
-            )
-            fund_classes[allowed].append(fund.key)
+            by_groups[frozenset(funds for funds in groups if fund.key in funds)].append(fund.key)
+        fund_classes: dict[frozenset, list[int]] = defaultdict(list)
+        for member_of, keys in by_groups.items():
+            fund_classes[frozenset().union(*(groups[funds] for funds in member_of))] += keys
         self.fund_classes = [
             (sum((funded[k].balance for k in keys), 0), allowed)
             for allowed, keys in fund_classes.items()

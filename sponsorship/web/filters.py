@@ -47,7 +47,9 @@ def date_range(start: date, end: date) -> str:
 
 
 def fnumber(value) -> str:
-    return format_decimal(value)
+    locale = get_locale()
+    found = number_format.shape(str(locale), locale.decimal_formats[None].pattern)
+    return found.format(value) if found else format_decimal(value)
 
 
 def status_label(value) -> str:

@@ -31,10 +31,13 @@ class Shape:
     #: (positive, negative), the currency sign and percent sign already in place.
     prefix: tuple[str, str]
     suffix: tuple[str, str]
+    #: Most fraction digits written (the value is rounded to these)...
     digits: int
     #: Power of ten the value is scaled by (2 for a percentage).
     scale: int
     table: dict[int, str]
+    #: ...and fewest: trailing zeros beyond these are dropped ("#,##0.###" writes 2.5).
+    least: int | None = None
 
     def format(self, value) -> str:
         if not isinstance(value, Decimal):
@@ -43,7 +46,14 @@ class Shape:
         negative = int(value.is_signed())
         # The same quantize as Babel's (the context's rounding, half to even).
         rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-self.digits))
-        text = f"{rounded:,.{self.digits}f}".translate(self.table)
+        text = f"{rounded:,.{self.digits}f}"
+        if self.least is not None and self.digits:
+            whole, _dot, fraction = text.partition(".")
+            if self.least == 0 and int(fraction) == 0:
+                fraction = ""  # as Babel: no fraction at all, not ".0"
+            fraction = fraction.rstrip("0").ljust(self.least, "0") if fraction else ""
+            text = f"{whole}.{fraction}" if fraction else whole
+        text = text.translate(self.table)
         return f"{self.prefix[negative]}{text}{self.suffix[negative]}"
 
 
@@ -63,12 +73,12 @@ def shape(locale: str, pattern: str, currency: str | None = None) -> Shape | Non
     if not plain:
         return None
     loc = Locale.parse(locale)
+    least = None
     if currency:
         digits = get_currency_precision(currency)
-    elif parsed.frac_prec[0] == parsed.frac_prec[1]:
-        digits = parsed.frac_prec[0]
     else:
-        return None
+        least, digits = parsed.frac_prec
+        least = None if least == digits else least
 
     def fill(text: str) -> str:
         return text.replace("¤", get_currency_symbol(currency, loc)) if currency else text
@@ -80,4 +90,5 @@ def shape(locale: str, pattern: str, currency: str | None = None) -> Shape | Non
         digits,
         parsed.scale,
         str.maketrans({",": group, ".": decimal}),
+        least,
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from babel import Locale
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from sponsorship.web import number_format
 
@@ -47,7 +47,16 @@ def test_percent_shape_writes_what_babel_writes(locale, digits):
         assert found.format(value) == format_percent(value, pattern, locale=locale), value
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("pattern", [None, "#,##0.0#", "#,##0.00##"])
+def test_decimal_shape_writes_what_babel_writes(locale, pattern):
+    pattern = pattern or Locale.parse(locale).decimal_formats[None].pattern
+    found = number_format.shape(locale, pattern)
+    assert found is not None
+    for value in _values() + [Decimal("2.5000"), Decimal("0.0004"), 7, 1 / 3]:
+        assert found.format(value) == format_decimal(value, pattern, locale=locale), value
+
+
 def test_shape_declines_patterns_it_does_not_cover():
     assert number_format.shape("en", "#,##,##0.00") is None  # Indian grouping
     assert number_format.shape("en", "@@@") is None
-    assert number_format.shape("en", "#,##0.0#") is None

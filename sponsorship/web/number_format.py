@@ -1,11 +1,12 @@
 """Money and percentages written as Babel writes them, without Babel's cost per number.
 
 Babel parses nothing per call but still does a great deal per number (symbol lookups,
-quantum, grouping loop, quote stripping): about 0.2 ms. The donor dashboard and the
-programme report print a thousand amounts and ratios each, so the figures alone took
-most of their 300 ms. Here each (locale, pattern, currency) is read from Babel once,
-into its prefixes, suffixes and symbols, and a number is then one `quantize` and one
-`format`. Patterns this shortcut does not cover (other groupings, significant digits,
+quantum, grouping loop, quote stripping): 20 to 50 us for an amount or a percentage
+here, against 12 to 16 us this way, the locale lookup included. The donor dashboard
+and the programme report print over a thousand figures each, so that is 10 to 30 ms of
+their CPU. Each (locale, pattern, currency) is read from Babel once, into its
+prefixes, suffixes and symbols, and a number is then one `quantize` and one `format`.
+Patterns this shortcut does not cover (other groupings, significant digits,
 scientific, quoted text, padding) return None and the caller asks Babel itself; the
 tests compare both on many values in every language the app speaks.
 """

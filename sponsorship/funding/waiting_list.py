@@ -102,12 +102,15 @@ def waitlist(
     ).all()
     balance = {c.id: usable(c, on) for c in funds}
     allowed = AllowedFunds(funds, on)
+    # The funds a set allows, in priority order: awards share a few sets, so each is
+    # ordered once, not once per award over every fund.
+    in_order: dict[frozenset, list[int]] = {}
     checks = []
     for award, cost in needs:
         ids = allowed(purposes[award.id])
-        takes = (
-            plan(cost, ((c.id, balance[c.id]) for c in funds if c.id in ids)) if cost > 0 else []
-        )
+        if ids not in in_order:
+            in_order[ids] = [c.id for c in funds if c.id in ids]
+        takes = plan(cost, ((k, balance[k]) for k in in_order[ids])) if cost > 0 else []
         for key, take in takes:
             balance[key] -= take
         checks.append(WaitlistCheck(award, cost, bool(takes)))

@@ -98,10 +98,14 @@ class QueuePage:
 def queue_meetings(today: date) -> tuple[list[Meeting], Meeting | None]:
     """The meetings to choose from, latest first, and the one the queue opens on (as
     `default_meeting` chooses it), in one query."""
-    # IN over one scan of the applications' (meeting, status) index, not a correlated
-    # EXISTS: PostgreSQL ran that as a sequential scan per meeting (75 ms at 20 years).
-    has_queue = Meeting.id.in_(
-        select(Application.meeting_id).where(Application.status.in_(QUEUE_STATUSES))
+    # A correlated EXISTS: one probe of the applications' (meeting, status) index per
+    # meeting, 0.15 ms at twenty years on PostgreSQL, where IN over the subquery read
+    # the index whole (20,000 entries, 5 to 10 ms). It once ran as a sequential scan per
+    # meeting (75 ms); with that index it no longer does, at either page cost.
+    has_queue = (
+        sa.exists()
+        .where(Application.meeting_id == Meeting.id, Application.status.in_(QUEUE_STATUSES))
+        .correlate(Meeting)
     )
     # The sessions come along: the budget panel's money depends on the meeting's themes.
     rows = (

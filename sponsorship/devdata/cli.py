@@ -53,9 +53,10 @@ def seed_scale(years: int, seed: int, today) -> None:
     click.echo(
         f"Scale data in {time.perf_counter() - started:.0f} s: {result.meetings} meetings,"
         f" {result.states} States, {result.applications} applications, {result.delegates}"
-        f" delegates, {result.awards} awards, {result.contributions} contributions,"
-        f" {result.allocations} allocations, {result.letters} letters, {result.reports}"
-        f" reports, {result.audit_events} audit events, {result.users} accounts."
+        f" delegates ({result.people} people), {result.awards} awards,"
+        f" {result.contributions} contributions, {result.allocations} allocations,"
+        f" {result.letters} letters, {result.reports} reports,"
+        f" {result.audit_events} audit events, {result.users} accounts."
     )
     click.echo(
         f"Logins (password {scale.SCALE_PASSWORD}): {scale.ADMIN_EMAIL},"

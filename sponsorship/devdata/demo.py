@@ -51,6 +51,7 @@ from sponsorship.models import (
     User,
 )
 from sponsorship.models.reports import DelegateReport
+from sponsorship.people import services as people
 from sponsorship.programme.signatory import SignatoryDetails, save_signatory
 from sponsorship.review import pricing
 
@@ -464,6 +465,8 @@ def seed_demo(today: date | None = None) -> DemoResult:
         applications, awards = _past_history(past, admin)
         _fare_table()
         applications += intersessional_queue(upcoming, today)
+        # Submission links people in the live app; the demo writes its rows directly.
+        people.link_pending(admin)
     return DemoResult(
         meetings=2, applications=applications, awards=awards, contributions=len(funds)
     )

@@ -36,7 +36,15 @@ QUEUE = [
         False,
         [
             ("Moussa Ndiaye", Gender.MALE, "Coordonnateur, CNAMS", "Dakar", False, False),
-            ("Awa Sarr", Gender.FEMALE, "Conseillère, Mission permanente", "Dakar", True, False),
+            # Back after the past meeting: the same person, so the same passport.
+            (
+                "Aminata Diallo",
+                Gender.FEMALE,
+                "Cheffe de l'assistance aux victimes, CNAMS",
+                "Dakar",
+                False,
+                False,
+            ),
         ],
     ),
     (
@@ -99,6 +107,9 @@ QUEUE = [
 def intersessional_queue(upcoming: Meeting, today: date) -> int:
     """Submitted applications from several States, waiting for review."""
     states = {s.iso3: s for s in db.session.scalars(select(State))}
+    # A delegate of the past meeting nominated again keeps the papers they had then,
+    # which is how the people rule (sponsorship/people/matching.py) knows them again.
+    known = {d.name: d for d in db.session.scalars(select(Delegate))}
     for n, (iso3, themes, statement, delegates) in enumerate(QUEUE):
         state = states[iso3]
         app = Application(
@@ -113,6 +124,7 @@ def intersessional_queue(upcoming: Meeting, today: date) -> int:
         )
         app.sessions = [s for s in upcoming.sessions if s.theme in themes]
         for position, (name, gender, function, city, first, survivor) in enumerate(delegates):
+            before = known.get(name)
             app.delegates.append(
                 Delegate(
                     position=position,
@@ -120,11 +132,15 @@ def intersessional_queue(upcoming: Meeting, today: date) -> int:
                     gender=gender,
                     function=function,
                     organisation=function.split(", ")[-1],
-                    email=f"{iso3.lower()}{position + 1}@example.org",
+                    email=before.email if before else f"{iso3.lower()}{position + 1}@example.org",
                     phone="+41 22 000 00 00",
                     nationality=iso3,
-                    passport_number=f"{iso3}{n:02d}{position:02d}123",
-                    passport_expiry=upcoming.ends_on + timedelta(days=400),
+                    passport_number=(
+                        before.passport_number if before else f"{iso3}{n:02d}{position:02d}123"
+                    ),
+                    passport_expiry=(
+                        before.passport_expiry if before else upcoming.ends_on + timedelta(days=400)
+                    ),
                     departure_city=city,
                     first_time=first,
                     survivor=survivor,

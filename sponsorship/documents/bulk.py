@@ -96,7 +96,11 @@ def roster(meeting_id: int) -> list[RosterRow]:
         .join(Delegate, Delegate.id == Award.delegate_id)
         .join(Application, Application.id == Delegate.application_id)
         .where(Application.meeting_id == meeting_id, Award.status.in_(ISSUABLE))
-        .options(selectinload(Award.delegate).selectinload(Delegate.application))
+        .options(
+            selectinload(Award.delegate)
+            .selectinload(Delegate.application)
+            .selectinload(Application.state)
+        )
         .order_by(Delegate.name, Award.id)
     ).all()
     newest: dict[int, Letter] = {}

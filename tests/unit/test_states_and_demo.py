@@ -12,6 +12,7 @@ from sponsorship.models import (
     AwardStatus,
     Contribution,
     ConventionStatus,
+    Delegate,
     State,
     User,
 )
@@ -85,3 +86,15 @@ def test_seed_demo_under_production_is_refused(app, db, runner, monkeypatch):
     assert result.exit_code != 0
     assert "production" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_links_every_delegate_and_a_returning_one_to_one_person(db, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    delegates = db.session.scalars(select(Delegate)).all()
+    assert all(d.person_id is not None for d in delegates)
+    returning = [d for d in delegates if d.name == "Aminata Diallo"]
+    assert len(returning) == 2
+    assert len({d.application.meeting_id for d in returning}) == 2
+    assert returning[0].person_id == returning[1].person_id
+    people = db.session.scalar(select(func.count(func.distinct(Delegate.person_id))))
+    assert people == len(delegates) - 1

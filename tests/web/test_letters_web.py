@@ -192,3 +192,24 @@ def test_offer_mail_carries_issued_letter_as_attachment(db, admin, award):
     assert len(attachments) == 1
     assert attachments[0].get_content_type() == "application/pdf"
     assert attachments[0].get_content() == letter.pdf
+
+
+def test_letters_page_statements_do_not_grow_with_the_states_awarded(
+    client, db, auth, admin, count_queries
+):
+    first = offered_award(StateFactory())
+    meeting = first.delegate.application.meeting
+    url = f"/admin/review/meetings/{meeting.id}/letters"
+    auth.login(admin.email)
+
+    def statements() -> int:
+        db.session.expire_all()
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    few = statements()
+    for _ in range(4):
+        offered_award(StateFactory(), meeting=meeting)
+    db.session.commit()
+    assert statements() == few

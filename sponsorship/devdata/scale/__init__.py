@@ -64,6 +64,7 @@ class ScaleResult:
     states: int
     applications: int
     delegates: int
+    people: int
     awards: int
     contributions: int
     allocations: int
@@ -102,6 +103,7 @@ def seed_scale(
         current_app.config["BASE_CURRENCY"],
         (public_url or current_app.config.get("PUBLIC_BASE_URL") or "http://localhost").rstrip("/"),
         Books(),
+        recur=random.Random(f"people-{seed}"),
     )
     schedule = meetings.schedule(today, years)
     span = range(schedule[0][1].year, today.year + 1)
@@ -125,6 +127,7 @@ def seed_scale(
         states=len(states),
         applications=c["applications"],
         delegates=c["delegates"],
+        people=c["people"],
         awards=c["awards"],
         contributions=c["contributions"],
         allocations=c["allocations"],

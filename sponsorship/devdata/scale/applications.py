@@ -14,6 +14,7 @@ from sponsorship.models import (
     Award,
     AwardCostLine,
     Delegate,
+    Person,
     RegionalGroup,
     application_sessions,
 )
@@ -21,6 +22,12 @@ from sponsorship.review import pricing
 from sponsorship.review.pricing import Quote
 
 APPLICATIONS_PER_MEETING = 500
+#: How often a State's lead delegate is the person it sent the time before: focal
+#: points come back, so the people sponsored are fewer than the participations.
+RETURNING = 0.35
+#: What a returning delegate keeps from one participation to the next.
+IDENTITY = ("name", "gender", "function", "organisation", "email")
+IDENTITY += ("passport_number", "passport_expiry")
 #: The award columns a decision may set.
 AWARD_COLUMNS = (
     "offered_at",
@@ -211,9 +218,37 @@ def delegates(run: Run, meeting: dict, apps: list[dict]) -> list[dict]:
         for position in range(rng.choices([1, 2, 3], [3, 4, 3])[0]):
             rows.append(_delegate(run, meeting, a, position))
     insert(application_sessions, sessions)
+    _people(run, meeting, rows)
     insert_ids(Delegate, rows)
     run.counts["delegates"] += len(rows)
     return rows
+
+
+def _people(run: Run, meeting: dict, rows: list[dict]) -> None:
+    """Each delegate row's person, as the people rule (sponsorship/people/matching.py)
+    would link it: a returning lead delegate keeps their papers and person; everyone
+    else is a new person. Draws from `run.recur` only, so the other rows stay as
+    they were before people existed."""
+    fresh = []
+    for row in rows:
+        sid = row["_app"]["state_id"]
+        before = run.lead_of.get(sid) if row["position"] == 0 else None
+        if (
+            before is not None
+            and before["passport_expiry"] > meeting["ends_on"]
+            and run.recur.random() < RETURNING
+        ):
+            row.update({key: before[key] for key in IDENTITY}, first_time=False)
+            row["person_id"] = before["person_id"]
+        else:
+            fresh.append(row)
+    people = [{"name": r["name"], "created_at": r["_app"]["submitted_at"]} for r in fresh]
+    for row, person_id in zip(fresh, insert(Person, people, returning=True), strict=True):
+        row["person_id"] = person_id
+    for row in rows:
+        if row["position"] == 0:
+            run.lead_of[row["_app"]["state_id"]] = row
+    run.counts["people"] += len(fresh)
 
 
 def _estimate(meeting: dict, days: tuple, region: str) -> Quote:

@@ -66,6 +66,11 @@ class Run:
     codes: set[str] = field(default_factory=set)
     counts: Counter = field(default_factory=Counter)
     audit: list[dict] = field(default_factory=list)
+    #: Who comes back (scale/applications.py `_people`): its own generator, so the
+    #: rows drawn from `rng` are the same with or without returning delegates.
+    recur: random.Random = field(default_factory=lambda: random.Random(0))
+    #: Each State's lead delegate at its latest meeting so far.
+    lead_of: dict[int, dict] = field(default_factory=dict)
 
     def event(
         self,

@@ -118,23 +118,28 @@ def delegate_row(ctx: Context, row: Row) -> None:
     ctx.added["delegates"] += 1
 
 
-def _lines(row: Row, stage: CostStage, paid_on=None) -> list[AwardCostLine]:
+def line_values(row: Row, stage: CostStage, paid_on=None) -> list[dict]:
+    """The row's cost lines at `stage`, as the columns of AwardCostLine."""
     return [
-        AwardCostLine(
-            kind=KINDS[name],
-            stage=stage,
-            description=name,
-            quantity=Decimal(1),
-            unit_amount=row[name],
-            amount=row[name],
-            paid_on=paid_on,
-        )
+        {
+            "kind": KINDS[name],
+            "stage": stage,
+            "description": name,
+            "quantity": Decimal(1),
+            "unit_amount": row[name],
+            "amount": row[name],
+            "paid_on": paid_on,
+        }
         for name in COST_COLUMNS
         if row[name]
     ]
 
 
-def _check_award_row(ctx: Context, row: Row) -> bool:
+def _lines(row: Row, stage: CostStage, paid_on=None) -> list[AwardCostLine]:
+    return [AwardCostLine(**values) for values in line_values(row, stage, paid_on)]
+
+
+def check_award_row(ctx: Context, row: Row) -> bool:
     decision = AwardStatus(row["decision"])
     ok = True
     if decision == AwardStatus.OFFERED and row["response"] is None:
@@ -173,7 +178,7 @@ def _offer(ctx: Context, row: Row, award: Award) -> None:
 
 def award_row(ctx: Context, row: Row) -> None:
     delegate = ctx.delegate(row)
-    if delegate is None or not _check_award_row(ctx, row):
+    if delegate is None or not check_award_row(ctx, row):
         return
     if delegate.id is None:
         db.session.flush()  # the award's reference is made of the delegate's id
@@ -228,12 +233,20 @@ def attendance_row(ctx: Context, row: Row) -> None:
     ctx.added["attendance"] += 1
 
 
+def _status(ctx: Context, delegate: Delegate) -> AwardStatus | None:
+    """The delegate's award's status: planned by this import, or in the database."""
+    planned = ctx.plan.awards.get(delegate.id) if ctx.plan is not None else None
+    if planned is not None:
+        return planned.status
+    return delegate.award.status if delegate.award is not None else None
+
+
 def settle_applications(ctx: Context) -> None:
     """An application whose every delegate has a decision is decided, as live."""
     for application in ctx.applications.values():
         if id(application) not in ctx.touched:
             continue
-        awards = [d.award for d in application.delegates]
-        undecided = any(a is None or a.status == AwardStatus.PENDING for a in awards)
+        statuses = [_status(ctx, d) for d in application.delegates]
+        undecided = any(s is None or s == AwardStatus.PENDING for s in statuses)
         if application.status == ApplicationStatus.SUBMITTED and not undecided:
             transition(application, ApplicationStatus.DECIDED, ctx.actor)

@@ -22,7 +22,6 @@ from sponsorship.models import AwardStatus, CostStage, Delegate
 from sponsorship.models.base import Money
 from sponsorship.review.pricing import reference_for
 
-
 _MONEY = Money()
 
 

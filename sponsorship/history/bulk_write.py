@@ -17,7 +17,6 @@ from sponsorship.history.ledger_plan import LedgerPlan, PlannedAward
 from sponsorship.models import Allocation, AuditEvent, Award, AwardCostLine, Contribution
 from sponsorship.models.base import utcnow
 
-
 #: Rows per batched INSERT ... RETURNING: SQLAlchemy splices the ids of its internal
 #: batches together again for each one (quadratic over one call of 37,000 rows).
 CHUNK = 1000

@@ -9,6 +9,8 @@ ledger's `move` does, so the table's CHECK sees the true sums.
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from sponsorship.core.audit import event_values
@@ -22,22 +24,76 @@ from sponsorship.models.base import utcnow
 CHUNK = 1000
 
 
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _processor(column_type, dialect):
+    """A column's bind processing for COPY's text rows: JSON as its text (psycopg's
+    dialect leaves that to the driver's adapter, which COPY does not use)."""
+    if isinstance(column_type, sa.JSON):
+        dumps = dialect._json_serializer or json.dumps
+        if column_type.none_as_null:
+            return lambda value: None if value is None else dumps(value)
+        return dumps  # None is JSON's null, as an INSERT writes it
+    return column_type.bind_processor(dialect)
+
+
+def _copy(table: sa.Table, rows: list[dict]) -> None:
+    """COPY `rows` into `table` (PostgreSQL): several times faster than an executemany
+    of INSERTs. The values go through each column's own bind processing (scaled
+    amounts, enums' values, JSON), and a column left out gets its Python default."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = [c for c in table.columns if c.name not in given and c.default is not None]
+    names = given + [c.name for c in defaults]
+    processors = [_processor(table.c[name].type, dialect) for name in names]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            values = [row[name] for name in given]
+            values += [
+                c.default.arg(None) if c.default.is_callable else c.default.arg for c in defaults
+            ]
+            copy.write_row([p(v) if p else v for p, v in zip(processors, values, strict=True)])
+
+
 def _insert(model, rows: list[dict]) -> None:
-    """Insert `rows` in one executemany, through the table (the ORM's bookkeeping per
-    row costs more than the insert)."""
-    if rows:
+    """Insert `rows` in one go, through the table (the ORM's bookkeeping per row costs
+    more than the insert): COPY on PostgreSQL, an executemany on SQLite."""
+    if not rows:
+        return
+    if _postgres():
+        _copy(model.__table__, rows)
+    else:
         db.session.connection().execute(sa.insert(model.__table__), rows)
 
 
 def _inserted_ids(model, rows: list[dict]) -> list[int]:
-    """Insert `rows` in batched statements; their ids, in the rows' order."""
+    """Insert `rows`; their ids, in the rows' order (ascending: the order the rows were
+    made in). PostgreSQL takes the ids from the table's sequence first, then COPYs."""
     table = model.__table__
+    if not rows:
+        return []
+    if _postgres():
+        ids = sorted(
+            db.session.scalars(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": len(rows)},
+            )
+        )
+        _copy(table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        return ids
     stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
     connection = db.session.connection()
-    ids: list[int] = []
+    found: list[int] = []
     for start in range(0, len(rows), CHUNK):
-        ids += connection.execute(stmt, rows[start : start + CHUNK]).scalars()
-    return ids
+        found += connection.execute(stmt, rows[start : start + CHUNK]).scalars()
+    return found
 
 
 def _award_values(award: PlannedAward) -> dict:

@@ -17,6 +17,7 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.funding import ledger, reconciliation
+from sponsorship.history import records
 from sponsorship.history.context import Context, moment
 from sponsorship.history.reader import Row
 from sponsorship.history.template import COST_COLUMNS
@@ -74,6 +75,36 @@ def _application(ctx: Context, row: Row, meeting, state) -> Application:
     return found
 
 
+def _delegate_values(row: Row, state, position: int) -> dict:
+    return {
+        "position": position,
+        "name": row["name"],
+        "gender": Gender(row["gender"]),
+        "function": row["function"] or "",
+        "organisation": row["organisation"] or "",
+        "email": (row["email"] or "").lower(),
+        "nationality": (row["nationality"] or state.iso3).upper()[:3],
+        "passport_number": row["passport_number"],
+        "departure_city": row["departure_city"] or "",
+        "first_time": bool(row["first_time"]),
+        "survivor": bool(row["survivor"]),
+    }
+
+
+def _new_record(ctx: Context, row: Row, meeting, state) -> records.NewDelegate:
+    """A delegate of a meeting this import creates, as a plain record (`records`)."""
+    application = ctx.applications.get((meeting.id, state.id))
+    if application is None:
+        applied = moment(row["submitted_on"] or meeting.starts_on - APPLIED_BEFORE)
+        application = records.NewApplication(meeting, state, applied, list(meeting.sessions))
+        ctx.applications[(meeting.id, state.id)] = application
+    delegate = records.NewDelegate(
+        application, _delegate_values(row, state, len(application.delegates))
+    )
+    application.delegates.append(delegate)
+    return delegate
+
+
 def delegate_row(ctx: Context, row: Row) -> None:
     meeting, state = ctx.meeting(row), ctx.state(row)
     if meeting is None or state is None:
@@ -81,6 +112,12 @@ def delegate_row(ctx: Context, row: Row) -> None:
     key = (row["meeting"].lower(), state.iso3, row["name"].lower())
     if key in ctx.delegates:
         ctx.error(row, "name", _l("Another row of this sheet names this delegate."))
+        return
+    if ctx.plan is not None and meeting.id in ctx.created:
+        delegate = _new_record(ctx, row, meeting, state)
+        ctx.delegates[key] = delegate
+        ctx.touched.add(id(delegate.application))
+        ctx.added["delegates"] += 1
         return
     application = _application(ctx, row, meeting, state)
     found = None
@@ -96,18 +133,7 @@ def delegate_row(ctx: Context, row: Row) -> None:
         ctx.present["delegates"] += 1
         return
     delegate = Delegate(
-        application=application,
-        position=len(application.delegates),
-        name=row["name"],
-        gender=Gender(row["gender"]),
-        function=row["function"] or "",
-        organisation=row["organisation"] or "",
-        email=(row["email"] or "").lower(),
-        nationality=(row["nationality"] or state.iso3).upper()[:3],
-        passport_number=row["passport_number"],
-        departure_city=row["departure_city"] or "",
-        first_time=bool(row["first_time"]),
-        survivor=bool(row["survivor"]),
+        application=application, **_delegate_values(row, state, len(application.delegates))
     )
     # A delegate made here has no award yet: said, so reading `delegate.award` in the
     # awards sheet does not ask the database (a query, and a flush, per row).
@@ -243,10 +269,17 @@ def _status(ctx: Context, delegate: Delegate) -> AwardStatus | None:
 
 def settle_applications(ctx: Context) -> None:
     """An application whose every delegate has a decision is decided, as live."""
+    plain = []
     for application in ctx.applications.values():
         if id(application) not in ctx.touched:
             continue
         statuses = [_status(ctx, d) for d in application.delegates]
         undecided = any(s is None or s == AwardStatus.PENDING for s in statuses)
-        if application.status == ApplicationStatus.SUBMITTED and not undecided:
+        if application.status != ApplicationStatus.SUBMITTED or undecided:
+            continue
+        if isinstance(application, records.NewApplication):
+            plain.append(application)
+        else:
             transition(application, ApplicationStatus.DECIDED, ctx.actor)
+    if plain:
+        records.decide(ctx.plan, plain)

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from sponsorship.core.audit import event_values
 from sponsorship.extensions import db
 from sponsorship.history.ledger_plan import LedgerPlan, PlannedAward
-from sponsorship.models import Allocation, AuditEvent, Award, AwardCostLine, Contribution
+from sponsorship.models import (
+    Allocation,
+    AuditEvent,
+    Award,
+    AwardCostLine,
+    Contribution,
+    Delegate,
+)
 from sponsorship.models.base import utcnow
 
 #: Rows per batched INSERT ... RETURNING: SQLAlchemy splices the ids of its internal
@@ -60,18 +67,20 @@ def _copy(table: sa.Table, rows: list[dict]) -> None:
             copy.write_row([p(v) if p else v for p, v in zip(processors, values, strict=True)])
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """Insert `rows` in one go, through the table (the ORM's bookkeeping per row costs
-    more than the insert): COPY on PostgreSQL, an executemany on SQLite."""
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert `rows` into the model's table (or a table) in one go, through the table
+    (the ORM's bookkeeping per row costs more than the insert): COPY on PostgreSQL, an
+    executemany on SQLite."""
+    table = getattr(model, "__table__", model)
     if not rows:
         return
     if _postgres():
-        _copy(model.__table__, rows)
+        _copy(table, rows)
     else:
-        db.session.connection().execute(sa.insert(model.__table__), rows)
+        db.session.connection().execute(sa.insert(table), rows)
 
 
-def _inserted_ids(model, rows: list[dict]) -> list[int]:
+def inserted_ids(model, rows: list[dict]) -> list[int]:
     """Insert `rows`; their ids, in the rows' order (ascending: the order the rows were
     made in). PostgreSQL takes the ids from the table's sequence first, then COPYs."""
     table = model.__table__
@@ -113,11 +122,11 @@ def _award_values(award: PlannedAward) -> dict:
 
 def _write_awards(plan: LedgerPlan) -> list[PlannedAward]:
     awards = [a for a in plan.awards.values() if a.id is None]
-    ids = _inserted_ids(Award, [_award_values(a) for a in awards])
+    ids = inserted_ids(Award, [_award_values(a) for a in awards])
     for award, award_id in zip(awards, ids, strict=True):
         award.id = award_id
     lines = [{**line, "award_id": a.id} for a in awards for line in a.lines]
-    _insert(AwardCostLine, lines)
+    insert_rows(AwardCostLine, lines)
     return awards
 
 
@@ -141,7 +150,7 @@ def _write_allocations(plan: LedgerPlan) -> None:
     ]
     # The ids follow the order the rows were made in, as live (the ledger sorts an
     # award's rows by id).
-    for a, allocation_id in zip(rows, _inserted_ids(Allocation, values), strict=True):
+    for a, allocation_id in zip(rows, inserted_ids(Allocation, values), strict=True):
         a.id = allocation_id
 
 
@@ -150,14 +159,14 @@ def _write_events(plan: LedgerPlan) -> None:
         event_values(
             plan.actor,
             e.action,
-            "Award" if isinstance(e.obj, PlannedAward) else "Allocation",
+            e.obj.audit_type,
             e.obj.id,
             e.before,
             e.after,
         )
         for e in plan.events
     ]
-    _insert(AuditEvent, values)
+    insert_rows(AuditEvent, values)
 
 
 def _move_balances(plan: LedgerPlan) -> None:
@@ -195,7 +204,10 @@ def write(plan: LedgerPlan) -> None:
     _move_balances(plan)
     for award in awards:
         # The delegate was told it had no award (a query saved per row); it has one now.
-        db.session.expire(award.delegate, ["award"])
+        if isinstance(award.delegate, Delegate):
+            db.session.expire(award.delegate, ["award"])
+        else:
+            award.delegate.award_id = award.id
     # What is written is the database's now: a later row touching it takes the live path.
     plan.awards.clear()
     plan.allocations.clear()

@@ -24,7 +24,7 @@ from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.extensions import db
-from sponsorship.history import award_sheets, bulk_sheets, bulk_write, funds_sheets
+from sponsorship.history import award_sheets, bulk_sheets, bulk_write, funds_sheets, records
 from sponsorship.history.context import Context
 from sponsorship.history.ledger_plan import LedgerPlan
 from sponsorship.history.reader import Row, RowError, read
@@ -107,6 +107,9 @@ def _write(ctx: Context) -> None:
     for sheet, writer in RECORDS.items():
         for row in ctx.book.sheets.get(sheet, []):
             _safely(ctx, writer, row)
+    if ctx.plan is not None:
+        plain = [a for a in ctx.applications.values() if isinstance(a, records.NewApplication)]
+        records.write(plain)
     db.session.flush()
     # The delegates are participations of people: linked by the same rule as a live
     # submission, in bulk (one event says how many, marked with the workbook's sha256).

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
 from sqlalchemy import select
 
@@ -80,6 +81,8 @@ def _key(held: Held) -> tuple:
 class PlannedAward:
     """An award the import makes: its columns, cost lines and committed rows."""
 
+    audit_type = "Award"
+
     delegate: Delegate
     purpose: Purpose
     reference: str
@@ -104,6 +107,8 @@ class PlannedAward:
 
 @dataclass(eq=False)
 class PlannedAllocation:
+    audit_type = "Allocation"
+
     held: Held
     award: PlannedAward
     amount: Decimal
@@ -118,7 +123,8 @@ class PlannedAllocation:
 @dataclass
 class PlannedEvent:
     action: str
-    obj: PlannedAward | PlannedAllocation
+    #: A planned award or allocation, or a new application (`history.records`).
+    obj: Any
     before: dict | None
     after: dict | None
 

@@ -238,3 +238,45 @@ def test_sheet_reader_reads_what_openpyxl_reads(db):
             assert _trimmed(ours) == _trimmed(_openpyxl_rows(data, name)), name
     numbers = [n for n, _values in Book(buffer.getvalue()).rows("odd")]
     assert numbers == [1, 2, 5]
+
+
+def _held(cid: int, available, **earmarks):
+    from types import SimpleNamespace
+
+    from sponsorship.models import ContributionStatus
+
+    values = {
+        "earmark_meeting_id": None,
+        "earmark_meeting_kind": None,
+        "earmark_year": None,
+        "earmark_region": None,
+        "earmark_theme": None,
+        "spend_by": None,
+        **earmarks,
+    }
+    return SimpleNamespace(
+        id=cid, status=ContributionStatus.RECEIVED, available=D(available), **values
+    )
+
+
+def test_choose_takes_allowed_money_in_the_order_given_until_covered():
+    """Rule (`earmarks.choose`, shared by the live ledger and the import's plan): money
+    the purpose does not allow, or past its spend-by, or used up, gives nothing; the
+    rest gives what it can, in the order given, and only what is still needed."""
+    from sponsorship.funding.earmarks import Purpose, choose
+    from sponsorship.models import MeetingKind, Theme
+
+    purpose = Purpose(1, MeetingKind.MSP, 2017, RegionalGroup.AFRICAN, frozenset({Theme.GENERAL}))
+    funds = [
+        _held(1, 500, earmark_year=2018),
+        _held(2, 300, spend_by=date(2017, 1, 1)),
+        _held(3, 0),
+        _held(4, 250, earmark_region=RegionalGroup.AFRICAN),
+        _held(5, 1000),
+        _held(6, 1000),
+    ]
+    takes, short = choose(purpose, D(600), date(2017, 6, 1), funds)
+    assert [(c.id, amount) for c, amount in takes] == [(4, D(250)), (5, D(350))]
+    assert short == 0
+    takes, short = choose(purpose, D(3000), date(2017, 6, 1), funds)
+    assert sum(amount for _c, amount in takes) == D(2250) and short == D(750)

@@ -10,7 +10,7 @@ rolls it back. Rows whose record is already there (by natural key) are left alon
 importing the same workbook again changes nothing.
 
 Twenty years are some 90,000 rows: through the live ledger one by one (locks, reads,
-a flush and a balance update per step) that took a quarter of an hour. So the money rows
+a flush and a balance update per step) that took 999 s on SQLite. So the money rows
 run the ledger's rules over balances held in memory (`ledger_plan`), the applications
 and delegates of new meetings are plain records (`records`), and both are written in
 batches (`bulk_write`); a test holds this path to the live one's books, row for row and

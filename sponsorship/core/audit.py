@@ -36,18 +36,39 @@ def record(
     """Add an audit event to the current transaction (the caller commits)."""
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
+    values = event_values(
+        actor,
+        action,
+        type(obj).__name__ if obj is not None else "system",
+        getattr(obj, "id", None),
+        before,
+        after,
+    )
+    event = AuditEvent(**values)
+    db.session.add(event)
+    return event
+
+
+def event_values(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An audit event's columns, as `record` writes them: for a caller that inserts
+    many events at once (the history import)."""
     mark = db.session.info.get("audit_mark")
     if mark:
         # Work done on behalf of something else (the history import) says so in
         # every event it writes.
         after = {**(after or {}), **mark}
-    event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "system",
-        object_id=getattr(obj, "id", None),
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
-    )
-    db.session.add(event)
-    return event
+    return {
+        "actor_id": actor.id if actor is not None else None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": _plain(before) if before is not None else None,
+        "after": _plain(after) if after is not None else None,
+    }

@@ -49,6 +49,12 @@ def allowed(obj: Application | Award, target: Any) -> bool:
     return target in TRANSITIONS[type(obj)][obj.status]
 
 
+def check_move(kind: type, current: Any, target: Any) -> None:
+    """Refuse a move of a `kind` (Application or Award) the table does not list."""
+    if target not in TRANSITIONS[kind][current]:
+        raise InvalidTransition(f"{kind.__name__} cannot go from {current.value} to {target.value}")
+
+
 def transition(
     obj: Application | Award,
     target: Any,
@@ -57,10 +63,7 @@ def transition(
 ) -> None:
     """Move `obj` to `target` or raise InvalidTransition; audited, not committed."""
     current = obj.status
-    if not allowed(obj, target):
-        raise InvalidTransition(
-            f"{type(obj).__name__} cannot go from {current.value} to {target.value}"
-        )
+    check_move(type(obj), current, target)
     obj.status = target
     after: dict[str, Any] = {"status": target}
     if reason:

@@ -1,9 +1,10 @@
 """Which money may pay for what, and in which order: the earmark and priority rules of the
 ledger (see `sponsorship.funding.ledger` for the whole rulebook).
 
-`Purpose.allows`, `priority_key`, `usable` and `plan` are plain functions over anything
-shaped like a contribution, so the scale generator runs the very same rules over its
-in-memory rows; `Purpose.clauses` and `PRIORITY` say the same in SQL.
+`Purpose.allows`, `priority_key`, `usable`, `choose` and `plan` are plain functions over
+anything shaped like a contribution, so the scale generator and the history import run
+the very same rules over their in-memory rows; `Purpose.clauses` and `PRIORITY` say the
+same in SQL, and the live ledger takes from the rows SQL found with `choose` too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -35,6 +37,8 @@ from sponsorship.models import (
 from sponsorship.models.base import Money
 
 ZERO = Decimal(0)
+#: Anything shaped like a contribution (a row, or balances held in memory).
+C = TypeVar("C")
 
 _EARMARKS = (
     Contribution.earmark_meeting_id,
@@ -174,6 +178,25 @@ def meeting_purpose(meeting: Meeting) -> Purpose:
     return Purpose(meeting.id, meeting.kind, meeting.starts_on.year, None, frozenset(themes))
 
 
+def purpose_for(
+    meeting_id: int,
+    kind: MeetingKind | str,
+    starts_on: date,
+    region: RegionalGroup | str,
+    convention: ConventionStatus | str,
+    themes: Iterable[Theme | str | None],
+) -> Purpose:
+    """An award's purpose from plain values: its meeting, its State's regional group
+    and convention status, and the themes of the sessions its application serves, plus
+    *universalization* when the State is not (or no longer) a State Party."""
+    found = {Theme(t) for t in themes if t is not None}
+    if convention != ConventionStatus.STATE_PARTY:
+        found.add(Theme.UNIVERSALIZATION)
+    return Purpose(
+        meeting_id, MeetingKind(kind), starts_on.year, RegionalGroup(region), frozenset(found)
+    )
+
+
 def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
     """Each award's purpose, in one query whatever the number of awards: a row per
     theme of the sessions its application serves (one row, theme NULL, for none)."""
@@ -198,27 +221,39 @@ def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
         .outerjoin(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
         .where(Award.id.in_(ids))
     ).all()
-    themes: dict[int, set[Theme]] = {}
-    for award_id, *_rest, convention, theme in rows:
-        award_themes = themes.setdefault(award_id, set())
-        if theme is not None:
-            award_themes.add(Theme(theme))
-        if convention != ConventionStatus.STATE_PARTY:
-            award_themes.add(Theme.UNIVERSALIZATION)
+    themes: dict[int, list] = {}
+    for award_id, *_rest, theme in rows:
+        themes.setdefault(award_id, []).append(theme)
     return {
-        award_id: Purpose(
-            meeting_id,
-            MeetingKind(kind),
-            starts_on.year,
-            RegionalGroup(region),
-            frozenset(themes[award_id]),
-        )
-        for award_id, meeting_id, kind, starts_on, region, _convention, _theme in rows
+        award_id: purpose_for(meeting_id, kind, starts_on, region, convention, themes[award_id])
+        for award_id, meeting_id, kind, starts_on, region, convention, _theme in rows
     }
 
 
 def award_purpose(award_id: int) -> Purpose:
     return award_purposes([award_id])[award_id]
+
+
+def choose(
+    purpose: Purpose, amount: Decimal, on: date, ordered: Iterable[C]
+) -> tuple[list[tuple[C, Decimal]], Decimal]:
+    """Which money pays `amount` for `purpose` on `on`: from contributions given in
+    PRIORITY order (`priority_key`), each one the purpose allows gives what it still can
+    (`usable`) until the amount is covered. Returns the takes, in order, and what is
+    still missing (zero when covered). The live ledger runs it over the rows it locked,
+    the history import over the balances it holds in memory: one rule."""
+    takes: list[tuple[C, Decimal]] = []
+    remaining = amount
+    for c in ordered:
+        if remaining <= 0:
+            break
+        if not purpose.allows(c, on):
+            continue
+        take = min(usable(c, on), remaining)
+        if take > 0:
+            takes.append((c, take))
+            remaining -= take
+    return takes, remaining
 
 
 def plan(cost: Decimal, balances: Iterable[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:

@@ -58,7 +58,7 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import retried, unit_of_work
 from sponsorship.extensions import db
 from sponsorship.funding.balances import award_committed
-from sponsorship.funding.earmarks import AVAILABLE, PRIORITY, Purpose, award_purpose
+from sponsorship.funding.earmarks import AVAILABLE, PRIORITY, Purpose, award_purpose, choose
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -174,12 +174,8 @@ def _choose(
                 .order_by(*PRIORITY)
             )
         ).all()
-        for c in rows:
-            take = min(c.available, remaining)
-            chosen.append((c, take))
-            remaining -= take
-            if remaining == 0:
-                break
+        takes, remaining = choose(purpose, remaining, on, rows)
+        chosen += takes
         if remaining > 0 and batch == FIRST_BATCH and len(ids) == batch:
             # Before walking (and locking) the rest, ask whether it could be enough: a
             # refusal then costs one sum, not a lock on every allowed contribution.
@@ -258,17 +254,22 @@ def commit_money(
     else:
         chosen, shortfall = _choose(award_purpose(award.id), amount, on)
     if shortfall > 0:
-        raise InsufficientFunds(
-            str(
-                _l(
-                    "The money whose earmarks allow this award falls short by %(amount)s;"
-                    " nothing was committed.",
-                    amount=money.display(shortfall),
-                )
-            ),
-            shortfall,
-        )
+        raise insufficient(shortfall)
     return [_commit_row(award, c, take, actor, reason) for c, take in chosen]
+
+
+def insufficient(shortfall: Decimal) -> InsufficientFunds:
+    """The refusal when the allowed money falls short by `shortfall`."""
+    return InsufficientFunds(
+        str(
+            _l(
+                "The money whose earmarks allow this award falls short by %(amount)s;"
+                " nothing was committed.",
+                amount=money.display(shortfall),
+            )
+        ),
+        shortfall,
+    )
 
 
 @dataclass(frozen=True)
@@ -285,18 +286,24 @@ def allocate(award: Award | int, actor: User | None, *, on: date | None = None) 
     on = on or date.today()
     with unit_of_work():
         award = lock_award(award)
-        if award.status not in FUNDABLE or award.reconciled_at is not None:
-            raise DomainError(str(_l("Money cannot be committed to this award in its status.")))
-        if award.total(CostStage.ESTIMATE) <= 0:
-            raise DomainError(str(_l("Price the award before committing money to it.")))
-        # The fund commits its part only: a share declared as paid by the State or
-        # another body (review.cofunding) is never the fund's money.
-        cost = award.fund_share()
-        shortfall = cost - award_committed(award.id)
-        if shortfall <= 0:
-            raise DomainError(str(_l("This award is already fully funded.")))
+        shortfall = still_needed(award, award_committed(award.id))
         allocations = commit_money(award, shortfall, actor, on, reason="allocate")
     return Funding(award.id, shortfall, tuple(allocations))
+
+
+def still_needed(award, committed: Decimal) -> Decimal:
+    """What the award (anything shaped like one) needs committed beyond `committed`,
+    or refuse: the checks of `allocate`, shared with the history import's plan."""
+    if award.status not in FUNDABLE or award.reconciled_at is not None:
+        raise DomainError(str(_l("Money cannot be committed to this award in its status.")))
+    if award.total(CostStage.ESTIMATE) <= 0:
+        raise DomainError(str(_l("Price the award before committing money to it.")))
+    # The fund commits its part only: a share declared as paid by the State or
+    # another body (review.cofunding) is never the fund's money.
+    shortfall = award.fund_share() - committed
+    if shortfall <= 0:
+        raise DomainError(str(_l("This award is already fully funded.")))
+    return shortfall
 
 
 # --- Settling: releasing, spending --------------------------------------------------

@@ -17,6 +17,7 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
 from sponsorship.funding import ledger, reconciliation
+from sponsorship.history import records
 from sponsorship.history.context import Context, moment
 from sponsorship.history.reader import Row
 from sponsorship.history.template import COST_COLUMNS
@@ -74,6 +75,36 @@ def _application(ctx: Context, row: Row, meeting, state) -> Application:
     return found
 
 
+def _delegate_values(row: Row, state, position: int) -> dict:
+    return {
+        "position": position,
+        "name": row["name"],
+        "gender": Gender(row["gender"]),
+        "function": row["function"] or "",
+        "organisation": row["organisation"] or "",
+        "email": (row["email"] or "").lower(),
+        "nationality": (row["nationality"] or state.iso3).upper()[:3],
+        "passport_number": row["passport_number"],
+        "departure_city": row["departure_city"] or "",
+        "first_time": bool(row["first_time"]),
+        "survivor": bool(row["survivor"]),
+    }
+
+
+def _new_record(ctx: Context, row: Row, meeting, state) -> records.NewDelegate:
+    """A delegate of a meeting this import creates, as a plain record (`records`)."""
+    application = ctx.applications.get((meeting.id, state.id))
+    if application is None:
+        applied = moment(row["submitted_on"] or meeting.starts_on - APPLIED_BEFORE)
+        application = records.NewApplication(meeting, state, applied, list(meeting.sessions))
+        ctx.applications[(meeting.id, state.id)] = application
+    delegate = records.NewDelegate(
+        application, _delegate_values(row, state, len(application.delegates))
+    )
+    application.delegates.append(delegate)
+    return delegate
+
+
 def delegate_row(ctx: Context, row: Row) -> None:
     meeting, state = ctx.meeting(row), ctx.state(row)
     if meeting is None or state is None:
@@ -81,6 +112,12 @@ def delegate_row(ctx: Context, row: Row) -> None:
     key = (row["meeting"].lower(), state.iso3, row["name"].lower())
     if key in ctx.delegates:
         ctx.error(row, "name", _l("Another row of this sheet names this delegate."))
+        return
+    if ctx.plan is not None and meeting.id in ctx.created:
+        delegate = _new_record(ctx, row, meeting, state)
+        ctx.delegates[key] = delegate
+        ctx.touched.add(id(delegate.application))
+        ctx.added["delegates"] += 1
         return
     application = _application(ctx, row, meeting, state)
     found = None
@@ -96,18 +133,7 @@ def delegate_row(ctx: Context, row: Row) -> None:
         ctx.present["delegates"] += 1
         return
     delegate = Delegate(
-        application=application,
-        position=len(application.delegates),
-        name=row["name"],
-        gender=Gender(row["gender"]),
-        function=row["function"] or "",
-        organisation=row["organisation"] or "",
-        email=(row["email"] or "").lower(),
-        nationality=(row["nationality"] or state.iso3).upper()[:3],
-        passport_number=row["passport_number"],
-        departure_city=row["departure_city"] or "",
-        first_time=bool(row["first_time"]),
-        survivor=bool(row["survivor"]),
+        application=application, **_delegate_values(row, state, len(application.delegates))
     )
     # A delegate made here has no award yet: said, so reading `delegate.award` in the
     # awards sheet does not ask the database (a query, and a flush, per row).
@@ -118,23 +144,28 @@ def delegate_row(ctx: Context, row: Row) -> None:
     ctx.added["delegates"] += 1
 
 
-def _lines(row: Row, stage: CostStage, paid_on=None) -> list[AwardCostLine]:
+def line_values(row: Row, stage: CostStage, paid_on=None) -> list[dict]:
+    """The row's cost lines at `stage`, as the columns of AwardCostLine."""
     return [
-        AwardCostLine(
-            kind=KINDS[name],
-            stage=stage,
-            description=name,
-            quantity=Decimal(1),
-            unit_amount=row[name],
-            amount=row[name],
-            paid_on=paid_on,
-        )
+        {
+            "kind": KINDS[name],
+            "stage": stage,
+            "description": name,
+            "quantity": Decimal(1),
+            "unit_amount": row[name],
+            "amount": row[name],
+            "paid_on": paid_on,
+        }
         for name in COST_COLUMNS
         if row[name]
     ]
 
 
-def _check_award_row(ctx: Context, row: Row) -> bool:
+def _lines(row: Row, stage: CostStage, paid_on=None) -> list[AwardCostLine]:
+    return [AwardCostLine(**values) for values in line_values(row, stage, paid_on)]
+
+
+def check_award_row(ctx: Context, row: Row) -> bool:
     decision = AwardStatus(row["decision"])
     ok = True
     if decision == AwardStatus.OFFERED and row["response"] is None:
@@ -173,7 +204,7 @@ def _offer(ctx: Context, row: Row, award: Award) -> None:
 
 def award_row(ctx: Context, row: Row) -> None:
     delegate = ctx.delegate(row)
-    if delegate is None or not _check_award_row(ctx, row):
+    if delegate is None or not check_award_row(ctx, row):
         return
     if delegate.id is None:
         db.session.flush()  # the award's reference is made of the delegate's id
@@ -228,12 +259,27 @@ def attendance_row(ctx: Context, row: Row) -> None:
     ctx.added["attendance"] += 1
 
 
+def _status(ctx: Context, delegate: Delegate) -> AwardStatus | None:
+    """The delegate's award's status: planned by this import, or in the database."""
+    planned = ctx.plan.awards.get(delegate.id) if ctx.plan is not None else None
+    if planned is not None:
+        return planned.status
+    return delegate.award.status if delegate.award is not None else None
+
+
 def settle_applications(ctx: Context) -> None:
     """An application whose every delegate has a decision is decided, as live."""
+    plain = []
     for application in ctx.applications.values():
         if id(application) not in ctx.touched:
             continue
-        awards = [d.award for d in application.delegates]
-        undecided = any(a is None or a.status == AwardStatus.PENDING for a in awards)
-        if application.status == ApplicationStatus.SUBMITTED and not undecided:
+        statuses = [_status(ctx, d) for d in application.delegates]
+        undecided = any(s is None or s == AwardStatus.PENDING for s in statuses)
+        if application.status != ApplicationStatus.SUBMITTED or undecided:
+            continue
+        if isinstance(application, records.NewApplication):
+            plain.append(application)
+        else:
             transition(application, ApplicationStatus.DECIDED, ctx.actor)
+    if plain:
+        records.decide(ctx.plan, plain)

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from sponsorship.extensions import db
+from sponsorship.funding.earmarks import Purpose
+from sponsorship.history.ledger_plan import LedgerPlan
 from sponsorship.history.reader import Row, Workbook
 from sponsorship.models import Application, Delegate, Donor, Meeting, State, User
 
@@ -34,6 +36,10 @@ class Context:
     #: Meetings this import creates: nothing of theirs can be in the database yet, so
     #: their applications and delegates are not looked for (a query, and a flush, each).
     created: set[int] = field(default_factory=set)
+    #: The in-memory ledger the money rows go through (None: the live ledger, row by row).
+    plan: LedgerPlan | None = None
+    #: Each application's earmark purpose, by the application object's id().
+    purposes: dict[int, Purpose] = field(default_factory=dict)
     added: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)
 

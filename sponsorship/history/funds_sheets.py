@@ -154,7 +154,7 @@ def contribution_row(ctx: Context, row: Row) -> None:
     if donor is None or earmarks is None or receipt is False:
         return
     try:
-        contributions.record_contribution(
+        made = contributions.record_contribution(
             ctx.actor,
             donor_id=donor.id,
             reference=reference,
@@ -169,4 +169,6 @@ def contribution_row(ctx: Context, row: Row) -> None:
     except DomainError as error:
         ctx.error(row, "amount", str(error))
         return
+    if ctx.plan is not None:
+        ctx.plan.add(made)
     ctx.added["contributions"] += 1

@@ -6,15 +6,13 @@ column and what is wrong, in the reader's language; nothing is written here.
 
 from __future__ import annotations
 
-import io
-import zipfile
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from sponsorship.history.template import (
     BOOL,
@@ -26,6 +24,7 @@ from sponsorship.history.template import (
     SHEETS,
     Column,
 )
+from sponsorship.history.xlsx_rows import Book, NotXlsx
 
 TRUE = frozenset({"yes", "y", "true", "1", "oui", "sí", "si", "x"})
 FALSE = frozenset({"no", "n", "false", "0", "non", ""})
@@ -153,16 +152,20 @@ def cell(value, column: Column):
     return text
 
 
-def _sheet(book: Workbook, name: str, ws) -> None:
+def _sheet(book: Workbook, name: str, rows: Iterator[tuple[int, list]]) -> None:
     columns = {c.name: c for c in SHEETS[name]}
-    rows = ws.iter_rows(values_only=True)
-    header = [(_text(h).lower() if h is not None else "") for h in next(rows, ())]
+    first = next(rows, (0, []))
+    if first[0] != 1:  # no header row: what follows is read against no columns
+        rows, first = itertools.chain([first], rows), (1, [])
+    header = [(_text(h).lower() if h is not None else "") for h in first[1]]
     header_row = Row(name, 1, {})
     for c in columns.values():
         if c.required and c.name not in header:
             book.error(header_row, c.name, _l("This column is missing."))
     found: list[Row] = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
+        if number <= 1:
+            continue
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         row, failed = Row(name, number, {}), set()
@@ -191,17 +194,14 @@ def read(data: bytes) -> Workbook:
     """The workbook's rows by sheet, with every problem found in them."""
     book = Workbook()
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        book.error(None, "", _l("This is not an XLSX workbook."))
-        return book
-    try:
+        wb = Book(data)
         for name in SHEETS:
             if name not in wb.sheetnames:
                 book.errors.append(RowError(name, 1, "", str(_l("This sheet is missing."))))
                 book.sheets[name] = []
                 continue
-            _sheet(book, name, wb[name])
-    finally:
+            _sheet(book, name, wb.rows(name))
         wb.close()
+    except NotXlsx:
+        return Workbook(errors=[RowError("", 1, "", str(_l("This is not an XLSX workbook.")))])
     return book

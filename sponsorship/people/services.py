@@ -104,10 +104,14 @@ def link_pending(actor: User | None, *, audit: bool = True) -> int:
         grouper.learn(person, passport, email)
     made = {}
     if fresh:
-        ids = db.session.scalars(
-            insert(Person).returning(Person.id, sort_by_parameter_order=True),
-            [{"name": names[first][:200]} for _token, first in fresh],
-        ).all()
+        stmt = insert(Person).returning(Person.id, sort_by_parameter_order=True)
+        rows = [{"name": names[first][:200]} for _token, first in fresh]
+        ids: list[int] = []
+        # A thousand at a time: SQLAlchemy splices the ids of its internal batches
+        # together again for each one (quadratic over the 20,000 people of a history
+        # import).
+        for start in range(0, len(rows), 1000):
+            ids += db.session.scalars(stmt, rows[start : start + 1000]).all()
         made = {token: pid for (token, _first), pid in zip(fresh, ids, strict=True)}
     db.session.execute(
         update(Delegate),

@@ -26,6 +26,7 @@ from sponsorship.models import (
     Contribution,
     ContributionStatus,
     Donor,
+    RegionalGroup,
 )
 from tests.factories import AwardCostLineFactory, MeetingFactory
 from tests.unit.test_ledger import _attended, award_for, committed_to, fund
@@ -244,6 +245,26 @@ def test_waitlist_uses_money_on_its_spend_by_day(db):
     _commit()
     assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY)] == [True]
     assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY + timedelta(days=1))] == [False]
+
+
+def test_allowed_funds_allow_each_contribution_as_its_purpose_does(db):
+    """Rule: the grouped look-up of allowed money (the waiting list's, the slate's)
+    allows exactly the contributions `Purpose.allows` allows, one by one: money on its
+    spend-by day but not the day after, earmarks that fit and not others, even among
+    contributions alike in everything else."""
+    meeting = MeetingFactory()
+    on_the_day = fund("100.00", reference="ON-THE-DAY", spend_by=TODAY)
+    expired = fund("100.00", reference="EXPIRED", spend_by=TODAY - timedelta(days=1))
+    later = fund("100.00", reference="LATER", spend_by=TODAY + timedelta(days=1))
+    elsewhere = fund("100.00", reference="ELSEWHERE", earmark_region=RegionalGroup.ASIA_PACIFIC)
+    _commit()
+    purpose = earmarks.Purpose(
+        meeting.id, meeting.kind, meeting.starts_on.year, RegionalGroup.AFRICAN
+    )
+    contributions = [on_the_day, expired, later, elsewhere]
+    allowed = earmarks.AllowedFunds(contributions, TODAY)(purpose)
+    assert allowed == {c.id for c in contributions if purpose.allows(c, TODAY)}
+    assert allowed == {on_the_day.id, later.id}
 
 
 # --- Checking the books: each kind of corruption is reported ----------------------------

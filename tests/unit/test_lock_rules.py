@@ -306,6 +306,22 @@ def test_allocate_covered_by_its_first_batch_does_not_wait_for_later_money(world
         db.session.remove()
 
 
+def test_allocate_covered_by_its_second_batch_does_not_wait_for_later_money(world):
+    """Rule: past the first eight, each further batch of money locked is four times the
+    last (the next 32), so an allocation covered there does not wait for the money
+    after them."""
+    african = {"earmark_region": RegionalGroup.AFRICAN}
+    _add_money(world, "FIRST", ["10.00"] * 8, days=10, **african)  # 80
+    _add_money(world, "SECOND", ["20.00"] * 32, days=40, **african)  # 640: covers the rest
+    restricted = world.contributions[1]
+    with world.app.app_context():
+        with held("contributions", restricted), impatient():
+            funding = ledger.allocate(world.awards[0], None, on=TODAY)
+        assert funding.amount == D("500.00")
+        assert _committed(restricted) == 0
+        db.session.remove()
+
+
 def test_allocate_refused_after_its_first_batch_does_not_wait_for_later_money(world):
     """Rule: when the first batch falls short, one sum of the rest of the allowed money
     decides; short by even a few centimes, the allocation is refused without locking

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import ConcurrentChange, LockConflict, unit_of_work
 from sponsorship.funding import balances, books, earmarks, ledger, reconciliation, waiting_list
 from sponsorship.funding.ledger import InsufficientFunds
@@ -743,3 +744,77 @@ def test_plan_takes_only_what_is_needed_and_stops(db):
     """Rule: money is taken in order until the cost is covered; later balances are
     left whole."""
     assert earmarks.plan(D(1), [(1, D(5)), (2, D(5))]) == [(1, D(1))]
+
+
+# --- Allocating: what is refused, and why ----------------------------------------------
+
+
+def test_allocate_refusals_say_why_and_commit_nothing(db, admin, app):
+    """Rule: each refusal to commit money says why, in words an administrator can act
+    on (its status, no price, already funded, the shortfall, no such award), and
+    commits nothing."""
+    from sponsorship.core import money
+
+    meeting = MeetingFactory()
+    declined = award_for("100.00", meeting=meeting, status=AwardStatus.DECLINED)
+    unpriced = award_for("100.00", meeting=meeting)
+    for line in list(unpriced.cost_lines):
+        db.session.delete(line)
+    funded, short = award_for("100.00", meeting=meeting), award_for("700.00", meeting=meeting)
+    fund("600.00")
+    _commit()
+    ledger.allocate(funded, admin, on=TODAY)
+    refusals = []
+    with app.test_request_context():
+        for award in (declined, unpriced, funded, short, 987654):
+            with pytest.raises(DomainError) as refused:
+                ledger.allocate(award, admin, on=TODAY)
+            refusals.append(str(refused.value))
+        shortfall = money.display(D("200.00"))
+    assert refusals == [
+        "Money cannot be committed to this award in its status.",
+        "Price the award before committing money to it.",
+        "This award is already fully funded.",
+        f"The money whose earmarks allow this award falls short by {shortfall};"
+        " nothing was committed.",
+        "No such award.",
+    ]
+    assert balances.award_committed(short.id) == 0
+
+
+def test_allocate_by_award_id_funds_an_award_priced_at_a_franc_or_less(db, admin):
+    """Rule: any positive price is a price, however small; an award may be named by its
+    id, and the funding says which award it is for."""
+    award = award_for("1.00")
+    fund("500.00")
+    _commit()
+    funding = ledger.allocate(award.id, admin, on=TODAY)
+    assert (funding.award_id, funding.amount) == (award.id, D("1.00"))
+    assert list(committed_to(award).values()) == [D("1.00")]
+
+
+def test_allocate_funds_an_award_created_in_the_same_transaction(db, admin):
+    """Rule: an award created in the transaction that commits its money (an import, an
+    offer) is found and funded with it."""
+    from sponsorship.extensions import db as _db
+    from sponsorship.models import Award, AwardCostLine, CostKind, CostStage
+    from tests.factories import DelegateFactory
+
+    delegate = DelegateFactory()
+    fund("500.00")
+    _commit()
+    with unit_of_work():
+        award = Award(delegate=delegate, reference="SP-SAME-TXN")
+        award.cost_lines.append(
+            AwardCostLine(
+                kind=CostKind.AIRFARE,
+                stage=CostStage.ESTIMATE,
+                quantity=D(1),
+                unit_amount=D("250.00"),
+                amount=D("250.00"),
+            )
+        )
+        _db.session.add(award)
+        funding = ledger.allocate(award, admin, on=TODAY)
+    assert funding.amount == D("250.00")
+    assert balances.award_committed(award.id) == D("250.00")

@@ -245,6 +245,45 @@ def test_release_does_not_wait_for_money_the_award_already_gave_back(world):
         db.session.remove()
 
 
+def test_allocate_decides_on_the_award_as_it_is_once_locked(world):
+    """Rule: an award read earlier in the transaction (as a decision does) is read again
+    once locked: cancelled meanwhile by the transaction that held it, it gets no money."""
+    errors: list[BaseException] = []
+
+    def offer_money() -> None:
+        with world.app.app_context():
+            try:
+                with unit_of_work():
+                    award = db.session.get(Award, world.awards[0])
+                    assert award.status == "pending"  # read before the lock
+                    ledger.allocate(award, None, on=TODAY)
+            except BaseException as error:  # reported below, not lost in the thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    with world.app.app_context():
+        with db.engine.connect() as other:
+            other.begin()
+            other.execute(
+                sa.text("SELECT id FROM awards WHERE id = :id FOR UPDATE"),
+                {"id": world.awards[0]},
+            )
+            thread = threading.Thread(target=offer_money)
+            thread.start()
+            try:
+                _waiting_for_a_lock()
+                other.execute(
+                    sa.update(Award).where(Award.id == world.awards[0]).values(status="cancelled")
+                )
+            finally:
+                other.commit()
+                thread.join(timeout=30)
+        assert [type(e).__name__ for e in errors] == ["DomainError"]
+        assert _committed(world.contributions[1]) == _committed(world.contributions[0]) == 0
+        db.session.remove()
+
+
 def _add_money(world: World, name: str, amounts: list[str], **fields) -> None:
     """Received contributions of `amounts` francs (deleted with the world); `fields`
     set earmarks and balances, and a spend-by `days` after TODAY (the n-th one later)."""

@@ -83,7 +83,12 @@ MODULES = [
         pg_functions=("locked", "lock_award", "locked_allocations", "_choose", "release"),
     ),
     Module("balances", "sponsorship/funding/balances.py", LEDGER_TESTS),
-    Module("books", "sponsorship/funding/books.py", ("test_ledger.py", "test_ledger_rules.py")),
+    Module(
+        "books",
+        "sponsorship/funding/books.py",
+        # The spend-approval checks (payments, four-eyes) are exercised by the payments tests.
+        ("test_ledger.py", "test_ledger_rules.py", "test_payments.py", "test_books_rules.py"),
+    ),
     Module(
         "waiting_list",
         "sponsorship/funding/waiting_list.py",

@@ -790,6 +790,7 @@ def test_allocate_by_award_id_funds_an_award_priced_at_a_franc_or_less(db, admin
     _commit()
     funding = ledger.allocate(award.id, admin, on=TODAY)
     assert (funding.award_id, funding.amount) == (award.id, D("1.00"))
+    assert [a.amount for a in funding.allocations] == [D("1.00")]
     assert list(committed_to(award).values()) == [D("1.00")]
 
 

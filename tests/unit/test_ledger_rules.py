@@ -223,6 +223,18 @@ def test_waitlist_need_of_an_award_without_money_is_its_whole_estimate(db):
     assert fits == {priced.id: True, unpriced.id: False}
 
 
+def test_waitlist_need_leaves_out_the_share_others_pay(db):
+    """Rule: a waitlisted award needs from the fund its estimate less the share declared
+    as paid by the State or another body, and fits when the fund has that much."""
+    meeting = MeetingFactory()
+    award = award_for("1000.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    award.cofunded_amount = D("300.00")
+    fund("700.00")
+    _commit()
+    [check] = waiting_list.waitlist(meeting, on=TODAY)
+    assert (check.award.id, check.cost, check.fits) == (award.id, D("700.00"), True)
+
+
 def test_waitlist_fits_with_small_balances(db):
     """Rule: every centime counts: balances of one franc or less still pay."""
     meeting = MeetingFactory()

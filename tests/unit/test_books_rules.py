@@ -163,3 +163,38 @@ def test_spend_approvals_do_not_count_money_paid_outside_the_fund(award, admin, 
         f"payment {undone.id} is rejected but wrote an actual cost",
         f"award {award.reference} spent 1612.0000 but its approved costs are 412.0000",
     ]
+
+
+def test_spend_approvals_check_each_award_and_only_what_needs_a_second_approval(
+    award, admin, other
+):
+    """Rule: each award's spend is held against its own approved costs; a payment below
+    the threshold needs no second administrator, a four-eyes one approved by no one is
+    reported, and a request still pending is no approval."""
+    db = extensions.db
+    second = decisions.offer(admin, priced(admin, MeetingFactory()))
+    transition(second, AwardStatus.ACCEPTED, None)
+    db.session.commit()
+    unapproved = approved_payment(admin, other, award, "1200")
+    approved_payment(admin, other, second, "300")
+    small = approved_payment(admin, other, second, "100")
+    undone = approved_payment(admin, other, second, "200")
+    pending = ApprovalRequest(
+        kind=ApprovalKind.WRITE_OFF,
+        award_id=award.id,
+        amount=D("10.00"),
+        currency="CHF",
+        requested_by_id=admin.id,
+    )
+    with _checks_off(db):
+        db.session.add(pending)
+        unapproved.decided_by_id = None
+        small.decided_by_id = small.entered_by_id  # below the threshold: allowed
+        undone.status = PaymentStatus.REJECTED
+        db.session.commit()
+        problems = check_spend_approvals()
+    assert problems == [
+        f"payment {unapproved.id} above the threshold lacks a second approval",
+        f"payment {undone.id} is rejected but wrote an actual cost",
+        f"award {second.reference} spent 600.0000 but its approved costs are 400.0000",
+    ]

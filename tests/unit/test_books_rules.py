@@ -179,6 +179,22 @@ def test_spend_approvals_check_each_award_and_only_what_needs_a_second_approval(
     approved_payment(admin, other, second, "300")
     small = approved_payment(admin, other, second, "100")
     undone = approved_payment(admin, other, second, "200")
+    # Both awards also have money paid outside the fund and an actual cost typed without
+    # a payment, each its own amount.
+    for each, amount in ((award, "500"), (second, "1100")):
+        absorbed = services.enter_payment(admin, each.id, details(amount))
+        services.approve_payment(other, absorbed.id, overspend=reconciliation.Overspend.ABSORB)
+    for each, amount in ((award, "50.00"), (second, "20.00")):
+        db.session.add(
+            AwardCostLine(
+                award_id=each.id,
+                kind=CostKind.AIRFARE,
+                stage=CostStage.ACTUAL,
+                quantity=D(1),
+                unit_amount=D(amount),
+                amount=D(amount),
+            )
+        )
     pending = ApprovalRequest(
         kind=ApprovalKind.WRITE_OFF,
         award_id=award.id,
@@ -196,5 +212,6 @@ def test_spend_approvals_check_each_award_and_only_what_needs_a_second_approval(
     assert problems == [
         f"payment {unapproved.id} above the threshold lacks a second approval",
         f"payment {undone.id} is rejected but wrote an actual cost",
-        f"award {second.reference} spent 600.0000 but its approved costs are 400.0000",
+        # 1500 paid less 88 outside the fund, plus 20 typed; the undone 200 not.
+        f"award {second.reference} spent 1612.0000 but its approved costs are 1432.0000",
     ]

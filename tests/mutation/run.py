@@ -112,7 +112,8 @@ MODULES = [
     Module(
         "pricing",
         "sponsorship/review/pricing.py",
-        ("test_pricing.py", "test_pricing_rules.py"),
+        # The covered cost kinds and the co-funded share are priced in the co-funding tests.
+        ("test_pricing.py", "test_pricing_rules.py", "test_cofunding.py"),
         ("test_decisions_concurrency.py", "test_lock_rules.py"),
         pg_functions=("hold_application", "price"),
     ),

@@ -272,7 +272,7 @@ def test_allocate_decides_on_the_award_as_it_is_once_locked(world):
             thread = threading.Thread(target=offer_money)
             thread.start()
             try:
-                _waiting_for_a_lock()
+                _waiting_for_a_lock(thread, errors)
                 other.execute(
                     sa.update(Award).where(Award.id == world.awards[0]).values(status="cancelled")
                 )
@@ -411,11 +411,12 @@ def test_cancel_waits_for_a_transaction_holding_the_award(world):
         db.session.remove()
 
 
-def _waiting_for_a_lock(seconds: float = 10.0) -> None:
-    """Until some transaction on this database waits for a row lock."""
+def _waiting_for_a_lock(thread: threading.Thread, errors: list, seconds: float = 30.0) -> None:
+    """Until some transaction on this database waits for a row lock (the thread's)."""
     deadline = time.monotonic() + seconds
     with db.engine.connect() as watcher:
         while time.monotonic() < deadline:
+            assert thread.is_alive(), f"the thread ended without waiting: {errors!r}"
             waiting = watcher.scalar(
                 sa.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
@@ -424,6 +425,8 @@ def _waiting_for_a_lock(seconds: float = 10.0) -> None:
             )
             if waiting:
                 return
+            # pg_stat_activity is read once per transaction: end it to look again.
+            watcher.rollback()
             time.sleep(0.02)
     raise AssertionError("no transaction ever waited for the row")
 
@@ -460,7 +463,7 @@ def test_allocate_skips_money_changed_while_it_waited_for_the_lock(world, change
             thread = threading.Thread(target=allocate)
             thread.start()
             try:
-                _waiting_for_a_lock()
+                _waiting_for_a_lock(thread, errors)
                 other.execute(
                     sa.update(Contribution).where(Contribution.id == restricted).values(**change)
                 )

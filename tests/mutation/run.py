@@ -83,7 +83,12 @@ MODULES = [
         pg_functions=("locked", "lock_award", "locked_allocations", "_choose", "release"),
     ),
     Module("balances", "sponsorship/funding/balances.py", LEDGER_TESTS),
-    Module("books", "sponsorship/funding/books.py", ("test_ledger.py", "test_ledger_rules.py")),
+    Module(
+        "books",
+        "sponsorship/funding/books.py",
+        # The spend-approval checks (payments, four-eyes) are exercised by the payments tests.
+        ("test_ledger.py", "test_ledger_rules.py", "test_payments.py", "test_books_rules.py"),
+    ),
     Module(
         "waiting_list",
         "sponsorship/funding/waiting_list.py",
@@ -107,7 +112,8 @@ MODULES = [
     Module(
         "pricing",
         "sponsorship/review/pricing.py",
-        ("test_pricing.py", "test_pricing_rules.py"),
+        # The covered cost kinds and the co-funded share are priced in the co-funding tests.
+        ("test_pricing.py", "test_pricing_rules.py", "test_cofunding.py"),
         ("test_decisions_concurrency.py", "test_lock_rules.py"),
         pg_functions=("hold_application", "price"),
     ),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from sponsorship.core.errors import DomainError
 from sponsorship.core.transaction import ConcurrentChange, LockConflict, unit_of_work
 from sponsorship.funding import balances, books, earmarks, ledger, reconciliation, waiting_list
 from sponsorship.funding.ledger import InsufficientFunds
@@ -26,6 +27,7 @@ from sponsorship.models import (
     Contribution,
     ContributionStatus,
     Donor,
+    RegionalGroup,
 )
 from tests.factories import AwardCostLineFactory, MeetingFactory
 from tests.unit.test_ledger import _attended, award_for, committed_to, fund
@@ -221,6 +223,18 @@ def test_waitlist_need_of_an_award_without_money_is_its_whole_estimate(db):
     assert fits == {priced.id: True, unpriced.id: False}
 
 
+def test_waitlist_need_leaves_out_the_share_others_pay(db):
+    """Rule: a waitlisted award needs from the fund its estimate less the share declared
+    as paid by the State or another body, and fits when the fund has that much."""
+    meeting = MeetingFactory()
+    award = award_for("1000.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    award.cofunded_amount = D("300.00")
+    fund("700.00")
+    _commit()
+    [check] = waiting_list.waitlist(meeting, on=TODAY)
+    assert (check.award.id, check.cost, check.fits) == (award.id, D("700.00"), True)
+
+
 def test_waitlist_fits_with_small_balances(db):
     """Rule: every centime counts: balances of one franc or less still pay."""
     meeting = MeetingFactory()
@@ -244,6 +258,26 @@ def test_waitlist_uses_money_on_its_spend_by_day(db):
     _commit()
     assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY)] == [True]
     assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY + timedelta(days=1))] == [False]
+
+
+def test_allowed_funds_allow_each_contribution_as_its_purpose_does(db):
+    """Rule: the grouped look-up of allowed money (the waiting list's, the slate's)
+    allows exactly the contributions `Purpose.allows` allows, one by one: money on its
+    spend-by day but not the day after, earmarks that fit and not others, even among
+    contributions alike in everything else."""
+    meeting = MeetingFactory()
+    on_the_day = fund("100.00", reference="ON-THE-DAY", spend_by=TODAY)
+    expired = fund("100.00", reference="EXPIRED", spend_by=TODAY - timedelta(days=1))
+    later = fund("100.00", reference="LATER", spend_by=TODAY + timedelta(days=1))
+    elsewhere = fund("100.00", reference="ELSEWHERE", earmark_region=RegionalGroup.ASIA_PACIFIC)
+    _commit()
+    purpose = earmarks.Purpose(
+        meeting.id, meeting.kind, meeting.starts_on.year, RegionalGroup.AFRICAN
+    )
+    contributions = [on_the_day, expired, later, elsewhere]
+    allowed = earmarks.AllowedFunds(contributions, TODAY)(purpose)
+    assert allowed == {c.id for c in contributions if purpose.allows(c, TODAY)}
+    assert allowed == {on_the_day.id, later.id}
 
 
 # --- Checking the books: each kind of corruption is reported ----------------------------
@@ -722,3 +756,78 @@ def test_plan_takes_only_what_is_needed_and_stops(db):
     """Rule: money is taken in order until the cost is covered; later balances are
     left whole."""
     assert earmarks.plan(D(1), [(1, D(5)), (2, D(5))]) == [(1, D(1))]
+
+
+# --- Allocating: what is refused, and why ----------------------------------------------
+
+
+def test_allocate_refusals_say_why_and_commit_nothing(db, admin, app):
+    """Rule: each refusal to commit money says why, in words an administrator can act
+    on (its status, no price, already funded, the shortfall, no such award), and
+    commits nothing."""
+    from sponsorship.core import money
+
+    meeting = MeetingFactory()
+    declined = award_for("100.00", meeting=meeting, status=AwardStatus.DECLINED)
+    unpriced = award_for("100.00", meeting=meeting)
+    for line in list(unpriced.cost_lines):
+        db.session.delete(line)
+    funded, short = award_for("100.00", meeting=meeting), award_for("700.00", meeting=meeting)
+    fund("600.00")
+    _commit()
+    ledger.allocate(funded, admin, on=TODAY)
+    refusals = []
+    with app.test_request_context():
+        for award in (declined, unpriced, funded, short, 987654):
+            with pytest.raises(DomainError) as refused:
+                ledger.allocate(award, admin, on=TODAY)
+            refusals.append(str(refused.value))
+        shortfall = money.display(D("200.00"))
+    assert refusals == [
+        "Money cannot be committed to this award in its status.",
+        "Price the award before committing money to it.",
+        "This award is already fully funded.",
+        f"The money whose earmarks allow this award falls short by {shortfall};"
+        " nothing was committed.",
+        "No such award.",
+    ]
+    assert balances.award_committed(short.id) == 0
+
+
+def test_allocate_by_award_id_funds_an_award_priced_at_a_franc_or_less(db, admin):
+    """Rule: any positive price is a price, however small; an award may be named by its
+    id, and the funding says which award it is for."""
+    award = award_for("1.00")
+    fund("500.00")
+    _commit()
+    funding = ledger.allocate(award.id, admin, on=TODAY)
+    assert (funding.award_id, funding.amount) == (award.id, D("1.00"))
+    assert [a.amount for a in funding.allocations] == [D("1.00")]
+    assert list(committed_to(award).values()) == [D("1.00")]
+
+
+def test_allocate_funds_an_award_created_in_the_same_transaction(db, admin):
+    """Rule: an award created in the transaction that commits its money (an import, an
+    offer) is found and funded with it."""
+    from sponsorship.extensions import db as _db
+    from sponsorship.models import Award, AwardCostLine, CostKind, CostStage
+    from tests.factories import DelegateFactory
+
+    delegate = DelegateFactory()
+    fund("500.00")
+    _commit()
+    with unit_of_work():
+        award = Award(delegate=delegate, reference="SP-SAME-TXN")
+        award.cost_lines.append(
+            AwardCostLine(
+                kind=CostKind.AIRFARE,
+                stage=CostStage.ESTIMATE,
+                quantity=D(1),
+                unit_amount=D("250.00"),
+                amount=D("250.00"),
+            )
+        )
+        _db.session.add(award)
+        funding = ledger.allocate(award, admin, on=TODAY)
+    assert funding.amount == D("250.00")
+    assert balances.award_committed(award.id) == D("250.00")

@@ -319,3 +319,47 @@ def test_update_fares_negative_fare_is_refused_in_words(db):
     with pytest.raises(DomainError) as refused:
         update_fares(UserFactory(), {RegionalGroup.AFRICAN: D(-1)})
     assert str(refused.value) == "A fare cannot be negative."
+
+
+# --- Covered kinds and the co-funded share ----------------------------------------------
+
+
+def test_price_covers_only_the_kinds_of_cost_chosen(db):
+    """Rule: an award priced for the ticket only has the ticket line, nothing else."""
+    award = price(UserFactory(), _delegate(), airfare=D(700), kinds=frozenset({CostKind.AIRFARE}))
+    estimate_lines = [line for line in award.cost_lines if line.stage == CostStage.ESTIMATE]
+    assert [(line.kind, line.amount) for line in estimate_lines] == [(CostKind.AIRFARE, D(700))]
+
+
+def test_estimate_without_any_kind_says_to_choose_one(app):
+    """Rule: pricing nothing is refused, saying what to do."""
+    meeting = dict(starts_on=STARTS, ends_on=STARTS + timedelta(days=2), dsa_rate=D(400))
+    with app.test_request_context(), pytest.raises(DomainError) as refused:
+        estimate(**meeting, terminal_expenses=D(100), airfare=D(900), kinds=frozenset())
+    assert str(refused.value) == "Choose at least one kind of cost the sponsorship covers."
+
+
+def test_repricing_a_cofunded_award_must_exceed_the_share_others_pay(db, app):
+    """Rule: a co-funded award may be priced again above the share paid by the State or
+    another body, not at or below it; the refusal names the price and who pays."""
+    from sponsorship.core import money
+    from sponsorship.review import cofunding
+    from sponsorship.review.pricing import apply_quote
+
+    admin = UserFactory()
+    award = price(admin, _delegate(), airfare=D(700))
+    cofunding.declare(admin, award, "Government of Testland", D("600.00"))
+    meeting = dict(starts_on=STARTS, ends_on=STARTS + timedelta(days=2), dsa_rate=D(400))
+    ticket = frozenset({CostKind.AIRFARE})
+    above = estimate(**meeting, terminal_expenses=D(0), airfare=D("600.01"), kinds=ticket)
+    apply_quote(award, above, admin)
+    assert award.total(CostStage.ESTIMATE) == D("600.01")
+    at = estimate(**meeting, terminal_expenses=D(0), airfare=D("600.00"), kinds=ticket)
+    with app.test_request_context():
+        shown = money.display(D("600.00"))
+        with pytest.raises(DomainError) as refused:
+            apply_quote(award, at, admin)
+    assert str(refused.value) == (
+        f"The new price ({shown}) would not exceed the share paid by Government of Testland:"
+        " change the co-funding first."
+    )

@@ -177,6 +177,38 @@ def test_history_counts_only_meetings_before_this_one(db):
     assert meeting_inputs(meeting, today=START).history == {}
 
 
+def test_history_adds_up_each_states_no_shows_and_overdue_reports_over_earlier_meetings(db):
+    """Rule: a State's past conduct sums every earlier meeting: each no-show counts once,
+    each attended delegate whose report is overdue once; a no-show owes no report, and a
+    received report or another outcome counts nothing. Another State at the same
+    meetings has its own history, in the SQL inputs as in the Python features."""
+    state = StateFactory(article5_deadline=None)
+    other = StateFactory(article5_deadline=None)
+    for year in (2024, 2025):
+        past = MeetingFactory(
+            starts_on=date(year, 12, 1), ends_on=date(year, 12, 5), report_due_days=30
+        )
+        earlier = ApplicationFactory(meeting=past, state=state, status=ApplicationStatus.DECIDED)
+        for status in (AwardStatus.NO_SHOW, AwardStatus.ATTENDED, AwardStatus.DECLINED):
+            AwardFactory(delegate=DelegateFactory(application=earlier), status=status)
+        reported = AwardFactory(
+            delegate=DelegateFactory(application=earlier), status=AwardStatus.ATTENDED
+        )
+        reported.report_received_at = datetime(year, 12, 20, tzinfo=UTC)
+    elsewhere = ApplicationFactory(meeting=past, state=other, status=ApplicationStatus.DECIDED)
+    AwardFactory(delegate=DelegateFactory(application=elsewhere), status=AwardStatus.NO_SHOW)
+    meeting = MeetingFactory(starts_on=START, ends_on=START + timedelta(days=3))
+    mine, theirs = _queued(meeting, state), _queued(meeting, other)
+    db.session.flush()
+    today = date(2026, 3, 1)
+    assert meeting_inputs(meeting, today).history == {state.id: (2, 2), other.id: (1, 0)}
+    features = meeting_features(meeting, today)
+    assert {f.application_id: (f.past_no_shows, f.missing_reports) for f in features} == {
+        mine.id: (2, 2),
+        theirs.id: (1, 0),
+    }
+
+
 @pytest.mark.parametrize("points", [-1000, 1000])
 def test_update_weights_accepts_the_points_limits(db, points):
     """Rule: points lie between -1000 and 1000 inclusive."""

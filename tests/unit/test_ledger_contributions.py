@@ -64,9 +64,7 @@ def test_create_donor_then_edit_is_audited(db, admin):
     update_donor(admin, donor.id, DonorDetails(name="Norway", short_name="NOR-MFA"))
     assert donor.short_name == "NOR-MFA" and donor.country_iso3 is None
     actions = db.session.scalars(
-        select(AuditEvent.action)
-        .where(AuditEvent.object_type == "Donor")
-        .order_by(AuditEvent.id)
+        select(AuditEvent.action).where(AuditEvent.object_type == "Donor").order_by(AuditEvent.id)
     ).all()
     assert actions == ["donor.create", "donor.update"]
 

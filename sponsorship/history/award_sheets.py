@@ -228,6 +228,17 @@ def award_row(ctx: Context, row: Row) -> None:
     ctx.added["awards"] += 1
 
 
+def overspend_choice(ctx: Context, row: Row, award) -> tuple[bool, reconciliation.Overspend | None]:
+    """The row's choice for actual costs above the offer (allocate or absorb), for the
+    live and the bulk path alike; (False, None), reported, when the costs exceed the
+    offer and the row makes no choice."""
+    overspend = reconciliation.Overspend(row["overspend"]) if row["overspend"] else None
+    if overspend is None and award.total(CostStage.ACTUAL) > award.total(CostStage.ESTIMATE):
+        ctx.error(row, "overspend", _l("The actual costs exceed the offer: allocate or absorb."))
+        return False, None
+    return True, overspend
+
+
 def attendance_row(ctx: Context, row: Row) -> None:
     delegate = ctx.delegate(row)
     if delegate is None:
@@ -245,9 +256,8 @@ def attendance_row(ctx: Context, row: Row) -> None:
     transition(award, AwardStatus.ATTENDED if row["attended"] else AwardStatus.NO_SHOW, ctx.actor)
     if row["report_received_on"] and row["attended"]:
         award.report_received_at = moment(row["report_received_on"])
-    overspend = reconciliation.Overspend(row["overspend"]) if row["overspend"] else None
-    if overspend is None and award.total(CostStage.ACTUAL) > award.total(CostStage.ESTIMATE):
-        ctx.error(row, "overspend", _l("The actual costs exceed the offer: allocate or absorb."))
+    chosen, overspend = overspend_choice(ctx, row, award)
+    if not chosen:
         return
     try:
         reconciliation.reconcile(

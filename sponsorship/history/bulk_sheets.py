@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.core.errors import DomainError
-from sponsorship.funding import ledger, reconciliation
+from sponsorship.funding import ledger
 from sponsorship.funding.earmarks import Purpose, purpose_for
 from sponsorship.history import award_sheets, bulk_write
 from sponsorship.history.context import Context, moment
@@ -133,9 +133,8 @@ def attendance_row(ctx: Context, row: Row) -> None:
     ctx.plan.transition(award, AwardStatus.ATTENDED if row["attended"] else AwardStatus.NO_SHOW)
     if row["report_received_on"] and row["attended"]:
         award.report_received_at = moment(row["report_received_on"])
-    overspend = reconciliation.Overspend(row["overspend"]) if row["overspend"] else None
-    if overspend is None and award.total(CostStage.ACTUAL) > award.total(CostStage.ESTIMATE):
-        ctx.error(row, "overspend", _l("The actual costs exceed the offer: allocate or absorb."))
+    chosen, overspend = award_sheets.overspend_choice(ctx, row, award)
+    if not chosen:
         return
     try:
         ctx.plan.reconcile(award, overspend, on=paid_on, at=moment(paid_on))

@@ -273,6 +273,11 @@ def bulk_issue(
     """
     run = _Run(meeting_id, actor, renderer or _render_snapshot, on_progress)
     pool = None
+    # The run commits every half second; expiring its awards and actor each time made
+    # every later letter reload its award and actor, one SELECT each. They are only read
+    # (ids and references, fixed once prepared), so they are kept as loaded.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         while run.todo:
             if pool is None and workers > 1 and len(run.todo) > 1:
@@ -285,6 +290,7 @@ def bulk_issue(
             run.commit()
             run.retry_or_fail(failures)
     finally:
+        session.expire_on_commit = expire_on_commit
         if pool is not None:
             pool.shutdown()
     result = run.result

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from sponsorship.documents.context import LetterContext
 from sponsorship.documents.letters import letter_pdf
-from sponsorship.documents.render import get_renderer, qr_svg
+from sponsorship.documents.render import get_renderer, qr_png
 from sponsorship.extensions import db
 from sponsorship.mail import outbox
 from sponsorship.models import (
@@ -140,7 +140,7 @@ def test_french_delegate_documents_and_mails_from_offer_to_certificate(
         # the same code) both name the serving host.
         assert flat(url) in flat(pdf_text(pdf)), kind
         assert snapshot["answer_url"].startswith(base + "/"), kind
-        assert str(qr_svg(url)) in get_renderer().render_html(LetterContext.from_dict(snapshot))
+        assert qr_png(url) in get_renderer().render_html(LetterContext.from_dict(snapshot))
         assert flat(english_title) not in flat(pdf_text(pdf)), kind  # the meeting's French name
         assert url.startswith(base + "/verify/"), url
         applicant.goto(url)

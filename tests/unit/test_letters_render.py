@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import segno
 from babel.support import Translations
 from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
@@ -282,11 +283,50 @@ def test_render_is_one_a4_page_with_page_counter(renderer):
     assert "Page 1 of 1" in reader.pages[0].extract_text()
 
 
-def test_render_qr_code_is_inline_vector_svg(renderer):
-    html = renderer.render_html(sample_context())
+def _images(pdf: bytes) -> list:
+    """The raster images drawn on the letter's pages, as pypdf reads them."""
+    return [image for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images]
 
-    assert re.search(r'<div class="qr"><svg [^>]*viewBox="0 0 \d+ \d+"', html)
-    assert "<image" not in html
+
+def test_render_qr_code_is_the_verification_address_module_for_module(renderer):
+    ctx = sample_context()
+
+    codes = [i.image for i in _images(renderer.render(ctx)) if i.image.size[0] < 200]
+
+    assert len(codes) == 1
+    # One dark or light square of QR_SCALE pixels per module, no quiet zone (the
+    # frame's white padding is the quiet zone): sampling each module's centre gives
+    # back exactly the code segno makes of the address.
+    matrix = segno.make(ctx.verification_url, error="m", micro=False).matrix
+    scale = letters_render.QR_SCALE
+    image = codes[0].convert("L")
+    assert image.size == (len(matrix) * scale, len(matrix) * scale)
+    centre = scale // 2
+    read = [
+        [image.getpixel((x * scale + centre, y * scale + centre)) < 128 for x in range(len(row))]
+        for y, row in enumerate(matrix)
+    ]
+    assert read == [[bool(m) for m in row] for row in matrix]
+
+
+def test_render_qr_code_is_drawn_without_smoothing(renderer):
+    reader = PdfReader(io.BytesIO(renderer.render(sample_context())))
+
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    smoothing = {str(x["/Filter"]): x["/Interpolate"] for x in images}
+    # The QR code is the one image WeasyPrint re-encodes (the emblem is copied as JPEG).
+    assert smoothing == {"/FlateDecode": False, "/DCTDecode": True}
+
+
+def test_render_emblem_is_the_jpeg_copied_as_it_is(renderer):
+    emblem = (STATIC_ROOT / "img" / "letterhead.jpg").read_bytes()
+
+    reader = PdfReader(io.BytesIO(renderer.render(sample_context())))
+
+    streams = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    jpegs = [x for x in streams if "/DCTDecode" in str(x.get("/Filter"))]
+    assert len(jpegs) == 1
+    assert jpegs[0].get_data() == emblem
 
 
 # -- Hostile input ---------------------------------------------------------
@@ -312,9 +352,8 @@ def test_render_hostile_text_in_every_field_is_shown_as_typed_and_fetches_nothin
     assert embedded_files(reader) == []
     # The letterhead may come from the image cache; whatever was fetched is ours.
     assert all(url.startswith(("static:", "data:")) for url in fetcher.calls), fetcher.calls
-    for page in reader.pages:  # nothing raster was loaded: the letterhead is vector
-        xobjects = page["/Resources"].get("/XObject") or {}
-        assert all(x.get_object()["/Subtype"] != "/Image" for x in xobjects.values())
+    # Nothing was drawn but the emblem and the QR code: no image came from the text.
+    assert len({image.data for image in _images(pdf)}) == 2
     text = flat(pdf_text(pdf))
     # Shown as typed in every place it is printed (table, sentences, heading...).
     assert text.count(flat(payload)) >= len(USER_TEXT_FIELDS) + 2
@@ -330,7 +369,8 @@ def test_render_html_escapes_user_text_so_it_creates_no_element(renderer):
     assert "<link" not in html
     assert "<img src=http" not in html
     assert "&lt;link rel=attachment href=file:///etc/passwd&gt;" in html
-    assert html.count('<img class="emblem" src="static:img/letterhead.svg"') == 1
+    assert html.count('<img class="emblem" src="static:img/letterhead.jpg"') == 1
+    assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="">', html)) == 1
     assert re.findall(r"<(?:style|link|script|object|embed|iframe)\b", html) == []
 
 
@@ -587,7 +627,10 @@ def test_renderer_fetches_only_static_files_from_start_to_finish():
     LetterRenderer(fetcher=fetcher).render(sample_context())
 
     assert fetcher.calls, "fonts, stylesheet and letterhead come through the fetcher"
-    assert all(url.startswith("static:") for url in fetcher.calls), fetcher.calls
+    # Our static files, and the QR code the renderer wrote as a PNG data: URI.
+    assert all(url.startswith(("static:", "data:image/png;base64,")) for url in fetcher.calls), (
+        fetcher.calls
+    )
     assert "static:letters/letter.css" in fetcher.calls
     assert any(url.startswith("static:fonts/") for url in fetcher.calls)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
 
 import sqlalchemy as sa
@@ -103,6 +104,8 @@ class DonorReport:
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
     awards: list[FundedAward] = field(default_factory=list)
     counts: ReportCounts | None = None
+    #: The alpha-2 codes of the States reached (for the map).
+    codes: set[str] = field(default_factory=set)
 
     def awards_by_meeting(self) -> list[tuple[str, list[FundedAward]]]:
         """The awards grouped by meeting, latest meeting first (the awards' order)."""
@@ -114,25 +117,6 @@ class DonorReport:
 
 def _d(value) -> Decimal:
     return Decimal(value or 0)
-
-
-def _moves(donor_id: int) -> tuple[Decimal, Decimal]:
-    """(money returned by declines and reconciliation, money spent on delegates who
-    attended), from the donor's allocation rows in one pass."""
-    released = Allocation.status == AllocationStatus.RELEASED
-    spent_attended = (Allocation.status == AllocationStatus.SPENT) & (
-        Award.status == AwardStatus.ATTENDED
-    )
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(sa.case((released, Allocation.amount), else_=0)), 0),
-            func.coalesce(func.sum(sa.case((spent_attended, Allocation.amount), else_=0)), 0),
-        )
-        .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .join(Award, Award.id == Allocation.award_id)
-        .where(Contribution.donor_id == donor_id)
-    ).one()
-    return _d(row[0]), _d(row[1])
 
 
 def totals(donor_id: int, returned: Decimal | None = None) -> Totals:
@@ -167,12 +151,13 @@ def totals(donor_id: int, returned: Decimal | None = None) -> Totals:
         ).where(Contribution.donor_id == donor_id)
     ).one()
     if returned is None:
-        returned = _moves(donor_id)[0]
+        returned = summary(donor_id).returned
     return Totals(_d(row[0]), _d(row[1]), _d(row[2]), _d(row[3]), returned)
 
 
-def held_awards(donor_id: int):
-    """Per award: the donor's money held on it (one row per award)."""
+def held_awards(donor_id):
+    """Per award: the donor's money held on it (one row per award). `donor_id` is an
+    id, or a bind parameter for a statement built once and run for every donor."""
     return (
         select(
             Allocation.award_id.label("award_id"),
@@ -199,42 +184,105 @@ def _joined(held):
 
 #: The key of the theme row for delegates whose application names no session.
 NO_THEME = "none"
-#: The pseudo-dimension `breakdowns` counts the outcomes under: rows per award status.
-OUTCOMES = "outcomes"
 
 
-def breakdowns(donor_id: int) -> dict[str, list[Row]]:
-    """Delegates and money per value of each dimension, in one statement.
+@dataclass(frozen=True)
+class ReportCounts:
+    """What the States' post-meeting reports on the donor's delegates record."""
+
+    people: int
+    reports: int
+    statements: int
+    article5: int
+    article4: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything `summary` reads in its one statement."""
+
+    breakdowns: dict[str, list[Row]]
+    #: Delegates per award status (the outcomes).
+    statuses: list[Row]
+    counts: ReportCounts
+    #: Money returned by declines and reconciliation.
+    returned: Decimal
+    #: Money spent on delegates who attended.
+    spent_attended: Decimal
+    #: The alpha-2 codes of the States reached (the map's countries are named by them).
+    codes: set[str]
+
+
+#: Pseudo-dimensions of `summary`'s statement, beside the breakdowns' DIMENSIONS.
+OUTCOMES, COUNTS, MOVES, CODES = "outcomes", "counts", "moves", "codes"
+
+
+def summary(donor_id: int) -> Summary:
+    """The breakdowns, the outcomes, the reports' counts, the money moved and the
+    States' codes, in one statement.
 
     The donor's awards are joined once (a CTE), grouped per dimension, and the groups
-    stacked with UNION ALL: one round trip instead of one per dimension (seven took
-    about 210 ms on PostgreSQL at twenty years of data, this about 35 ms).
+    stacked with UNION ALL: one round trip, and the donor's allocations read once for
+    every figure instead of once per figure (four statements that each joined the
+    donor's awards took about 40 ms on PostgreSQL at twenty years of data).
 
     Every dimension but "theme" partitions the awards, so its rows add up to the
     donor's held money. A delegate serves every theme of the sessions its
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
-
-    The same statement counts the delegates per award status, under the key OUTCOMES.
     """
-    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES)}
-    parts = _breakdown_parts(_funded(donor_id))
-    for dim, key, label, order, n, amount in db.session.execute(sa.union_all(*parts)):
-        if dim == "theme" and key == NO_THEME:
-            label = str(_l("No session named"))
-        result[dim].append((order, Row(key, label, n, _d(amount))))
-    return {
+    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES, MOVES)}
+    counts: dict[str, int] = {}
+    codes: set[str] = set()
+    for dim, key, label, order, n, amount in db.session.execute(
+        _summary_statement(), {"donor_id": donor_id}
+    ):
+        if dim == COUNTS:
+            counts[key] = int(n or 0)
+        elif dim == CODES:
+            codes = {code for code in (label or "").split(",") if code}
+        else:
+            if dim == "theme" and key == NO_THEME:
+                label = str(_l("No session named"))
+            result[dim].append((order, Row(key, label, n, _d(amount))))
+    grouped = {
         dim: [row for _, row in sorted(rows, key=lambda r: r[0])] for dim, rows in result.items()
     }
+    moved = {r.key: r.amount for r in grouped.pop(MOVES)}
+    return Summary(
+        breakdowns={dim: grouped[dim] for dim in DIMENSIONS},
+        statuses=grouped[OUTCOMES],
+        counts=ReportCounts(*(counts.get(name, 0) for name in ReportCounts.__dataclass_fields__)),
+        returned=moved.get("returned", Decimal(0)),
+        spent_attended=moved.get("attended", Decimal(0)),
+        codes=codes,
+    )
 
 
-def _funded(donor_id: int):
-    """The donor's funded awards (a CTE): the money held on each, and every value
-    `breakdowns` groups them by, as text."""
+@cache
+def _summary_statement():
+    """`summary`'s statement, built once per process: its shape is the same for every
+    donor (the donor is a bind parameter), and building its fifteen parts took more
+    CPU than running it."""
+    donor_id = sa.bindparam("donor_id", type_=sa.Integer)
+    funded = _funded(donor_id)
+    parts = [*_breakdown_parts(funded), *_count_parts(funded), _moves_part(donor_id)]
+    return sa.union_all(*parts)
+
+
+def breakdowns(donor_id: int) -> dict[str, list[Row]]:
+    """Delegates and money per value of each dimension (see `summary`)."""
+    return summary(donor_id).breakdowns
+
+
+def _funded(donor_id):
+    """The donor's funded awards (a CTE): the money held on each, every value
+    `summary` groups them by, as text, and what the State's report on it says."""
     held = held_awards(donor_id)
     year = sa.cast(sa.cast(func.extract("year", Meeting.starts_on), sa.Integer), sa.String)
     return (
         _joined(held)
+        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .add_columns(
             held.c.amount.label("amount"),
             Application.id.label("application_id"),
@@ -243,18 +291,24 @@ def _funded(donor_id: int):
             sa.cast(Meeting.starts_on, sa.String).label("starts_on"),
             year.label("year"),
             State.iso3.label("iso3"),
+            State.iso2.label("iso2"),
             State.name.label("state"),
             sa.type_coerce(State.regional_group, sa.String).label("region"),
             sa.type_coerce(Delegate.gender, sa.String).label("gender"),
             sa.case((Delegate.first_time.is_(True), "True"), else_="False").label("first_time"),
             sa.type_coerce(Award.status, sa.String).label("status"),
+            # A person sponsored at three meetings is one person (sponsorship/people);
+            # a delegate not yet linked to a person counts as one.
+            func.coalesce(Delegate.person_id, -Delegate.id).label("person"),
+            DelegateReport.id.label("report_id"),
+            DelegateReport.statement_delivered.label("delivered"),
         )
         .cte("funded")
     )
 
 
 def _group(funded, dim: str, key, label, order, total, *group_by):
-    """One dimension's rows of `breakdowns`: (dim, k, l, o, n, a), where `o` sorts them
+    """One dimension's rows of `summary`: (dim, k, l, o, n, a), where `o` sorts them
     and `a` sums `total` over each group's awards."""
     return (
         select(
@@ -271,7 +325,7 @@ def _group(funded, dim: str, key, label, order, total, *group_by):
 
 
 def _breakdown_parts(funded) -> list:
-    """Every dimension's group over `funded`, the themes, and the outcomes."""
+    """Every dimension's group over `funded`, the themes, the outcomes and the codes."""
     f = funded.c
     # (dimension, key, label, sort key): the sort key orders meetings by date.
     groups = {
@@ -281,11 +335,16 @@ def _breakdown_parts(funded) -> list:
         "region": (f.region, f.region, f.region),
         "gender": (f.gender, f.gender, f.gender),
         "first_time": (f.first_time, f.first_time, f.first_time),
+        # The outcomes: delegates per award status.
+        OUTCOMES: (f.status, f.status, f.status),
     }
     parts = [
         _group(funded, dim, key, label, func.min(order), f.amount, key, label)
         for dim, (key, label, order) in groups.items()
     ]
+    # The States' alpha-2 codes, in one row (one label) rather than one row per State.
+    codes = func.aggregate_strings(f.iso2, ",")
+    parts.append(select(sa.literal(CODES), None, codes, None, 0, None).select_from(funded))
     themes = (
         select(
             application_sessions.c.application_id.label("application_id"),
@@ -302,82 +361,77 @@ def _breakdown_parts(funded) -> list:
             themes, themes.c.application_id == f.application_id
         )
     )
-    # The outcomes: delegates per award status. Statements are counted by
-    # `report_counts`: the union's "a" column is money (a scaled integer), which read
-    # a count of 2 as 0.0002.
-    parts.append(_group(funded, OUTCOMES, f.status, f.status, f.status, f.amount, f.status))
     return parts
 
 
-@dataclass(frozen=True)
-class ReportCounts:
-    """What the States' post-meeting reports on the donor's delegates record."""
-
-    people: int
-    reports: int
-    statements: int
-    article5: int
-    article4: int
-
-
-def _presented(theme: Theme):
-    """The report records a session of `theme` attended (a presentation, when the
-    national statement was delivered)."""
-    return (
-        select(delegate_report_sessions.c.report_id)
-        .join(MeetingSession, MeetingSession.id == delegate_report_sessions.c.session_id)
-        .where(
-            delegate_report_sessions.c.report_id == DelegateReport.id,
-            MeetingSession.theme == theme,
+def _count_parts(funded) -> list:
+    """ReportCounts' figures as rows (COUNTS, name, name, name, count, None): distinct
+    people, reports received, statements delivered, and Article 5 and Article 4
+    presentations (a statement by a delegate who attended a mine-clearance, or a
+    stockpile-destruction, session). Counts go in the "n" column: the "a" column is
+    money (a scaled integer), which would read a count of 2 as 0.0002."""
+    f = funded.c
+    delivered = f.delivered.is_(True)
+    parts = [
+        select(sa.literal(COUNTS), sa.literal(key), None, None, figure, None).select_from(funded)
+        for key, figure in {
+            "people": func.count(sa.distinct(f.person)),
+            "reports": func.count(f.report_id),
+            "statements": func.count(sa.case((delivered, 1))),
+        }.items()
+    ]
+    sessions = delegate_report_sessions.c
+    for key, theme in (
+        ("article5", Theme.MINE_CLEARANCE),
+        ("article4", Theme.STOCKPILE_DESTRUCTION),
+    ):
+        parts.append(
+            select(
+                sa.literal(COUNTS),
+                sa.literal(key),
+                None,
+                None,
+                func.count(sa.distinct(f.report_id)),
+                None,
+            )
+            .select_from(funded)
+            .join(delegate_report_sessions, sessions.report_id == f.report_id)
+            .join(MeetingSession, MeetingSession.id == sessions.session_id)
+            .where(delivered, MeetingSession.theme == theme)
         )
-        .exists()
+    return parts
+
+
+def _moves_part(donor_id):
+    """The donor's allocation rows of every status, summed as MOVES rows: "returned"
+    (released by declines and reconciliation), "attended" (spent on delegates who
+    attended) and "held" (the rest)."""
+    key = sa.case(
+        (Allocation.status == AllocationStatus.RELEASED, "returned"),
+        (
+            (Allocation.status == AllocationStatus.SPENT) & (Award.status == AwardStatus.ATTENDED),
+            "attended",
+        ),
+        else_="held",
+    )
+    return (
+        select(sa.literal(MOVES), key, key, key, func.count(), func.sum(Allocation.amount))
+        .join(Contribution, Contribution.id == Allocation.contribution_id)
+        .join(Award, Award.id == Allocation.award_id)
+        .where(Contribution.donor_id == donor_id)
+        .group_by(key)
     )
 
 
-def report_counts(donor_id: int) -> ReportCounts:
-    """Distinct people, reports received, statements delivered, and Article 5 and
-    Article 4 presentations (a statement by a delegate who attended a mine-clearance,
-    or a stockpile-destruction, session) over the donor's funded awards: one statement."""
-    held = held_awards(donor_id)
-    delivered = DelegateReport.statement_delivered.is_(True)
-    row = db.session.execute(
-        select(
-            # A person sponsored at three meetings is one person (sponsorship/people);
-            # a delegate not yet linked to a person counts as one.
-            func.count(sa.distinct(func.coalesce(Delegate.person_id, -Delegate.id))),
-            func.count(DelegateReport.id),
-            func.count(sa.case((delivered, 1))),
-            func.count(sa.case((delivered & _presented(Theme.MINE_CLEARANCE), 1))),
-            func.count(sa.case((delivered & _presented(Theme.STOCKPILE_DESTRUCTION), 1))),
-        )
-        .select_from(held)
-        .join(Award, Award.id == held.c.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
-    ).one()
-    return ReportCounts(*(int(v or 0) for v in row))
-
-
-def outcomes(
-    donor_id: int,
-    rows: list[Row] | None = None,
-    spent: Decimal | None = None,
-    statements: int | None = None,
-) -> Outcomes:
+def outcomes(found: Summary) -> Outcomes:
     """Delegates funded, attending, missing; statements; money spent on attendance."""
-    if rows is None:
-        rows = breakdowns(donor_id)[OUTCOMES]
-    if spent is None:
-        spent = _moves(donor_id)[1]
-    if statements is None:
-        statements = report_counts(donor_id).statements
-    count = {r.key: r.delegates for r in rows}
+    count = {r.key: r.delegates for r in found.statuses}
     return Outcomes(
         sum(count.values()),
         count.get(AwardStatus.ATTENDED.value, 0),
         count.get(AwardStatus.NO_SHOW.value, 0),
-        statements,
-        spent,
+        found.counts.statements,
+        found.spent_attended,
     )
 
 
@@ -451,14 +505,13 @@ PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
-    returned, spent = _moves(donor.id)
-    grouped = breakdowns(donor.id)
-    counts = report_counts(donor.id)
+    found = summary(donor.id)
     return DonorReport(
         donor=donor,
-        totals=totals(donor.id, returned),
-        outcomes=outcomes(donor.id, grouped.pop(OUTCOMES), spent, counts.statements),
-        breakdowns=grouped,
+        totals=totals(donor.id, found.returned),
+        outcomes=outcomes(found),
+        breakdowns=found.breakdowns,
         awards=funded_awards(donor.id, award_limit),
-        counts=counts,
+        counts=found.counts,
+        codes=found.codes,
     )

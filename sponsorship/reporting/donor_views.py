@@ -24,6 +24,8 @@ bp = Blueprint("donor", __name__, url_prefix="/donor")
 
 #: Awards listed on the page, the latest first; the exports list them all.
 AWARDS_SHOWN = 100
+#: States listed beside the map, the most money first; their own page lists them all.
+STATES_SHOWN = reports_charts.MAX_BARS
 
 #: What each breakdown counts by, as the chart's title says it ("Delegates funded by ...").
 DIMENSION_NAMES = {
@@ -90,7 +92,7 @@ def visuals(report: reports_donor.DonorReport) -> dict:
             shown=[format_decimal(n) for _year, n, _amount in found.trend],
         ),
         "world": worldmap.world_map(
-            {s.iso2 for s in found.reached if s.iso2},
+            report.codes,
             _("Map of the States your money reached"),
         ),
         "tables": tables,
@@ -112,7 +114,20 @@ def dashboard():
         contributions=donor_contributions(donor),
         report=report,
         programme=reports_programme.cached_lines("year"),
+        states_shown=STATES_SHOWN,
         **visuals(report),
+    )
+
+
+@bp.get("/states")
+@role_required(Role.DONOR)
+def states():
+    """Every State the donor's money reached, with its participations and money: the
+    dashboard lists the first STATES_SHOWN beside the map and links here."""
+    found = reports_donor.summary(current_user.donor_id)
+    return render_template(
+        "reporting/donor/states.html",
+        reached=donor_highlights.reached(found.breakdowns["state"]),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from itertools import groupby
 
 import sqlalchemy as sa
@@ -20,24 +19,20 @@ from sqlalchemy import func, select
 from sponsorship.core import money
 from sponsorship.extensions import db
 from sponsorship.models import (
-    Allocation,
-    AllocationStatus,
-    Application,
-    Award,
     AwardStatus,
     Contribution,
     ContributionStatus,
-    Delegate,
     Donor,
-    Meeting,
-    MeetingSession,
-    State,
-    Theme,
-    application_sessions,
 )
-from sponsorship.models.reports import DelegateReport, delegate_report_sessions
-
-HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
+from sponsorship.reporting.donor_sql import (
+    CODES,
+    COUNTS,
+    MOVES,
+    NO_THEME,
+    OUTCOMES,
+    awards_statement,
+    summary_statement,
+)
 
 
 @dataclass(frozen=True)
@@ -155,37 +150,6 @@ def totals(donor_id: int, returned: Decimal | None = None) -> Totals:
     return Totals(_d(row[0]), _d(row[1]), _d(row[2]), _d(row[3]), returned)
 
 
-def held_awards(donor_id):
-    """Per award: the donor's money held on it (one row per award). `donor_id` is an
-    id, or a bind parameter for a statement built once and run for every donor."""
-    return (
-        select(
-            Allocation.award_id.label("award_id"),
-            func.sum(Allocation.amount).label("amount"),
-        )
-        .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .where(Contribution.donor_id == donor_id, Allocation.status.in_(HELD))
-        .group_by(Allocation.award_id)
-        .subquery()
-    )
-
-
-def _joined(held):
-    return (
-        select()
-        .select_from(held)
-        .join(Award, Award.id == held.c.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .join(State, State.id == Application.state_id)
-    )
-
-
-#: The key of the theme row for delegates whose application names no session.
-NO_THEME = "none"
-
-
 @dataclass(frozen=True)
 class ReportCounts:
     """What the States' post-meeting reports on the donor's delegates record."""
@@ -213,10 +177,6 @@ class Summary:
     codes: set[str]
 
 
-#: Pseudo-dimensions of `summary`'s statement, beside the breakdowns' DIMENSIONS.
-OUTCOMES, COUNTS, MOVES, CODES = "outcomes", "counts", "moves", "codes"
-
-
 def summary(donor_id: int) -> Summary:
     """The breakdowns, the outcomes, the reports' counts, the money moved and the
     States' codes, in one statement.
@@ -235,7 +195,7 @@ def summary(donor_id: int) -> Summary:
     counts: dict[str, int] = {}
     codes: set[str] = set()
     for dim, key, label, order, n, amount in db.session.execute(
-        _summary_statement(), {"donor_id": donor_id}
+        summary_statement(), {"donor_id": donor_id}
     ):
         if dim == COUNTS:
             counts[key] = int(n or 0)
@@ -259,168 +219,9 @@ def summary(donor_id: int) -> Summary:
     )
 
 
-@cache
-def _summary_statement():
-    """`summary`'s statement, built once per process: its shape is the same for every
-    donor (the donor is a bind parameter), and building its fifteen parts took more
-    CPU than running it."""
-    donor_id = sa.bindparam("donor_id", type_=sa.Integer)
-    funded = _funded(donor_id)
-    parts = [*_breakdown_parts(funded), *_count_parts(funded), _moves_part(donor_id)]
-    return sa.union_all(*parts)
-
-
 def breakdowns(donor_id: int) -> dict[str, list[Row]]:
     """Delegates and money per value of each dimension (see `summary`)."""
     return summary(donor_id).breakdowns
-
-
-def _funded(donor_id):
-    """The donor's funded awards (a CTE): the money held on each, every value
-    `summary` groups them by, as text, and what the State's report on it says."""
-    held = held_awards(donor_id)
-    year = sa.cast(sa.cast(func.extract("year", Meeting.starts_on), sa.Integer), sa.String)
-    return (
-        _joined(held)
-        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
-        .add_columns(
-            held.c.amount.label("amount"),
-            Application.id.label("application_id"),
-            sa.cast(Meeting.id, sa.String).label("meeting_id"),
-            Meeting.title.label("meeting"),
-            sa.cast(Meeting.starts_on, sa.String).label("starts_on"),
-            year.label("year"),
-            State.iso3.label("iso3"),
-            State.iso2.label("iso2"),
-            State.name.label("state"),
-            sa.type_coerce(State.regional_group, sa.String).label("region"),
-            sa.type_coerce(Delegate.gender, sa.String).label("gender"),
-            sa.case((Delegate.first_time.is_(True), "True"), else_="False").label("first_time"),
-            sa.type_coerce(Award.status, sa.String).label("status"),
-            # A person sponsored at three meetings is one person (sponsorship/people);
-            # a delegate not yet linked to a person counts as one.
-            func.coalesce(Delegate.person_id, -Delegate.id).label("person"),
-            DelegateReport.id.label("report_id"),
-            DelegateReport.statement_delivered.label("delivered"),
-        )
-        .cte("funded")
-    )
-
-
-def _group(funded, dim: str, key, label, order, total, *group_by):
-    """One dimension's rows of `summary`: (dim, k, l, o, n, a), where `o` sorts them
-    and `a` sums `total` over each group's awards."""
-    return (
-        select(
-            sa.literal(dim).label("dim"),
-            key.label("k"),
-            label.label("l"),
-            order.label("o"),
-            func.count().label("n"),
-            func.sum(total).label("a"),
-        )
-        .select_from(funded)
-        .group_by(*group_by)
-    )
-
-
-def _breakdown_parts(funded) -> list:
-    """Every dimension's group over `funded`, the themes, the outcomes and the codes."""
-    f = funded.c
-    # (dimension, key, label, sort key): the sort key orders meetings by date.
-    groups = {
-        "meeting": (f.meeting_id, f.meeting, f.starts_on),
-        "year": (f.year, f.year, f.year),
-        "state": (f.iso3, f.state, f.iso3),
-        "region": (f.region, f.region, f.region),
-        "gender": (f.gender, f.gender, f.gender),
-        "first_time": (f.first_time, f.first_time, f.first_time),
-        # The outcomes: delegates per award status.
-        OUTCOMES: (f.status, f.status, f.status),
-    }
-    parts = [
-        _group(funded, dim, key, label, func.min(order), f.amount, key, label)
-        for dim, (key, label, order) in groups.items()
-    ]
-    # The States' alpha-2 codes, in one row (one label) rather than one row per State.
-    codes = func.aggregate_strings(f.iso2, ",")
-    parts.append(select(sa.literal(CODES), None, codes, None, 0, None).select_from(funded))
-    themes = (
-        select(
-            application_sessions.c.application_id.label("application_id"),
-            sa.type_coerce(MeetingSession.theme, sa.String).label("theme"),
-        )
-        .join(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
-        .where(application_sessions.c.application_id.in_(select(f.application_id)))
-        .distinct()
-        .cte("themes")
-    )
-    theme = func.coalesce(themes.c.theme, NO_THEME)
-    parts.append(
-        _group(funded, "theme", theme, theme, theme, f.amount, theme).outerjoin(
-            themes, themes.c.application_id == f.application_id
-        )
-    )
-    return parts
-
-
-def _count_parts(funded) -> list:
-    """ReportCounts' figures as rows (COUNTS, name, name, name, count, None): distinct
-    people, reports received, statements delivered, and Article 5 and Article 4
-    presentations (a statement by a delegate who attended a mine-clearance, or a
-    stockpile-destruction, session). Counts go in the "n" column: the "a" column is
-    money (a scaled integer), which would read a count of 2 as 0.0002."""
-    f = funded.c
-    delivered = f.delivered.is_(True)
-    parts = [
-        select(sa.literal(COUNTS), sa.literal(key), None, None, figure, None).select_from(funded)
-        for key, figure in {
-            "people": func.count(sa.distinct(f.person)),
-            "reports": func.count(f.report_id),
-            "statements": func.count(sa.case((delivered, 1))),
-        }.items()
-    ]
-    sessions = delegate_report_sessions.c
-    for key, theme in (
-        ("article5", Theme.MINE_CLEARANCE),
-        ("article4", Theme.STOCKPILE_DESTRUCTION),
-    ):
-        parts.append(
-            select(
-                sa.literal(COUNTS),
-                sa.literal(key),
-                None,
-                None,
-                func.count(sa.distinct(f.report_id)),
-                None,
-            )
-            .select_from(funded)
-            .join(delegate_report_sessions, sessions.report_id == f.report_id)
-            .join(MeetingSession, MeetingSession.id == sessions.session_id)
-            .where(delivered, MeetingSession.theme == theme)
-        )
-    return parts
-
-
-def _moves_part(donor_id):
-    """The donor's allocation rows of every status, summed as MOVES rows: "returned"
-    (released by declines and reconciliation), "attended" (spent on delegates who
-    attended) and "held" (the rest)."""
-    key = sa.case(
-        (Allocation.status == AllocationStatus.RELEASED, "returned"),
-        (
-            (Allocation.status == AllocationStatus.SPENT) & (Award.status == AwardStatus.ATTENDED),
-            "attended",
-        ),
-        else_="held",
-    )
-    return (
-        select(sa.literal(MOVES), key, key, key, func.count(), func.sum(Allocation.amount))
-        .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .join(Award, Award.id == Allocation.award_id)
-        .where(Contribution.donor_id == donor_id)
-        .group_by(key)
-    )
 
 
 def outcomes(found: Summary) -> Outcomes:
@@ -437,29 +238,8 @@ def outcomes(found: Summary) -> Outcomes:
 
 def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
     """The awards the donor's money funds: never any contact or passport data."""
-    held = held_awards(donor_id)
-    stmt = (
-        _joined(held)
-        .add_columns(
-            Award.reference,
-            State.name,
-            Delegate.function,
-            Delegate.gender,
-            Meeting.title,
-            Meeting.starts_on,
-            Award.status,
-            held.c.amount,
-            State.iso3,
-            State.regional_group,
-            Delegate.first_time,
-            DelegateReport.id,
-            DelegateReport.statement_delivered,
-        )
-        .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
-        .order_by(Meeting.starts_on.desc(), Award.reference)
-    )
-    if limit:
-        stmt = stmt.limit(limit)
+    params = {"donor_id": donor_id, "limit": limit}
+    rows = db.session.execute(awards_statement(bool(limit)), params)
     return [
         FundedAward(
             ref,
@@ -490,7 +270,7 @@ def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
             first_time,
             report_id,
             statement,
-        ) in db.session.execute(stmt)
+        ) in rows
     ]
 
 

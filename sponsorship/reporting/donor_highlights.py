@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from sponsorship.extensions import db
@@ -23,7 +25,8 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.models.reports import DelegateReport
-from sponsorship.reporting.donor import DonorReport, Row, held_awards
+from sponsorship.reporting.donor import DonorReport, Row
+from sponsorship.reporting.donor_sql import held_awards
 
 #: A quote is cut at a word boundary after this many characters ("short quotes").
 QUOTE_LENGTH = 280
@@ -82,8 +85,19 @@ def shorten(text: str, limit: int = QUOTE_LENGTH) -> str:
 def quotes(donor_id: int, limit: int = QUOTES_SHOWN) -> list[Quote]:
     """Comments from the post-meeting reports on the donor's delegates whose State
     agreed to their being quoted: never a name, only the State and the meeting."""
-    held = held_awards(donor_id)
-    rows = db.session.execute(
+    rows = db.session.execute(_quotes_statement(), {"donor_id": donor_id, "limit": limit})
+    return [
+        Quote(shorten(text), iso3, title, starts.year)
+        for text, iso3, title, starts in rows
+        if text and text.strip()
+    ]
+
+
+@cache
+def _quotes_statement():
+    """`quotes`' statement, built once per process (the donor is a bind parameter)."""
+    held = held_awards(sa.bindparam("donor_id", type_=sa.Integer))
+    return (
         select(DelegateReport.comments, State.iso3, Meeting.title, Meeting.starts_on)
         .select_from(held)
         .join(DelegateReport, DelegateReport.award_id == held.c.award_id)
@@ -94,13 +108,8 @@ def quotes(donor_id: int, limit: int = QUOTES_SHOWN) -> list[Quote]:
         .join(State, State.id == Application.state_id)
         .where(DelegateReport.quote_consent.is_(True), DelegateReport.comments.is_not(None))
         .order_by(DelegateReport.submitted_at.desc(), DelegateReport.id.desc())
-        .limit(limit)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
     )
-    return [
-        Quote(shorten(text), iso3, title, starts.year)
-        for text, iso3, title, starts in rows
-        if text and text.strip()
-    ]
 
 
 def reached(states: list[Row]) -> list[Reached]:

@@ -27,6 +27,7 @@ from sponsorship.models import (
 from sponsorship.reporting.donor_sql import (
     CODES,
     COUNTS,
+    LATEST,
     MOVES,
     NO_THEME,
     OUTCOMES,
@@ -175,11 +176,13 @@ class Summary:
     spent_attended: Decimal
     #: The alpha-2 codes of the States reached (the map's countries are named by them).
     codes: set[str]
+    #: The ids of the donor's latest awards, as many as `summary` was asked for.
+    latest: list[int]
 
 
-def summary(donor_id: int) -> Summary:
-    """The breakdowns, the outcomes, the reports' counts, the money moved and the
-    States' codes, in one statement.
+def summary(donor_id: int, latest: int = 0) -> Summary:
+    """The breakdowns, the outcomes, the reports' counts, the money moved, the
+    States' codes and the ids of the `latest` latest awards, in one statement.
 
     The donor's awards are joined once (a CTE), grouped per dimension, and the groups
     stacked with UNION ALL: one round trip, and the donor's allocations read once for
@@ -194,11 +197,13 @@ def summary(donor_id: int) -> Summary:
     result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES, MOVES)}
     counts: dict[str, int] = {}
     codes: set[str] = set()
-    for dim, key, label, order, n, amount in db.session.execute(
-        summary_statement(), {"donor_id": donor_id}
-    ):
+    chosen: list[int] = []
+    params = {"donor_id": donor_id, "latest": latest}
+    for dim, key, label, order, n, amount in db.session.execute(summary_statement(), params):
         if dim == COUNTS:
             counts[key] = int(n or 0)
+        elif dim == LATEST:
+            chosen.append(int(key))
         elif dim == CODES:
             codes = {code for code in (label or "").split(",") if code}
         else:
@@ -216,6 +221,7 @@ def summary(donor_id: int) -> Summary:
         returned=moved.get("returned", Decimal(0)),
         spent_attended=moved.get("attended", Decimal(0)),
         codes=codes,
+        latest=chosen,
     )
 
 
@@ -236,10 +242,11 @@ def outcomes(found: Summary) -> Outcomes:
     )
 
 
-def funded_awards(donor_id: int, limit: int | None = None) -> list[FundedAward]:
-    """The awards the donor's money funds: never any contact or passport data."""
-    params = {"donor_id": donor_id, "limit": limit}
-    rows = db.session.execute(awards_statement(bool(limit)), params)
+def funded_awards(donor_id: int, chosen: list[int] | None = None) -> list[FundedAward]:
+    """The awards the donor's money funds, the latest meeting first; only those whose
+    ids are `chosen`, if given. Never any contact or passport data."""
+    params = {"donor_id": donor_id, "chosen": chosen or []}
+    rows = db.session.execute(awards_statement(chosen is not None), params)
     return [
         FundedAward(
             ref,
@@ -285,13 +292,14 @@ PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
 def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
-    found = summary(donor.id)
+    """The donor's report; with `award_limit`, only that many of the latest awards."""
+    found = summary(donor.id, latest=award_limit or 0)
     return DonorReport(
         donor=donor,
         totals=totals(donor.id, found.returned),
         outcomes=outcomes(found),
         breakdowns=found.breakdowns,
-        awards=funded_awards(donor.id, award_limit),
+        awards=funded_awards(donor.id, found.latest if award_limit else None),
         counts=found.counts,
         codes=found.codes,
     )

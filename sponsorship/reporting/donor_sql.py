@@ -31,13 +31,14 @@ HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 #: The key of the theme row for delegates whose application names no session.
 NO_THEME = "none"
 #: Pseudo-dimensions of the summary's statement, beside the breakdowns' dimensions.
-OUTCOMES, COUNTS, MOVES, CODES = "outcomes", "counts", "moves", "codes"
+OUTCOMES, COUNTS, MOVES, CODES, LATEST = "outcomes", "counts", "moves", "codes", "latest"
 
 
-def held_awards(donor_id):
-    """Per award: the donor's money held on it (one row per award). `donor_id` is an
-    id, or a bind parameter for a statement built once and run for every donor."""
-    return (
+def held_awards(donor_id, chosen=None):
+    """Per award: the donor's money held on it (one row per award); only the awards
+    whose ids are `chosen`, if given. `donor_id` and `chosen` are values, or bind
+    parameters for a statement built once and run for every donor."""
+    stmt = (
         select(
             Allocation.award_id.label("award_id"),
             func.sum(Allocation.amount).label("amount"),
@@ -45,8 +46,10 @@ def held_awards(donor_id):
         .join(Contribution, Contribution.id == Allocation.contribution_id)
         .where(Contribution.donor_id == donor_id, Allocation.status.in_(HELD))
         .group_by(Allocation.award_id)
-        .subquery()
     )
+    if chosen is not None:
+        stmt = stmt.where(Allocation.award_id.in_(chosen))
+    return stmt.subquery()
 
 
 def joined(held):
@@ -80,7 +83,10 @@ def summary_statement():
     )
     funded = _funded(held)
     return sa.union_all(
-        *_breakdown_parts(funded), *_count_parts(funded), _moves_part(moves, funded)
+        *_breakdown_parts(funded),
+        *_count_parts(funded),
+        _moves_part(moves, funded),
+        _latest_part(funded),
     )
 
 
@@ -94,6 +100,7 @@ def _funded(held):
         .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .add_columns(
             held.c.award_id.label("award_id"),
+            Award.reference.label("reference"),
             held.c.amount.label("amount"),
             Application.id.label("application_id"),
             sa.cast(Meeting.id, sa.String).label("meeting_id"),
@@ -234,11 +241,29 @@ def _moves_part(moves, funded):
     )
 
 
+def _latest_part(funded):
+    """The ids of the donor's latest awards (the latest meeting first), at most the
+    bind parameter `latest` of them, as LATEST rows: the awards a page lists are then
+    read by id (`awards_statement(chosen=True)`), not by joining all the donor's
+    awards a second time."""
+    f = funded.c
+    latest = (
+        select(f.award_id)
+        .order_by(f.starts_on.desc(), f.reference)
+        .limit(sa.bindparam("latest", type_=sa.Integer))
+        .subquery()
+    )
+    award_id = sa.cast(latest.c.award_id, sa.String)
+    return select(sa.literal(LATEST), award_id, None, None, None, None).select_from(latest)
+
+
 @cache
-def awards_statement(limited: bool):
-    """`funded_awards`' statement (with a LIMIT or without), built once per process."""
-    held = held_awards(sa.bindparam("donor_id", type_=sa.Integer))
-    stmt = (
+def awards_statement(chosen: bool):
+    """`funded_awards`' statement, built once per process: every award the donor's
+    money holds, or only those whose ids are the bind parameter `chosen`."""
+    donor_id = sa.bindparam("donor_id", type_=sa.Integer)
+    held = held_awards(donor_id, sa.bindparam("chosen", expanding=True) if chosen else None)
+    return (
         joined(held)
         .add_columns(
             Award.reference,
@@ -258,4 +283,3 @@ def awards_statement(limited: bool):
         .outerjoin(DelegateReport, DelegateReport.award_id == Award.id)
         .order_by(Meeting.starts_on.desc(), Award.reference)
     )
-    return stmt.limit(sa.bindparam("limit", type_=sa.Integer)) if limited else stmt

@@ -197,3 +197,14 @@ def test_report_counts_equal_the_reports_counted_one_by_one(db, runner):
         assert counts == _counts_one_by_one(db, donor.id), donor.name
         found.append(counts)
     assert any(c.statements and c.article5 for c in found)  # the demo has some of each
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_report_with_an_award_limit_lists_the_latest_awards_of_the_full_report(db, seed):
+    generated_programme(seed)
+    for donor in db.session.scalars(select(Donor)):
+        every = reports_donor.donor_report(donor).awards
+        assert len(every) >= 2
+        for limit in (1, len(every) - 1, len(every) + 1):
+            limited = reports_donor.donor_report(donor, award_limit=limit).awards
+            assert limited == every[:limit], (donor.name, limit)

@@ -34,22 +34,31 @@ NO_THEME = "none"
 OUTCOMES, COUNTS, MOVES, CODES, LATEST = "outcomes", "counts", "moves", "codes", "latest"
 
 
-def held_awards(donor_id, chosen=None):
-    """Per award: the donor's money held on it (one row per award); only the awards
-    whose ids are `chosen`, if given. `donor_id` and `chosen` are values, or bind
-    parameters for a statement built once and run for every donor."""
+def allocations_of(donor_id, chosen=None):
+    """The donor's allocation rows of every status (award, status, amount); only on
+    the awards whose ids are `chosen`, if given. `donor_id` and `chosen` are values,
+    or bind parameters for a statement built once and run for every donor."""
     stmt = (
-        select(
-            Allocation.award_id.label("award_id"),
-            func.sum(Allocation.amount).label("amount"),
-        )
+        select(Allocation.award_id, Allocation.status, Allocation.amount)
         .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .where(Contribution.donor_id == donor_id, Allocation.status.in_(HELD))
-        .group_by(Allocation.award_id)
+        .where(Contribution.donor_id == donor_id)
     )
-    if chosen is not None:
-        stmt = stmt.where(Allocation.award_id.in_(chosen))
-    return stmt.subquery()
+    return stmt if chosen is None else stmt.where(Allocation.award_id.in_(chosen))
+
+
+def held_of(moves):
+    """Per award of `moves` (rows as `allocations_of` gives them): the money they hold."""
+    return (
+        select(moves.c.award_id.label("award_id"), func.sum(moves.c.amount).label("amount"))
+        .where(moves.c.status.in_(HELD))
+        .group_by(moves.c.award_id)
+        .subquery()
+    )
+
+
+def held_awards(donor_id, chosen=None):
+    """Per award: the donor's money held on it (one row per award), as `held_of`."""
+    return held_of(allocations_of(donor_id, chosen).subquery())
 
 
 def joined(held):
@@ -69,19 +78,9 @@ def summary_statement():
     """`summary`'s statement, built once per process: its shape is the same for every
     donor (the donor is a bind parameter), and building its fifteen parts took more
     CPU than running it."""
-    moves = (
-        select(Allocation.award_id, Allocation.status, Allocation.amount)
-        .join(Contribution, Contribution.id == Allocation.contribution_id)
-        .where(Contribution.donor_id == sa.bindparam("donor_id", type_=sa.Integer))
-        .cte("moves")
-    )
-    held = (
-        select(moves.c.award_id, func.sum(moves.c.amount).label("amount"))
-        .where(moves.c.status.in_(HELD))
-        .group_by(moves.c.award_id)
-        .subquery()
-    )
-    funded = _funded(held)
+    # The allocations are read once, for the money held and the money moved.
+    moves = allocations_of(sa.bindparam("donor_id", type_=sa.Integer)).cte("moves")
+    funded = _funded(held_of(moves))
     return sa.union_all(
         *_breakdown_parts(funded),
         *_count_parts(funded),

@@ -76,7 +76,6 @@ def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
             shown=[fnumber(delegates) for _label, delegates, _amount in rows],
         )
         for dim, rows in tables.items()
-        if dim in CHARTED
     }
 
 

@@ -102,12 +102,11 @@ _SHAPES: dict[tuple, Shape | None] = {}
 _PATTERNS = {
     "money": lambda locale: locale.currency_formats["standard"].pattern,
     "number": lambda locale: locale.decimal_formats[None].pattern,
-    "percent": lambda locale: locale.percent_formats[None].pattern,
 }
 
 
 def shape_for(locale: Locale, kind: str, currency: str | None = None) -> Shape | None:
-    """`shape` of the locale's pattern for `kind` ("money", "number" or "percent").
+    """`shape` of the locale's pattern for `kind` ("money" or "number").
 
     Found once per process: a page writes hundreds of numbers, and finding the
     pattern (the locale's identifier, its data's lookups) cost more than writing one.

@@ -2,16 +2,18 @@
 outcomes in the Convention's terms and, with consent, delegates' own words.
 
 Every figure here is read from the donor's report (reporting/donor.py, including its
-`report_counts` of what the States' post-meeting reports record), so the cards, the
-charts, the tables and the exports cannot disagree. Only the map's country codes and
-the quotes are read here.
+counts of what the States' post-meeting reports record and the map's country codes),
+so the cards, the charts, the tables and the exports cannot disagree. Only the quotes
+are read here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from sponsorship.extensions import db
@@ -23,8 +25,8 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.models.reports import DelegateReport
-from sponsorship.reporting import donor as reports_donor
-from sponsorship.reporting.donor import DonorReport, held_awards
+from sponsorship.reporting.donor import DonorReport, Row
+from sponsorship.reporting.donor_sql import held_awards
 
 #: A quote is cut at a word boundary after this many characters ("short quotes").
 QUOTE_LENGTH = 280
@@ -34,10 +36,9 @@ QUOTES_SHOWN = 4
 
 @dataclass(frozen=True)
 class Reached:
-    """A State the donor's money reached: its codes, delegates and money."""
+    """A State the donor's money reached: its code, name, delegates and money."""
 
     iso3: str
-    iso2: str | None
     name: str
     delegates: int
     amount: Decimal
@@ -84,8 +85,19 @@ def shorten(text: str, limit: int = QUOTE_LENGTH) -> str:
 def quotes(donor_id: int, limit: int = QUOTES_SHOWN) -> list[Quote]:
     """Comments from the post-meeting reports on the donor's delegates whose State
     agreed to their being quoted: never a name, only the State and the meeting."""
-    held = held_awards(donor_id)
-    rows = db.session.execute(
+    rows = db.session.execute(_quotes_statement(), {"donor_id": donor_id, "limit": limit})
+    return [
+        Quote(shorten(text), iso3, title, starts.year)
+        for text, iso3, title, starts in rows
+        if text and text.strip()
+    ]
+
+
+@cache
+def _quotes_statement():
+    """`quotes`' statement, built once per process (the donor is a bind parameter)."""
+    held = held_awards(sa.bindparam("donor_id", type_=sa.Integer))
+    return (
         select(DelegateReport.comments, State.iso3, Meeting.title, Meeting.starts_on)
         .select_from(held)
         .join(DelegateReport, DelegateReport.award_id == held.c.award_id)
@@ -96,28 +108,22 @@ def quotes(donor_id: int, limit: int = QUOTES_SHOWN) -> list[Quote]:
         .join(State, State.id == Application.state_id)
         .where(DelegateReport.quote_consent.is_(True), DelegateReport.comments.is_not(None))
         .order_by(DelegateReport.submitted_at.desc(), DelegateReport.id.desc())
-        .limit(limit)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
     )
-    return [
-        Quote(shorten(text), iso3, title, starts.year)
-        for text, iso3, title, starts in rows
-        if text and text.strip()
-    ]
 
 
-def _alpha2(iso3s: list[str]) -> dict[str, str | None]:
-    if not iso3s:
-        return {}
-    rows = db.session.execute(select(State.iso3, State.iso2).where(State.iso3.in_(iso3s)))
-    return {iso3: iso2 for iso3, iso2 in rows}
+def reached(states: list[Row]) -> list[Reached]:
+    """The States of the breakdown `states`, the most money first."""
+    return sorted(
+        (Reached(r.key, r.label, r.delegates, r.amount) for r in states),
+        key=lambda s: (-s.amount, s.name),
+    )
 
 
 def highlights(report: DonorReport) -> Highlights:
-    """The donor page's headline figures, from `report` and one more statement."""
-    t, b = report.totals, report.breakdowns
-    counts = report.counts or reports_donor.report_counts(report.donor.id)
+    """The donor page's headline figures, from `report` and one more statement (the quotes)."""
+    t, b, counts = report.totals, report.breakdowns, report.counts
     states = b.get("state", [])
-    codes = _alpha2([r.key for r in states])
     first = {r.key: r.delegates for r in b.get("first_time", [])}
     genders = {r.key: r.delegates for r in b.get("gender", [])}
     return Highlights(
@@ -135,9 +141,6 @@ def highlights(report: DonorReport) -> Highlights:
         article5=counts.article5,
         article4=counts.article4,
         trend=sorted((r.key, r.delegates, r.amount) for r in b.get("year", [])),
-        reached=sorted(
-            (Reached(r.key, codes.get(r.key), r.label, r.delegates, r.amount) for r in states),
-            key=lambda s: (-s.amount, s.name),
-        ),
+        reached=reached(states),
         quotes=quotes(report.donor.id),
     )

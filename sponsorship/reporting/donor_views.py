@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +15,7 @@ from sponsorship.reporting import donor_contribution, donor_highlights, worldmap
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
 from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
-from sponsorship.web.filters import breakdown_label
+from sponsorship.web.filters import breakdown_label, fnumber
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.security import role_required
 
@@ -24,6 +23,8 @@ bp = Blueprint("donor", __name__, url_prefix="/donor")
 
 #: Awards listed on the page, the latest first; the exports list them all.
 AWARDS_SHOWN = 100
+#: States listed beside the map, the most money first; their own page lists them all.
+STATES_SHOWN = reports_charts.MAX_BARS
 
 #: What each breakdown counts by, as the chart's title says it ("Delegates funded by ...").
 DIMENSION_NAMES = {
@@ -48,11 +49,17 @@ DIMENSION_TITLES = {
 }
 
 
+#: The breakdowns drawn as bar charts; the year is the trend, the States the map.
+CHARTED = ("meeting", "region", "gender", "theme")
+
+
 def summarised(report: reports_donor.DonorReport) -> dict[str, list[tuple]]:
-    """Per dimension, the `(label, delegates, amount)` rows a chart draws: every row,
-    or the largest and the rest as one when there are more than a chart can show."""
+    """Per charted dimension, the `(label, delegates, amount)` rows a chart draws:
+    every row, or the largest and the rest as one when there are more than a chart
+    can show. (The year is drawn as the trend, and the States on the map.)"""
     result = {}
-    for dim, rows in report.breakdowns.items():
+    for dim in CHARTED:
+        rows = report.breakdowns[dim]
         rest = len(rows) - reports_charts.MAX_BARS + 1
         result[dim] = reports_charts.largest(
             [(breakdown_label(r, dim), r.delegates, r.amount) for r in rows],
@@ -61,19 +68,14 @@ def summarised(report: reports_donor.DonorReport) -> dict[str, list[tuple]]:
     return result
 
 
-#: The breakdowns drawn as bar charts; the year is the trend, the States the map.
-CHARTED = ("meeting", "region", "gender", "theme")
-
-
 def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
     return {
         dim: reports_charts.bar_chart(
             _("Delegates funded by %(dimension)s", dimension=DIMENSION_NAMES.get(dim, dim)),
             [(label, delegates) for label, delegates, _amount in rows],
-            shown=[format_decimal(delegates) for _label, delegates, _amount in rows],
+            shown=[fnumber(delegates) for _label, delegates, _amount in rows],
         )
         for dim, rows in tables.items()
-        if dim in CHARTED
     }
 
 
@@ -87,10 +89,10 @@ def visuals(report: reports_donor.DonorReport) -> dict:
         "trend": reports_charts.column_chart(
             _("Participations funded per year"),
             [(year, n) for year, n, _amount in found.trend],
-            shown=[format_decimal(n) for _year, n, _amount in found.trend],
+            shown=[fnumber(n) for _year, n, _amount in found.trend],
         ),
         "world": worldmap.world_map(
-            {s.iso2 for s in found.reached if s.iso2},
+            report.codes,
             _("Map of the States your money reached"),
         ),
         "tables": tables,
@@ -112,7 +114,20 @@ def dashboard():
         contributions=donor_contributions(donor),
         report=report,
         programme=reports_programme.cached_lines("year"),
+        states_shown=STATES_SHOWN,
         **visuals(report),
+    )
+
+
+@bp.get("/states")
+@role_required(Role.DONOR)
+def states():
+    """Every State the donor's money reached, with its participations and money: the
+    dashboard lists the first STATES_SHOWN beside the map and links here."""
+    found = reports_donor.summary(current_user.donor_id)
+    return render_template(
+        "reporting/donor/states.html",
+        reached=donor_highlights.reached(found.breakdowns["state"]),
     )
 
 

@@ -136,27 +136,55 @@ def countries() -> list[Country]:
     return _countries
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """A country as the map writes it, prepared once: its <path> as land and as a
+    State reached, and its marker when it is too small to see."""
+
+    code: str
+    land: str
+    reached: str
+    marker: str
+
+
+_drawn: list[_Drawn] | None = None
+
+
+def _drawing() -> list[_Drawn]:
+    """Every country's markup, made once per process: the map's geometry never
+    changes, only which countries a donor's money reached."""
+    global _drawn
+    if _drawn is None:
+        drawn = []
+        for country in countries():
+            path = f'<path id="map-{country.code}" d="{country.d}"'
+            x, y, w, h = country.box
+            marker = (
+                f'<circle cx="{x + w / 2:.1f}" cy="{y + h / 2:.1f}" r="5" fill="{REACHED}" '
+                f'stroke="{EDGE}" stroke-width="1.2"></circle>'
+                if country.tiny
+                else ""
+            )
+            drawn.append(
+                _Drawn(country.code, path + "></path>", f'{path} fill="{REACHED}"></path>', marker)
+            )
+        _drawn = drawn
+    return _drawn
+
+
 def world_map(reached: set[str], title: str) -> Markup:
     """The world with the States whose alpha-2 codes are in `reached` filled; an
     image with a title (the table beside it carries the same facts)."""
     wanted = {code.lower() for code in reached if code}
+    drawing = _drawing()
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="world-map" '
         f'viewBox="{VIEWBOX}" preserveAspectRatio="xMidYMid meet">',
         f"<title>{escape(title)}</title>",
         f'<g fill="{LAND}" stroke="{EDGE}" stroke-width="0.4">',
+        *(c.reached if c.code in wanted else c.land for c in drawing),
+        "</g>",
+        *(c.marker for c in drawing if c.marker and c.code in wanted),
+        "</svg>",
     ]
-    markers = []
-    for country in countries():
-        fill = f' fill="{REACHED}"' if country.code in wanted else ""
-        parts.append(f'<path id="map-{country.code}" d="{country.d}"{fill}></path>')
-        if fill and country.tiny:
-            x, y, w, h = country.box
-            markers.append(
-                f'<circle cx="{x + w / 2:.1f}" cy="{y + h / 2:.1f}" r="5" fill="{REACHED}" '
-                f'stroke="{EDGE}" stroke-width="1.2"></circle>'
-            )
-    parts.append("</g>")
-    parts.extend(markers)
-    parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - codes and paths come from the vendored file, the title is escaped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import wraps
+from functools import cache, wraps
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g
@@ -29,8 +29,7 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return "—"
     currency = currency or current_app.config["BASE_CURRENCY"]
-    locale = get_locale()
-    found = number_format.shape(str(locale), locale.currency_formats["standard"].pattern, currency)
+    found = number_format.shape_for(get_locale(), "money", currency)
     return found.format(value) if found else format_currency(value, currency)
 
 
@@ -47,14 +46,29 @@ def date_range(start: date, end: date) -> str:
 
 
 def fnumber(value) -> str:
-    locale = get_locale()
-    found = number_format.shape(str(locale), locale.decimal_formats[None].pattern)
+    found = number_format.shape_for(get_locale(), "number")
     return found.format(value) if found else format_decimal(value)
 
 
+#: Labels already translated, by (language, table, key): a page names the same few
+#: statuses and genders hundreds of times, and a lazy label translated anew cost more
+#: than the rest of its table cell. The catalogues never change in a process.
+_TRANSLATED: dict[tuple[str, int, str], str] = {}
+
+
+def _label(table: dict, key: str) -> str:
+    """`table`'s (a module's dict of lazy labels) label for `key` in the current
+    language, translated once; `key` itself where the table has none."""
+    cache_key = (current_locale(), id(table), key)
+    found = _TRANSLATED.get(cache_key)
+    if found is None:
+        label = table.get(key)
+        found = _TRANSLATED[cache_key] = str(key if label is None else label)
+    return found
+
+
 def status_label(value) -> str:
-    key = getattr(value, "value", value)
-    return str(STATUS_LABELS.get(key, key))
+    return _label(STATUS_LABELS, getattr(value, "value", value))
 
 
 def earmark_label(contribution) -> str:
@@ -83,11 +97,16 @@ def percent(value: Decimal | float | None, digits: int = 0) -> str:
     return found.format(value) if found else format_percent(value, pattern)
 
 
-def gender_label(value) -> str:
+@cache
+def _gender_labels() -> dict:
+    """The genders' (lazy) labels by key, made once rather than on every label."""
     from sponsorship.applications.forms import GENDERS
 
-    key = getattr(value, "value", value)
-    return str(dict(GENDERS).get(key) or key)
+    return dict(GENDERS)
+
+
+def gender_label(value) -> str:
+    return _label(_gender_labels(), getattr(value, "value", value))
 
 
 def breakdown_label(row, dimension: str) -> str:

@@ -93,3 +93,27 @@ def shape(locale: str, pattern: str, currency: str | None = None) -> Shape | Non
         str.maketrans({",": group, ".": decimal}),
         least,
     )
+
+
+#: Each (locale, kind, currency)'s shape, or None where Babel itself must write it.
+_SHAPES: dict[tuple, Shape | None] = {}
+
+#: How each kind of number is written, read from the locale.
+_PATTERNS = {
+    "money": lambda locale: locale.currency_formats["standard"].pattern,
+    "number": lambda locale: locale.decimal_formats[None].pattern,
+}
+
+
+def shape_for(locale: Locale, kind: str, currency: str | None = None) -> Shape | None:
+    """`shape` of the locale's pattern for `kind` ("money" or "number").
+
+    Found once per process: a page writes hundreds of numbers, and finding the
+    pattern (the locale's identifier, its data's lookups) cost more than writing one.
+    The key is the locale's parts, not the Locale, which a request may build anew."""
+    key = (locale.language, locale.territory, locale.script, locale.variant, kind, currency)
+    try:
+        return _SHAPES[key]
+    except KeyError:
+        found = _SHAPES[key] = shape(str(locale), _PATTERNS[kind](locale), currency)
+        return found

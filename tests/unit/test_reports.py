@@ -157,3 +157,54 @@ def test_charts_draw_the_largest_bars_and_the_rest_as_one():
     assert drawn[-1] == ("Others", sum(range(40 - reports_charts.MAX_BARS + 1)))
     assert sum(v for _, v in drawn) == sum(range(40))
     assert reports_charts.largest(items[:5], "Others") == items[:5]
+
+
+def _counts_one_by_one(db, donor_id: int) -> reports_donor.ReportCounts:
+    """ReportCounts recomputed in Python from the awards the donor's money holds."""
+    from sponsorship.models import Award, DelegateReport, Theme
+
+    held = {
+        a.award_id
+        for a in db.session.scalars(
+            select(Allocation)
+            .join(Allocation.contribution)
+            .where(Contribution.donor_id == donor_id, Allocation.status.in_(HELD))
+        )
+    }
+    awards = [db.session.get(Award, award_id) for award_id in held]
+    reports = db.session.scalars(
+        select(DelegateReport).where(DelegateReport.award_id.in_(held))
+    ).all()
+    delivered = [r for r in reports if r.statement_delivered]
+
+    def presented(theme):
+        return sum(1 for r in delivered if any(s.theme == theme for s in r.sessions))
+
+    return reports_donor.ReportCounts(
+        people=len({a.delegate.person_id or -a.delegate.id for a in awards}),
+        reports=len(reports),
+        statements=len(delivered),
+        article5=presented(Theme.MINE_CLEARANCE),
+        article4=presented(Theme.STOCKPILE_DESTRUCTION),
+    )
+
+
+def test_report_counts_equal_the_reports_counted_one_by_one(db, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    found = []
+    for donor in db.session.scalars(select(Donor)):
+        counts = reports_donor.summary(donor.id).counts
+        assert counts == _counts_one_by_one(db, donor.id), donor.name
+        found.append(counts)
+    assert any(c.statements and c.article5 for c in found)  # the demo has some of each
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_report_with_an_award_limit_lists_the_latest_awards_of_the_full_report(db, seed):
+    generated_programme(seed)
+    for donor in db.session.scalars(select(Donor)):
+        every = reports_donor.donor_report(donor).awards
+        assert len(every) >= 2
+        for limit in (1, len(every) - 1, len(every) + 1):
+            limited = reports_donor.donor_report(donor, award_limit=limit).awards
+            assert limited == every[:limit], (donor.name, limit)

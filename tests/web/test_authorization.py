@@ -301,6 +301,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         only("administrator", code=PREPARING),
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
+    ("donor.states", "GET"): Case("/donor/states", only("donor")),
     ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor", code=PREPARING)),
     ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor", code=PREPARING)),
     ("donor.report_pdf", "GET"): Case("/donor/report.pdf", only("donor", code=PREPARING)),

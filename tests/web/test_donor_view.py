@@ -87,6 +87,32 @@ def test_map_colours_exactly_the_states_reached(client, demo_donor):
     assert len(coloured) == len({a.state for a in report.awards})
 
 
+def _state_rows(page: str, section: str) -> list[str]:
+    """The States named in the first table after the heading `section`."""
+    table = page.split(section, 1)[1].split("</table>", 1)[0]
+    return [html.unescape(name) for name in re.findall(r'<th scope="row">([^<]*)</th>', table)]
+
+
+def test_dashboard_lists_the_states_reached_most_and_links_to_them_all(
+    client, demo_donor, monkeypatch
+):
+    """Rule: beside the map, the States the most money reached, and a link to a page
+    that lists every State reached, the most money first (nothing is unreachable)."""
+    from sponsorship.reporting import donor_views
+
+    report = reports_donor.donor_report(demo_donor)
+    states = sorted(report.breakdowns["state"], key=lambda r: (-r.amount, r.label))
+    assert len(states) == 4  # all four fit beside the map at the real STATES_SHOWN
+    monkeypatch.setattr(donor_views, "STATES_SHOWN", 2)
+    page = client.get("/donor/").get_data(as_text=True)
+    assert _state_rows(page, 'id="map-title"') == [r.label for r in states[:2]]
+    assert 'href="/donor/states">4 States reached</a>' in page
+    every = client.get("/donor/states")
+    assert every.status_code == 200
+    listed = _state_rows(every.get_data(as_text=True), "<table")
+    assert listed == [r.label for r in states]
+
+
 def test_world_map_marks_small_states_and_keeps_every_country():
     drawn = str(worldmap.world_map({"SG", "fr"}, "<Map>"))
     assert "&lt;Map&gt;" in drawn

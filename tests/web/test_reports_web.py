@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 from sponsorship.devdata.demo import DEMO_PASSWORD
@@ -122,9 +123,10 @@ def test_open_data_downloads_are_scoped(db, client, auth, runner):
     assert doc.get("version") == "2.03"
 
 
-def test_donor_page_maps_and_lists_every_state_reached(db, client, auth):
+def test_donor_pages_map_and_list_every_state_reached(db, client, auth):
     """A chart shows the largest values and the rest as one bar; the States are a map
-    and a table instead, which name every State reached, as the CSV does."""
+    and a table instead: the dashboard's lists the States reached most and links to
+    the page that names every State reached, as the CSV does."""
     from decimal import Decimal
 
     from sponsorship.funding import ledger
@@ -142,7 +144,11 @@ def test_donor_page_maps_and_lists_every_state_reached(db, client, auth):
     auth.login(user.email)
     page = client.get("/donor/").get_data(as_text=True)
     region = page.split('id="map-title"', 1)[1].split("</section>", 1)[0]
-    assert region.count("<tr>") == 1 + len(states)
+    assert region.count("<tr>") == 1 + reports_charts.MAX_BARS
+    assert f'href="/donor/states">{len(states)} States reached</a>' in region
+    every = client.get("/donor/states").get_data(as_text=True)
+    assert every.count("<tr>") == 1 + len(states)
+    assert all(html.escape(s.name) in every for s in states)
     rows = list(
         csv.reader(io.StringIO(download(client, "/donor/report.csv").data.decode("utf-8-sig")))
     )

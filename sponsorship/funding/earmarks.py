@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -51,16 +51,30 @@ _EARMARKS = (
 AVAILABLE = sa.type_coerce(
     Contribution.base_amount - Contribution.committed - Contribution.spent, Money()
 )
-#: Every column of a contribution the rules below read (`usable`, `Purpose.allows`,
-#: `earmark_key`), `available` as AVAILABLE: a page deciding over hundreds of
-#: contributions reads these as rows, several times cheaper than as objects. Where
-#: AVAILABLE > 0, as it must be for money to count, `available` is what the model says.
-RULE_COLUMNS = (
-    Contribution.id,
-    Contribution.status,
-    Contribution.spend_by,
-    *_EARMARKS,
-    AVAILABLE.label("available"),
+
+
+class Fund(NamedTuple):
+    """A contribution as the rules below read it (`usable`, `Purpose.allows`,
+    `earmark_key`), for a page deciding over hundreds: read as `RULE_COLUMNS`, several
+    times cheaper than as objects, and held as a tuple, whose fields read ten times
+    faster than a result row's. Where AVAILABLE > 0, as it must be for money to count,
+    `available` is what the model says."""
+
+    id: int
+    status: ContributionStatus
+    spend_by: date | None
+    earmark_meeting_id: int | None
+    earmark_meeting_kind: MeetingKind | None
+    earmark_year: int | None
+    earmark_region: RegionalGroup | None
+    earmark_theme: Theme | None
+    available: Decimal
+
+
+#: `Fund`'s columns, in its order.
+RULE_COLUMNS = tuple(
+    AVAILABLE.label(name) if name == "available" else getattr(Contribution, name)
+    for name in Fund._fields
 )
 #: The global order money is used in; rows are also locked in this order.
 PRIORITY = (

@@ -20,6 +20,7 @@ from sponsorship.funding.earmarks import (
     PRIORITY,
     RULE_COLUMNS,
     AllowedFunds,
+    Fund,
     Purpose,
     award_purposes,
     meeting_purpose,
@@ -154,11 +155,14 @@ def waitlist(
     if purposes is None:
         purposes = award_purposes(award.id for award, _cost in needs)
     # The rules' columns, not the contributions as objects: a few hundred rows.
-    funds = db.session.execute(
-        select(*RULE_COLUMNS)
-        .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
-        .order_by(*PRIORITY)
-    ).all()
+    funds = [
+        Fund(*row)
+        for row in db.session.execute(
+            select(*RULE_COLUMNS)
+            .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
+            .order_by(*PRIORITY)
+        )
+    ]
     balance = {c.id: usable(c, on) for c in funds}  # in priority order
     allowed = AllowedFunds(funds, on)
     # The funds a set allows, in priority order: awards share a few sets, so each is

@@ -29,6 +29,7 @@ from sponsorship.models import (
 )
 from sponsorship.review import after_meeting, criteria, decisions, history_text, pricing, scoring
 from sponsorship.review import queue as review
+from sponsorship.review.budget import budget as meeting_budget
 from sponsorship.review.cofunding_views import who_pays
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
@@ -86,7 +87,7 @@ def queue():
     if meeting is not None:
         ranking = review.meeting_ranking(meeting)
         page = review.review_queue(meeting, filters, page=_int_arg("page") or 1, ranking=ranking)
-        budget = review.budget(meeting)
+        budget = meeting_budget(meeting)
         waiting = decisions.ranked_waitlist(meeting, ranking=ranking)
     return render_template(
         "review/queue.html",

@@ -15,6 +15,7 @@ from sponsorship.models import (
 )
 from sponsorship.review import decisions
 from sponsorship.review import queue as review
+from sponsorship.review.budget import budget
 from sponsorship.review.pricing import price
 from tests.factories import (
     ApplicationFactory,
@@ -63,18 +64,18 @@ def test_budget_sums_each_award_status_of_the_meeting_only(db):
         db.session.add(Allocation(award=award, contribution=fund, amount=D(amount), status=status))
     db.session.flush()
 
-    budget = review.budget(meeting)
-    assert budget.counts == {"pending": 2, "waitlisted": 1, "offered": 1, "attended": 1}
-    assert (budget.pending, budget.waitlisted) == (D("300.00"), D("400.00"))
-    assert (budget.committed, budget.spent) == (D("800.00"), D("1500.00"))
-    assert budget.available == D("50000.00")
+    panel = budget(meeting)
+    assert panel.counts == {"pending": 2, "waitlisted": 1, "offered": 1, "attended": 1}
+    assert (panel.pending, panel.waitlisted) == (D("300.00"), D("400.00"))
+    assert (panel.committed, panel.spent) == (D("800.00"), D("1500.00"))
+    assert panel.available == D("50000.00")
 
 
 def test_budget_of_a_meeting_without_awards_is_zero(db):
-    budget = review.budget(MeetingFactory())
-    assert budget.counts == {}
-    assert (budget.committed, budget.spent, budget.pending, budget.waitlisted) == (0, 0, 0, 0)
-    assert budget.available == 0
+    panel = budget(MeetingFactory())
+    assert panel.counts == {}
+    assert (panel.committed, panel.spent, panel.pending, panel.waitlisted) == (0, 0, 0, 0)
+    assert panel.available == 0
 
 
 def test_queue_rows_show_each_delegate_with_award_status_and_estimate(db):

@@ -17,12 +17,11 @@ from sponsorship.models import (
     AllocationStatus,
     Application,
     Award,
-    AwardCostLine,
     AwardStatus,
-    CostStage,
     Delegate,
     Meeting,
 )
+from sponsorship.models.awards import estimate_total
 from sponsorship.models.base import Money
 
 ZERO = Decimal(0)
@@ -43,25 +42,18 @@ class Budget:
     counts: dict[str, int]
 
 
-def _per_award(amount, *where) -> sa.ScalarSelect:
-    """A sum over one award's rows, correlated to the award."""
-    return select(func.coalesce(func.sum(amount), 0)).where(*where).scalar_subquery()
+def _held(status: AllocationStatus) -> sa.ScalarSelect:
+    """The money in an award's allocations of `status`, correlated to the award."""
+    return (
+        select(func.coalesce(func.sum(Allocation.amount), 0))
+        .where(Allocation.award_id == Award.id, Allocation.status == status)
+        .scalar_subquery()
+    )
 
 
 def budget(meeting: Meeting, on: date | None = None) -> Budget:
     """One query: the ledger's available money, and per award status the awards, their
     estimates and the money committed to and spent on them."""
-
-    def held(status: AllocationStatus) -> sa.ScalarSelect:
-        return _per_award(
-            Allocation.amount, Allocation.award_id == Award.id, Allocation.status == status
-        )
-
-    estimate = _per_award(
-        AwardCostLine.amount,
-        AwardCostLine.award_id == Award.id,
-        AwardCostLine.stage == CostStage.ESTIMATE,
-    )
     # The meeting's awards are found once, each summed by three index probes: joining
     # allocations and cost lines to them twice, grouped each way, cost three times more.
     as_text = sa.String(32)
@@ -78,9 +70,9 @@ def budget(meeting: Meeting, on: date | None = None) -> Budget:
         select(
             sa.type_coerce(Award.status, as_text),
             func.count(Award.id),
-            sa.type_coerce(func.sum(estimate), Money()),
-            sa.type_coerce(func.sum(held(AllocationStatus.COMMITTED)), Money()),
-            sa.type_coerce(func.sum(held(AllocationStatus.SPENT)), Money()),
+            sa.type_coerce(func.sum(estimate_total()), Money()),
+            sa.type_coerce(func.sum(_held(AllocationStatus.COMMITTED)), Money()),
+            sa.type_coerce(func.sum(_held(AllocationStatus.SPENT)), Money()),
         )
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sponsorship.core.cache import StampedCache
@@ -33,6 +33,7 @@ from sponsorship.models import (
     State,
     data_version,
 )
+from sponsorship.models.awards import estimate_total
 from sponsorship.models.base import Money
 from sponsorship.models.states import localized_name
 from sponsorship.review import scoring
@@ -188,11 +189,6 @@ def queue_applications(ids: list[int]) -> dict[int, QueueApplication]:
     with its award's status and estimate: one statement."""
     if not ids:
         return {}
-    estimate = (
-        select(func.coalesce(func.sum(AwardCostLine.amount), 0))
-        .where(AwardCostLine.award_id == Award.id, AwardCostLine.stage == CostStage.ESTIMATE)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
         select(
             Application.id,
@@ -204,7 +200,7 @@ def queue_applications(ids: list[int]) -> dict[int, QueueApplication]:
             Delegate.id,
             Delegate.name,
             Award.status,
-            sa.type_coerce(estimate, Money()),
+            sa.type_coerce(estimate_total(), Money()),
         )
         .join(State, Application.state_id == State.id)
         .outerjoin(Delegate, Delegate.application_id == Application.id)

@@ -9,11 +9,11 @@ same in SQL, and the live ledger takes from the rows SQL found with `choose` too
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -50,6 +50,31 @@ _EARMARKS = (
 #: base_amount - committed - spent, typed so that it reads back as a Decimal.
 AVAILABLE = sa.type_coerce(
     Contribution.base_amount - Contribution.committed - Contribution.spent, Money()
+)
+
+
+class Fund(NamedTuple):
+    """A contribution as the rules below read it (`usable`, `Purpose.allows`,
+    `earmark_key`), for a page deciding over hundreds: read as `RULE_COLUMNS`, several
+    times cheaper than as objects, and held as a tuple, whose fields read ten times
+    faster than a result row's. Where AVAILABLE > 0, as it must be for money to count,
+    `available` is what the model says."""
+
+    id: int
+    status: ContributionStatus
+    spend_by: date | None
+    earmark_meeting_id: int | None
+    earmark_meeting_kind: MeetingKind | None
+    earmark_year: int | None
+    earmark_region: RegionalGroup | None
+    earmark_theme: Theme | None
+    available: Decimal
+
+
+#: `Fund`'s columns, in its order.
+RULE_COLUMNS = tuple(
+    AVAILABLE.label(name) if name == "available" else getattr(Contribution, name)
+    for name in Fund._fields
 )
 #: The global order money is used in; rows are also locked in this order.
 PRIORITY = (
@@ -149,7 +174,10 @@ def earmark_key(c: Contribution, on: date) -> tuple:
 
 class AllowedFunds:
     """The ids of the contributions each purpose allows (`Purpose.allows`), asked once
-    per earmark key and purpose: the contributions are grouped once for every call."""
+    per earmark key and purpose: the contributions are grouped once for every call.
+
+    Purposes that allow the same keys get the same frozenset, built once: a waiting
+    list's awards have dozens of purposes (region and themes) but a handful of sets."""
 
     def __init__(self, contributions: Iterable[Contribution], on: date) -> None:
         self.on = on
@@ -160,15 +188,14 @@ class AllowedFunds:
             self.groups.setdefault(key, []).append(c.id)
             self.sample.setdefault(key, c)
         self.seen: dict[Purpose, frozenset[int]] = {}
+        self.of_keys: dict[tuple, frozenset[int]] = {}
 
     def __call__(self, purpose: Purpose) -> frozenset[int]:
         if purpose not in self.seen:
-            self.seen[purpose] = frozenset(
-                cid
-                for key, ids in self.groups.items()
-                if purpose.allows(self.sample[key], self.on)
-                for cid in ids
-            )
+            keys = tuple(key for key in self.groups if purpose.allows(self.sample[key], self.on))
+            if keys not in self.of_keys:
+                self.of_keys[keys] = frozenset(cid for key in keys for cid in self.groups[key])
+            self.seen[purpose] = self.of_keys[keys]
         return self.seen[purpose]
 
 
@@ -197,15 +224,13 @@ def purpose_for(
     )
 
 
-def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
-    """Each award's purpose, in one query whatever the number of awards: a row per
-    theme of the sessions its application serves (one row, theme NULL, for none)."""
-    ids = list(award_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Award.id,
+def with_purposes(stmt: sa.Select) -> sa.Select:
+    """`stmt`, over awards joined to their delegate and application and with the award's
+    id first, with what each award's purpose is made of as its last columns: its
+    meeting, its State, and a row per theme of the sessions its application serves
+    (one row, theme NULL, for none). `purposes_of` reads them."""
+    return (
+        stmt.add_columns(
             Meeting.id,
             Meeting.kind,
             Meeting.starts_on,
@@ -213,21 +238,41 @@ def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
             State.convention_status,
             MeetingSession.theme,
         )
-        .join(Delegate, Award.delegate_id == Delegate.id)
-        .join(Application, Delegate.application_id == Application.id)
         .join(Meeting, Application.meeting_id == Meeting.id)
         .join(State, Application.state_id == State.id)
         .outerjoin(application_sessions, application_sessions.c.application_id == Application.id)
         .outerjoin(MeetingSession, MeetingSession.id == application_sessions.c.session_id)
-        .where(Award.id.in_(ids))
-    ).all()
+    )
+
+
+def purposes_of(rows: Iterable[sa.Row]) -> dict[int, Purpose]:
+    """Each award's purpose from the rows of a `with_purposes` statement."""
     themes: dict[int, list] = {}
-    for award_id, *_rest, theme in rows:
-        themes.setdefault(award_id, []).append(theme)
+    award: dict[int, Sequence] = {}
+    for row in rows:
+        themes.setdefault(row[0], []).append(row[-1])
+        award.setdefault(row[0], row[-6:-1])
     return {
-        award_id: purpose_for(meeting_id, kind, starts_on, region, convention, themes[award_id])
-        for award_id, meeting_id, kind, starts_on, region, convention, _theme in rows
+        award_id: purpose_for(*meeting_and_state, themes[award_id])
+        for award_id, meeting_and_state in award.items()
     }
+
+
+def award_purposes(award_ids: Iterable[int]) -> dict[int, Purpose]:
+    """Each award's purpose, in one query whatever the number of awards."""
+    ids = list(award_ids)
+    if not ids:
+        return {}
+    return purposes_of(
+        db.session.execute(
+            with_purposes(
+                select(Award.id)
+                .join(Delegate, Award.delegate_id == Delegate.id)
+                .join(Application, Delegate.application_id == Application.id)
+                .where(Award.id.in_(ids))
+            )
+        )
+    )
 
 
 def award_purpose(award_id: int) -> Purpose:

@@ -5,7 +5,7 @@ Reads only; changes nothing. Offering them is the review's business (`decisions`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,11 +18,16 @@ from sponsorship.extensions import db
 from sponsorship.funding.earmarks import (
     AVAILABLE,
     PRIORITY,
+    RULE_COLUMNS,
     AllowedFunds,
+    Fund,
+    Purpose,
     award_purposes,
     meeting_purpose,
     plan,
+    purposes_of,
     usable,
+    with_purposes,
 )
 from sponsorship.models import (
     Allocation,
@@ -31,7 +36,6 @@ from sponsorship.models import (
     Award,
     AwardCostLine,
     AwardStatus,
-    Contribution,
     CostStage,
     Delegate,
     Meeting,
@@ -41,17 +45,31 @@ from sponsorship.models.base import Money
 
 @dataclass(frozen=True)
 class WaitlistCheck:
-    award: Award
+    #: The award as the caller gave it: an `Award`, or a `WaitingAward`.
+    award: Award | WaitingAward
     #: What the award still needs.
     cost: Decimal
     #: True if the money left allows it, after funding the fitting awards before it.
     fits: bool
 
 
-def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
-    """The meeting's waitlisted awards, oldest first, each with what it still needs (its
-    estimate less what is committed to it, summed by the database) and with its delegate
-    and application joined in: the waiting list in one statement."""
+@dataclass(frozen=True, slots=True)
+class WaitingAward:
+    """A waitlisted award as the waiting list names and ranks it: six columns, not the
+    award, its delegate and its application as objects (a third of the list's time)."""
+
+    id: int
+    reference: str
+    delegate_id: int
+    delegate_name: str
+    #: The delegate's position in the application, and the application.
+    position: int
+    application_id: int
+
+
+def _still_needed() -> sa.ColumnElement[Decimal]:
+    """What an award still needs, summed by the database: its estimate less its
+    co-funded part and what is committed to it."""
     estimate = (
         select(func.coalesce(func.sum(AwardCostLine.amount), 0))
         .where(AwardCostLine.award_id == Award.id, AwardCostLine.stage == CostStage.ESTIMATE)
@@ -62,14 +80,52 @@ def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
         .where(Allocation.award_id == Award.id, Allocation.status == AllocationStatus.COMMITTED)
         .scalar_subquery()
     )
+    return sa.type_coerce(estimate - Award.cofunded_amount - committed, Money())
+
+
+def _of_waitlist(stmt: sa.Select, meeting: Meeting) -> sa.Select:
     return (
-        select(Award, sa.type_coerce(estimate - Award.cofunded_amount - committed, Money()))
-        .join(Delegate, Award.delegate_id == Delegate.id)
+        stmt.join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
-        .options(contains_eager(Award.delegate).contains_eager(Delegate.application))
         .order_by(Award.id)
     )
+
+
+def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
+    """The meeting's waitlisted awards, oldest first, each with what it still needs and
+    with its delegate and application joined in: the waiting list in one statement."""
+    return _of_waitlist(select(Award, _still_needed()), meeting).options(
+        contains_eager(Award.delegate).contains_eager(Delegate.application)
+    )
+
+
+def waiting_awards(
+    meeting: Meeting,
+) -> tuple[list[tuple[WaitingAward, Decimal]], dict[int, Purpose]]:
+    """`waitlisted_with_needs` as `WaitingAward`s, for a page that names them only, and
+    each award's purpose (`earmarks.with_purposes`): one statement, not two."""
+    rows = db.session.execute(
+        with_purposes(
+            _of_waitlist(
+                select(
+                    Award.id,
+                    Award.reference,
+                    Delegate.id,
+                    Delegate.name,
+                    Delegate.position,
+                    Delegate.application_id,
+                    _still_needed(),
+                ),
+                meeting,
+            )
+        )
+    ).all()
+    needs: dict[int, tuple[WaitingAward, Decimal]] = {}
+    for row in rows:  # a row per theme of the award's sessions
+        if row[0] not in needs:
+            needs[row[0]] = (WaitingAward(*row[:6]), row[6])
+    return list(needs.values()), purposes_of(rows)
 
 
 def waitlist(
@@ -77,7 +133,8 @@ def waitlist(
     *,
     order: Sequence[int] | None = None,
     on: date | None = None,
-    needs: Sequence[tuple[Award, Decimal]] | None = None,
+    needs: Sequence[tuple[Award | WaitingAward, Decimal]] | None = None,
+    purposes: Mapping[int, Purpose] | None = None,
 ) -> list[WaitlistCheck]:
     """The meeting's waitlisted awards and whether each could be funded now.
 
@@ -85,8 +142,9 @@ def waitlist(
     created) and each fitting one is counted as funded before the next is tried, so the
     awards marked as fitting can all be offered together. A caller that has the
     waitlisted awards already passes them as `needs`: (award, what it still needs)
-    pairs, from `waitlisted_with_needs` or `balances.outstanding`, taken in the order
-    given when there is no `order`.
+    pairs, from `waitlisted_with_needs`, `waiting_awards` or `balances.outstanding`,
+    taken in the order given when there is no `order`; and their `purposes` by award
+    id, if it has them too.
     """
     on = on or date.today()
     if needs is None:
@@ -94,13 +152,18 @@ def waitlist(
     if order is not None:
         rank = {award_id: n for n, award_id in enumerate(order)}
         needs = sorted(needs, key=lambda n: (rank.get(n[0].id, len(rank)), n[0].id))
-    purposes = award_purposes(award.id for award, _cost in needs)
-    funds = db.session.scalars(
-        select(Contribution)
-        .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
-        .order_by(*PRIORITY)
-    ).all()
-    balance = {c.id: usable(c, on) for c in funds}
+    if purposes is None:
+        purposes = award_purposes(award.id for award, _cost in needs)
+    # The rules' columns, not the contributions as objects: a few hundred rows.
+    funds = [
+        Fund(*row)
+        for row in db.session.execute(
+            select(*RULE_COLUMNS)
+            .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
+            .order_by(*PRIORITY)
+        )
+    ]
+    balance = {c.id: usable(c, on) for c in funds}  # in priority order
     allowed = AllowedFunds(funds, on)
     # The funds a set allows, in priority order: awards share a few sets, so each is
     # ordered once, not once per award over every fund.
@@ -109,7 +172,7 @@ def waitlist(
     for award, cost in needs:
         ids = allowed(purposes[award.id])
         if ids not in in_order:
-            in_order[ids] = [c.id for c in funds if c.id in ids]
+            in_order[ids] = [k for k in balance if k in ids]
         takes = plan(cost, ((k, balance[k]) for k in in_order[ids])) if cost > 0 else []
         for key, take in takes:
             balance[key] -= take

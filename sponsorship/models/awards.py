@@ -134,3 +134,13 @@ class AwardCostLine(Base):
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
 
     award: Mapped[Award] = relationship(back_populates="cost_lines")
+
+
+def estimate_total() -> sa.ScalarSelect[Decimal]:
+    """`Award.total()` (the estimate) in SQL, correlated to the award, zero without cost
+    lines: for a page that reads or sums the estimates of many awards in the database."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(AwardCostLine.amount), 0))
+        .where(AwardCostLine.award_id == Award.id, AwardCostLine.stage == CostStage.ESTIMATE)
+        .scalar_subquery()
+    )

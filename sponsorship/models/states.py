@@ -53,8 +53,14 @@ class State(Base):
     mission_address: Mapped[str | None] = mapped_column(sa.Text)
 
     def localized_name(self, locale: str | None) -> str:
-        lang = (locale or "en")[:2]
-        return {"fr": self.name_fr, "es": self.name_es}.get(lang) or self.name
+        return localized_name(self.name, self.name_fr, self.name_es, locale)
 
     def __repr__(self) -> str:
         return f"<State {self.iso3}>"
+
+
+def localized_name(name: str, name_fr: str | None, name_es: str | None, locale: str | None) -> str:
+    """A State's name in `locale`'s language, its English name when it has none there:
+    for a page that reads the three names as columns, not the State."""
+    lang = (locale or "en")[:2]
+    return {"fr": name_fr, "es": name_es}.get(lang) or name

@@ -62,6 +62,12 @@ REASON_TEXTS = {
 }
 
 
+def reason_texts() -> dict[Criterion, str]:
+    """Every reason's text, translated once: the queue labels some 150 reasons, and
+    each lazy text would be translated again for each (a tenth of the page's time)."""
+    return {criterion: str(text) for criterion, text in REASON_TEXTS.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     criterion: Criterion
@@ -72,7 +78,11 @@ class Reason:
     @property
     def label(self) -> str:
         """Translated, e.g. "Article 5 deadline in 2027"."""
-        text = REASON_TEXTS[self.criterion]
+        return self.label_in(REASON_TEXTS)
+
+    def label_in(self, texts: Mapping[Criterion, str]) -> str:
+        """The label written with `texts`: `reason_texts()` for a page that shows many."""
+        text = texts[self.criterion]
         return text % dict(self.params) if self.params else str(text)
 
     def __str__(self) -> str:

@@ -50,8 +50,9 @@ ZERO = Decimal(0)
 UNDECIDED = frozenset({AwardStatus.PENDING})
 
 
-def _label(award: Award) -> str:
-    return f"{award.delegate.name} ({award.reference})"
+def _label(name: str, reference: str) -> str:
+    """An award as the expiry run names it: its delegate and its reference."""
+    return f"{name} ({reference})"
 
 
 def _check_reviewable(application: Application) -> None:
@@ -333,21 +334,23 @@ class ExpiryResult:
 def ranked_waitlist(
     meeting: Meeting, today: date | None = None, ranking: review.Ranking | None = None
 ) -> list[waiting_list.WaitlistCheck]:
-    """The meeting's waiting list in priority order, each marked fits or not; `ranking`
-    is the meeting's, when the caller has it already."""
-    needs = db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all()
+    """The meeting's waiting list in priority order, each marked fits or not, its awards
+    as `WaitingAward`s; `ranking` is the meeting's, when the caller has it already."""
+    needs, purposes = waiting_list.waiting_awards(meeting)
     if not needs:
         return []
     ranks = (ranking or review.meeting_ranking(meeting, today)).rank_of(
-        {award.delegate.application_id for award, _cost in needs}
+        {award.application_id for award, _cost in needs}
     )
     last = (len(ranks) + 1, 0)
 
-    def priority(need: tuple[Award, Decimal]) -> tuple:
+    def priority(need: tuple[waiting_list.WaitingAward, Decimal]) -> tuple:
         award = need[0]
-        return ranks.get(award.delegate.application_id, last)[0], award.delegate.position, award.id
+        return ranks.get(award.application_id, last)[0], award.position, award.id
 
-    return waiting_list.waitlist(meeting, on=today, needs=sorted(needs, key=priority))
+    return waiting_list.waitlist(
+        meeting, on=today, needs=sorted(needs, key=priority), purposes=purposes
+    )
 
 
 def expire_offers(
@@ -378,7 +381,7 @@ def expire_offers(
                 continue  # answered meanwhile
             released = ledger.release(award, actor, reason="expired")
             transition(award, AwardStatus.EXPIRED, actor, reason="deadline passed")
-            result.expired.append(_label(award))
+            result.expired.append(_label(award.delegate.name, award.reference))
             result.released += released
             meeting = award.delegate.application.meeting
             meetings[meeting.id] = meeting
@@ -387,17 +390,18 @@ def expire_offers(
             if not check.fits:
                 continue
             award = check.award
+            label = _label(award.delegate_name, award.reference)
             if auto_offer:
                 try:
-                    offer(actor, award.delegate, today=today)
+                    offer(actor, db.session.get(Delegate, award.delegate_id), today=today)
                 except DomainError as exc:
                     db.session.rollback()
-                    result.refused.append((_label(award), str(exc)))
+                    result.refused.append((label, str(exc)))
                 else:
-                    result.offered.append(_label(award))
+                    result.offered.append(label)
             else:
                 result.proposals.append(
-                    Proposal(award.id, award.reference, award.delegate.name, meeting.id, check.cost)
+                    Proposal(award.id, award.reference, award.delegate_name, meeting.id, check.cost)
                 )
         if result.proposals:
             record(

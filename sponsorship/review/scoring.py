@@ -146,23 +146,25 @@ def update_weights(
 
 
 def _delegate_counts(meeting_id: int, ids: list[int] | None = None):
+    """Delegates, first-timers and women per application of the meeting, or of `ids`
+    only: those need no join to their applications (the caller's query keeps the
+    meeting's). With it, PostgreSQL grouped the page's delegates again for each of
+    its applications (2 ms for a page of 25)."""
     female = sa.case((Delegate.gender == Gender.FEMALE, 1), else_=0)
     first = sa.case((Delegate.first_time.is_(True), 1), else_=0)
-    return (
-        select(
-            Delegate.application_id.label("application_id"),
-            func.count(Delegate.id).label("delegates"),
-            func.sum(first).label("first_time"),
-            func.sum(female).label("women"),
-        )
-        .join(Application, Delegate.application_id == Application.id)
-        .where(
-            Application.meeting_id == meeting_id,
-            *([] if ids is None else [Delegate.application_id.in_(ids)]),
-        )
-        .group_by(Delegate.application_id)
-        .subquery()
+    stmt = select(
+        Delegate.application_id.label("application_id"),
+        func.count(Delegate.id).label("delegates"),
+        func.sum(first).label("first_time"),
+        func.sum(female).label("women"),
     )
+    if ids is None:
+        stmt = stmt.join(Application, Delegate.application_id == Application.id).where(
+            Application.meeting_id == meeting_id
+        )
+    else:
+        stmt = stmt.where(Delegate.application_id.in_(ids))
+    return stmt.group_by(Delegate.application_id).subquery()
 
 
 def in_queue(meeting: Meeting):

@@ -27,8 +27,9 @@ from sponsorship.models import (
     Meeting,
     RegionalGroup,
 )
-from sponsorship.review import after_meeting, decisions, history_text, pricing, scoring
+from sponsorship.review import after_meeting, criteria, decisions, history_text, pricing, scoring
 from sponsorship.review import queue as review
+from sponsorship.review.budget import budget as meeting_budget
 from sponsorship.review.cofunding_views import who_pays
 from sponsorship.review.followup_views import application_url
 from sponsorship.review.forms import (
@@ -42,7 +43,7 @@ from sponsorship.web.bounds import parse_id, parse_int
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import fdate, money
 from sponsorship.web.forms import choices, kept_form, redirect_with_errors
-from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS
+from sponsorship.web.labels import GENDER_LABELS, REGION_LABELS, STATUS_LABELS, translated
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.refusals import refusal
 from sponsorship.web.security import safe_next
@@ -86,7 +87,7 @@ def queue():
     if meeting is not None:
         ranking = review.meeting_ranking(meeting)
         page = review.review_queue(meeting, filters, page=_int_arg("page") or 1, ranking=ranking)
-        budget = review.budget(meeting)
+        budget = meeting_budget(meeting)
         waiting = decisions.ranked_waitlist(meeting, ranking=ranking)
     return render_template(
         "review/queue.html",
@@ -98,7 +99,10 @@ def queue():
         waiting=waiting,
         statuses=scoring.QUEUE_STATUSES,
         regions=list(RegionalGroup),
-        region_labels=REGION_LABELS,
+        # Translated once: the rows show a region, statuses and reasons each.
+        region_labels=translated(REGION_LABELS),
+        status_labels=translated(STATUS_LABELS),
+        reason_texts=criteria.reason_texts(),
         reason_form=ReasonForm(),
     )
 

@@ -133,12 +133,13 @@ _STATE_NAMES: StampedCache[dict[str, str]] = StampedCache(8)
 def _load_state_names(lang: str) -> dict[str, str]:
     from sponsorship.extensions import db
     from sponsorship.models import State
+    from sponsorship.models.states import localized_name
 
     names: dict[str, str] = {}
     # Four columns, not the States as objects: the donor's pages name them all.
     rows = db.session.execute(select(State.iso3, State.name, State.name_fr, State.name_es))
     for iso3, name, name_fr, name_es in rows:
-        names[iso3] = names[name] = {"fr": name_fr, "es": name_es}.get(lang) or name
+        names[iso3] = names[name] = localized_name(name, name_fr, name_es, lang)
     return names
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.models import ConventionStatus
@@ -69,3 +72,9 @@ GENDER_LABELS = {
     "other": _l("other gender"),
     "undisclosed": _l("gender not given"),
 }
+
+
+def translated(labels: Mapping[str, LazyString]) -> dict[str, str]:
+    """`labels` translated now, once: a lazy label is translated again each time it is
+    shown, which a page showing one on every row of a table pays for every row."""
+    return {key: str(label) for key, label in labels.items()}

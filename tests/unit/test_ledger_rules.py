@@ -27,7 +27,9 @@ from sponsorship.models import (
     Contribution,
     ContributionStatus,
     Donor,
+    MeetingKind,
     RegionalGroup,
+    Theme,
 )
 from tests.factories import AwardCostLineFactory, MeetingFactory
 from tests.unit.test_ledger import _attended, award_for, committed_to, fund
@@ -831,3 +833,119 @@ def test_allocate_funds_an_award_created_in_the_same_transaction(db, admin):
         funding = ledger.allocate(award, admin, on=TODAY)
     assert funding.amount == D("250.00")
     assert balances.award_committed(award.id) == D("250.00")
+
+
+# --- The waiting list reads columns, not objects: the same answers ----------------------
+
+
+def test_funds_read_as_columns_answer_the_rules_as_the_contributions_do(db):
+    """Rule: a contribution read as the rules' columns (`Fund`, the waiting list's) is
+    usable, keyed and allowed exactly as the contribution itself, whatever its status,
+    spend-by or earmarks."""
+    meeting = MeetingFactory()
+    contributions = [
+        fund("100.00", reference="PLAIN"),
+        fund("200.00", reference="EXPIRED", spend_by=TODAY - timedelta(days=1)),
+        fund("300.00", reference="ON-THE-DAY", spend_by=TODAY),
+        fund("400.00", reference="ASIA", earmark_region=RegionalGroup.ASIA_PACIFIC),
+        fund("500.00", reference="THEMED", earmark_theme=Theme.VICTIM_ASSISTANCE),
+        fund("600.00", reference="MEETING", earmark_meeting=meeting),
+        fund("700.00", reference="OTHER-KIND", earmark_meeting_kind=MeetingKind.MSP),
+        fund("800.00", reference="NEXT-YEAR", earmark_year=meeting.starts_on.year + 1),
+        fund("900.00", reference="SPENT", committed=D("400.00"), spent=D("500.00")),
+        fund(
+            "50.00",
+            reference="PLEDGED",
+            status=ContributionStatus.PLEDGED,
+            exchange_rate=None,
+            rate_date=None,
+            base_amount=None,
+            received_on=None,
+        ),
+    ]
+    _commit()
+    found = db.session.execute(select(*earmarks.RULE_COLUMNS)).all()
+    funds = {f.id: f for f in (earmarks.Fund(*row) for row in found)}
+    purposes = [
+        earmarks.Purpose(meeting.id, meeting.kind, meeting.starts_on.year, region, themes)
+        for region in (None, RegionalGroup.AFRICAN, RegionalGroup.ASIA_PACIFIC)
+        for themes in (None, frozenset(), frozenset({Theme.VICTIM_ASSISTANCE}))
+    ]
+    for c in contributions:
+        row = funds[c.id]
+        assert earmarks.usable(row, TODAY) == earmarks.usable(c, TODAY), c.reference
+        assert earmarks.earmark_key(row, TODAY) == earmarks.earmark_key(c, TODAY), c.reference
+        assert [p.allows(row, TODAY) for p in purposes] == [p.allows(c, TODAY) for p in purposes], (
+            c.reference
+        )
+    assert funds[contributions[0].id].available == D("100.00")
+    assert earmarks.usable(funds[contributions[1].id], TODAY) == 0
+
+
+def test_allowed_funds_answer_purposes_alike_in_their_funds_with_equal_sets(db):
+    """Rule: purposes that differ (region, themes) but allow the same contributions get
+    the same set, and one that allows fewer gets its own."""
+    meeting = MeetingFactory()
+    plain = fund("100.00", reference="PLAIN")
+    themed = fund("100.00", reference="THEMED", earmark_theme=Theme.VICTIM_ASSISTANCE)
+    _commit()
+    allowed = earmarks.AllowedFunds([plain, themed], TODAY)
+
+    def purpose(region, themes):
+        return earmarks.Purpose(meeting.id, meeting.kind, meeting.starts_on.year, region, themes)
+
+    african = allowed(purpose(RegionalGroup.AFRICAN, frozenset({Theme.VICTIM_ASSISTANCE})))
+    asian = allowed(purpose(RegionalGroup.ASIA_PACIFIC, frozenset({Theme.VICTIM_ASSISTANCE})))
+    other_theme = allowed(purpose(RegionalGroup.AFRICAN, frozenset({Theme.MINE_CLEARANCE})))
+    assert african == asian == {plain.id, themed.id}
+    assert other_theme == {plain.id}
+    assert allowed(purpose(RegionalGroup.AFRICAN, frozenset({Theme.MINE_CLEARANCE}))) == {plain.id}
+
+
+def test_waiting_awards_read_each_award_with_its_need_and_purpose(db):
+    """Rule: the waiting list read as columns names the meeting's waitlisted awards, oldest
+    first, each with what it still needs (as `waitlisted_with_needs`) and its purpose
+    (as `award_purposes`), once per award however many themes its sessions have."""
+    meeting = MeetingFactory()
+    themes = (Theme.VICTIM_ASSISTANCE, Theme.MINE_CLEARANCE)
+    two_themes = award_for("500.00", meeting=meeting, themes=themes, status=AwardStatus.WAITLISTED)
+    no_theme = award_for("300.00", meeting=meeting, status=AwardStatus.WAITLISTED)
+    award_for("100.00", meeting=meeting)  # pending: not on the list
+    award_for("100.00", status=AwardStatus.WAITLISTED)  # another meeting's
+    _commit()
+    needs, purposes = waiting_list.waiting_awards(meeting)
+    expected = db.session.execute(waiting_list.waitlisted_with_needs(meeting)).all()
+    named = [
+        waiting_list.WaitingAward(
+            a.id,
+            a.reference,
+            a.delegate.id,
+            a.delegate.name,
+            a.delegate.position,
+            a.delegate.application_id,
+        )
+        for a, _need in expected
+    ]
+    assert needs == list(zip(named, [need for _a, need in expected], strict=True))
+    assert [(w.id, n) for w, n in needs] == [
+        (two_themes.id, D("500.00")),
+        (no_theme.id, D("300.00")),
+    ]
+    assert purposes == earmarks.award_purposes([two_themes.id, no_theme.id])
+    assert purposes[two_themes.id].themes == frozenset(themes)
+    assert purposes[no_theme.id].themes == frozenset()
+
+
+def test_waitlist_decides_with_the_purposes_it_is_given(db):
+    """Rule: a caller that read the awards' purposes with them (the ranked waiting list)
+    has the waiting list decide by those, without reading them again."""
+    meeting = MeetingFactory()
+    award = award_for("500.00", meeting=meeting, status=AwardStatus.WAITLISTED)  # African
+    fund("1000.00", earmark_region=RegionalGroup.ASIA_PACIFIC)
+    _commit()
+    assert [c.fits for c in waiting_list.waitlist(meeting, on=TODAY)] == [False]
+    asian = earmarks.Purpose(
+        meeting.id, meeting.kind, meeting.starts_on.year, RegionalGroup.ASIA_PACIFIC, frozenset()
+    )
+    checks = waiting_list.waitlist(meeting, on=TODAY, purposes={award.id: asian})
+    assert [(c.award.id, c.fits) for c in checks] == [(award.id, True)]

@@ -362,3 +362,31 @@ def test_follow_up_shows_attendance_costs_and_overdue_reports(client, db, admin)
     assert "Attended" in attended_row and "overdue" in attended_row
     assert "Did not attend" in missed_row and "800.00" in missed_row
     assert "not yet" in attended_row and "not yet" not in missed_row
+
+
+def test_waitlist_offer_link_confirms_then_returns_to_the_same_queue_page(client, db, admin):
+    """The budget panel lists each waitlisted delegate with whether the money fits them;
+    the Offer link asks first, then brings the administrator back to the queue page
+    they came from, filters included."""
+    meeting = MeetingFactory()
+    update_fares(UserFactory(), {r: D("1000") for r in RegionalGroup})
+    ContributionFactory(amount=D("5000"))
+    fits, too_dear = (submitted(meeting).delegates[0] for _ in range(2))
+    decisions.bulk(admin, [fits.id, too_dear.id], decisions.Action.PRICE)
+    decisions.waitlist(admin, fits)
+    decisions.waitlist(admin, too_dear)
+    too_dear.award.cost_lines[0].amount = D("9000")
+    db.session.commit()
+    queue = f"/admin/review/?meeting={meeting.id}&region=african"
+    html = page(client, queue)
+    fitting = re.search(rf'<li id="wait-{fits.id}">(.*?)</li>', html, re.S).group(1)
+    dear = re.search(rf'<li id="wait-{too_dear.id}">(.*?)</li>', html, re.S).group(1)
+    assert "fits now" in fitting and "does not fit yet" in dear
+    assert "/offer" not in dear
+    link = re.search(r'href="([^"]*/offer\?next=[^"]*)"', fitting).group(1)
+    assert page(client, link.replace("&amp;", "&"))
+    response = post_form(client, link.replace("&amp;", "&"), {}, page=link)
+    assert response.status_code == 302
+    assert response.headers["Location"] == queue
+    db.session.expire_all()
+    assert fits.award.status == AwardStatus.OFFERED

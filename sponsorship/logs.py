@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_request_context, request
 
 #: A proxy's id is taken only if it looks like one: it ends up in logs and headers.
@@ -87,6 +88,19 @@ def _start() -> None:
     g.request_started = time.perf_counter()
 
 
+def loaded_id(user) -> int | None:
+    """The user's id without touching the database.
+
+    After a view commits, the user is expired, and reading `user.id` would reload it:
+    if the database went away meanwhile, the request log would turn a finished
+    response into a 500. The identity map keeps the key without a query.
+    """
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    if state is None:  # the anonymous user, or none: no row
+        return getattr(user, "id", None)
+    return state.identity[0] if state.identity else None
+
+
 def _finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:  # a response made before our before_request ran
@@ -108,7 +122,7 @@ def _finish(response: Response) -> Response:
             "path": request.path,
             "status": response.status_code,
             "duration_ms": round(duration_ms, 1),
-            "user_id": getattr(user, "id", None),
+            "user_id": loaded_id(user),
             "remote_addr": request.remote_addr,
         },
     )

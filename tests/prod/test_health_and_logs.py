@@ -77,3 +77,30 @@ def test_client_address_comes_from_trusted_proxy_only(tmp_path, caplog):
     # (else anyone could pick an address to dodge the login rate limit).
     assert logged_address(1) == "203.0.113.7"
     assert logged_address(0) == "10.0.0.2"
+
+
+def test_request_log_names_an_expired_user_without_a_query(tmp_path):
+    # A view that commits expires the signed-in user; if the log reloaded it and the
+    # database had gone meanwhile, a finished response would become a 500 (seen under
+    # the load-and-fault test).
+    import sqlalchemy as sa
+
+    from sponsorship.extensions import db
+    from sponsorship.logs import loaded_id
+    from tests.conftest import QueryCounter
+    from tests.factories import UserFactory
+
+    app = build_app(f"sqlite:///{tmp_path / 'logs.db'}", reset=True)
+    with app.app_context():
+        user = UserFactory()
+        db.session.commit()  # expires it
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            found = loaded_id(user)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+        assert found is not None
+        assert counter.statements == []
+        assert found == user.id  # the same id, read now with a query
+    assert loaded_id(None) is None

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from sponsorship.core.errors import DomainError
 from sponsorship.core.workflow import transition
-from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, CostStage
+from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, CostStage, Gender
 from sponsorship.review import decisions
 from sponsorship.review.pricing import price
 from tests.factories import (
     ApplicationFactory,
+    AwardFactory,
     ContributionFactory,
     DelegateFactory,
     MeetingFactory,
@@ -489,6 +490,35 @@ def test_ranked_waitlist_follows_the_rank_and_puts_the_unranked_last(db, admin, 
     )
     checks = decisions.ranked_waitlist(meeting, date.today(), ranking=ranking)
     assert [c.award.id for c in checks] == [d.award.id for d in (first, second, unranked)]
+
+
+def test_ranked_waitlist_ranks_the_queue_on_the_day_asked(db, admin, meeting):
+    """Rule: asked about a given day, the waiting list ranks the queue on that day: a
+    State whose earlier report falls overdue by then goes after one that owes none;
+    asked about today, when nothing is overdue yet, it comes first (it applied first)."""
+    plain = dict(article5_deadline=None, ldc=False, oda_eligible=False)
+    owing, clean = StateFactory(**plain), StateFactory(**plain)
+    today = date.today()
+    past = MeetingFactory(starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=26))
+    earlier = ApplicationFactory(meeting=past, state=owing, status=ApplicationStatus.DECIDED)
+    AwardFactory(delegate=DelegateFactory(application=earlier), status=AwardStatus.ATTENDED)
+    waiting = []
+    for state in (owing, clean):
+        application = ApplicationFactory(
+            meeting=meeting, state=state, status=ApplicationStatus.SUBMITTED
+        )
+        delegate = DelegateFactory(application=application, gender=Gender.MALE, first_time=False)
+        price(admin, delegate, airfare=D("1000"))
+        decisions.waitlist(admin, delegate)
+        waiting.append(delegate.award.id)
+    overdue_on = past.ends_on + timedelta(days=past.report_due_days + 1)
+    assert overdue_on > today
+
+    def order(day):
+        return [check.award.id for check in decisions.ranked_waitlist(meeting, day)]
+
+    assert order(today) == waiting
+    assert order(overdue_on) == waiting[::-1]
 
 
 def test_expiry_proposes_the_waitlisted_by_the_money_usable_on_its_day(db, admin, meeting):

@@ -6,6 +6,7 @@ chart's width, a column's under its column (issue 23: "enty-Second Meeting of th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -114,6 +115,16 @@ def bar_chart(
     )
 
 
+def _label_step(labels: Sequence[Sequence[str]], written: Sequence[str], slot: float) -> int:
+    """Write every step-th column's label and value, counted back from the latest.
+
+    With many periods (twenty years) a year or a value is wider than its column and
+    ran into its neighbours ("200720082009..."); the table beside the chart lists every
+    period with its figure, so the chart names only as many as fit."""
+    widest = max([len(line) for lines in labels for line in lines] + [len(w) for w in written])
+    return max(1, math.ceil(widest * CHAR_WIDTH / slot))
+
+
 def column_chart(
     title: str,
     items: Sequence[tuple[str, Decimal | int]],
@@ -133,18 +144,22 @@ def column_chart(
     base = height - 8 - LINE * label_lines
     room = base - 28
     top = max((float(v) for _, v in items), default=0) or 1.0
+    written = list(shown) if shown is not None else [str(v) for _label, v in items]
+    step = _label_step(labels, written, slot)
     parts = [f'<line x1="2" y1="{base}" x2="{width - 2}" y2="{base}" stroke="#5b6875"></line>']
     for n, (_label, value) in enumerate(items):
         x = 4 + n * slot
         h = max(room * float(value) / top, 1 if value else 0)
         centre = x + slot / 2
-        written = shown[n] if shown is not None else str(value)
         parts.append(
             f'<rect x="{x + slot * 0.15:.1f}" y="{base - h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{h:.1f}" fill="{BAR_COLOUR}"></rect>'
-            + _text(centre, base - h - 6, [written], anchor="middle", weight="700")
-            + _text(centre, base + LINE, labels[n], anchor="middle")
         )
+        if (count - 1 - n) % step == 0:
+            parts.append(
+                _text(centre, base - h - 6, [written[n]], anchor="middle", weight="700")
+                + _text(centre, base + LINE, labels[n], anchor="middle")
+            )
     return Markup(  # noqa: S704 - every value above is escaped
         "".join(_open_svg(title, width, height, "chart trend") + parts + ["</svg>"])
     )

@@ -185,3 +185,19 @@ def test_glossary_defines_the_programmes_terms(client):
         assert f'id="{anchor}"' in page
     assert '<abbr title="Daily subsistence allowance">DSA</abbr>' in page
     assert '<abbr title="Official development assistance">ODA</abbr>' in page
+
+
+def test_trend_of_many_years_names_only_the_years_that_fit_the_latest_always():
+    """Rule: with twenty years the columns are narrower than "2007"; the chart writes
+    every other year (counting back from the latest) instead of running them together,
+    and every column is still drawn."""
+    years = [(str(year), year - 2000) for year in range(2007, 2027)]
+
+    svg = str(charts.column_chart("t", years))
+
+    assert svg.count("<rect") == len(years)
+    named = re.findall(r"<tspan[^>]*>(\d{4})</tspan>", svg)
+    assert named[-1] == "2026"
+    assert named == [str(year) for year in range(2028 - 2 * len(named), 2027, 2)]
+    few = str(charts.column_chart("t", years[-5:]))
+    assert re.findall(r"<tspan[^>]*>(\d{4})</tspan>", few) == [y for y, _ in years[-5:]]

@@ -121,7 +121,9 @@ def _label_step(labels: Sequence[Sequence[str]], written: Sequence[str], slot: f
     With many periods (twenty years) a year or a value is wider than its column and
     ran into its neighbours ("200720082009..."); the table beside the chart lists every
     period with its figure, so the chart names only as many as fit."""
-    widest = max([len(line) for lines in labels for line in lines] + [len(w) for w in written])
+    widest = max(
+        [len(line) for lines in labels for line in lines] + [len(w) for w in written], default=0
+    )
     return max(1, math.ceil(widest * CHAR_WIDTH / slot))
 
 

@@ -201,3 +201,9 @@ def test_trend_of_many_years_names_only_the_years_that_fit_the_latest_always():
     assert named == [str(year) for year in range(2028 - 2 * len(named), 2027, 2)]
     few = str(charts.column_chart("t", years[-5:]))
     assert re.findall(r"<tspan[^>]*>(\d{4})</tspan>", few) == [y for y, _ in years[-5:]]
+
+
+def test_trend_of_no_year_is_an_empty_chart():
+    svg = str(charts.column_chart("t", []))
+
+    assert svg.count("<rect") == 0 and "<title>t</title>" in svg

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from sponsorship.core.paging import Paged, page_window
 from sponsorship.extensions import db
 from sponsorship.models import Role, User
 
@@ -16,20 +17,12 @@ PER_PAGE = 50
 
 
 @dataclass(frozen=True)
-class UsersPage:
+class UsersPage(Paged):
     users: list[User]
     page: int
     pages: int
     #: Accounts matching the search, on every page.
     total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _escaped(text: str) -> str:
@@ -51,8 +44,7 @@ def users_page(
     if role is not None:
         where.append(User.role == role)
     total = db.session.scalar(sa.select(sa.func.count(User.id)).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = page_window(total, per_page, page)
     # Each row names its State or donor: loaded with the users, not one query per row.
     users = db.session.scalars(
         sa.select(User)

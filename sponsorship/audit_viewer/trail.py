@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.audit_viewer import sentences
+from sponsorship.core.paging import page_window
 from sponsorship.extensions import db
 from sponsorship.models import (
     Airfare,
@@ -377,8 +378,7 @@ def entries(events: list[AuditEvent]) -> list[Entry]:
 def page_of(f: TrailFilter, page: int = 1, per_page: int = PER_PAGE) -> TrailPage:
     where = conditions(f)
     total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = page_window(total, per_page, page)
     events = list(
         db.session.scalars(
             sa.select(AuditEvent)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from sponsorship.core.paging import page_window
 from sponsorship.extensions import db
 from sponsorship.funding.balances import meeting_awards_with_money, outstanding
 from sponsorship.funding.earmarks import PRIORITY, meeting_purpose, usable
@@ -113,8 +114,7 @@ def _page_of_contributions(on: date, page: int) -> tuple[list[Contribution], int
     count, playing = db.session.execute(
         select(func.count(Contribution.id), func.sum(sa.case((in_play, 1), else_=0)))
     ).one()
-    pages = max(1, -(-count // PER_PAGE))
-    page = min(max(page, 1), pages)
+    page, pages = page_window(count, PER_PAGE, page)
     rows = db.session.scalars(
         select(Contribution)
         .options(joinedload(Contribution.donor), joinedload(Contribution.earmark_meeting))

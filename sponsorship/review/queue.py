@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sponsorship.core.cache import StampedCache
+from sponsorship.core.paging import Paged, page_window
 from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
@@ -101,7 +102,7 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class QueuePage:
+class QueuePage(Paged):
     meeting: Meeting
     rows: list[QueueRow]
     #: Applications matching the filters.
@@ -113,15 +114,7 @@ class QueuePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+        return page_window(self.total, self.per_page, self.page)[1]
 
 
 def queue_meetings(today: date) -> tuple[list[Meeting], Meeting | None]:
@@ -309,8 +302,7 @@ def review_queue(
         if filters.accepts(score, status, region)
     ]
     total = len(matching)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    page, pages = page_window(total, per_page, page)
     offset = (page - 1) * per_page
     rows = matching[offset : offset + per_page]
     ranks = dict(rows)

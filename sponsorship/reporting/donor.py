@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from sponsorship.core import money
+from sponsorship.core.paging import Paged, page_window
 from sponsorship.extensions import db
 from sponsorship.models import (
     AwardStatus,
@@ -31,6 +32,7 @@ from sponsorship.reporting.donor_sql import (
     MOVES,
     NO_THEME,
     OUTCOMES,
+    awards_page_statement,
     awards_statement,
     summary_statement,
 )
@@ -180,9 +182,10 @@ class Summary:
     latest: list[int]
 
 
-def summary(donor_id: int, latest: int = 0) -> Summary:
+def summary(donor_id: int, latest: int = 0, themes: bool = True) -> Summary:
     """The breakdowns, the outcomes, the reports' counts, the money moved, the
-    States' codes and the ids of the `latest` latest awards, in one statement.
+    States' codes and the ids of the `latest` latest awards, in one statement; the
+    breakdowns without "theme" when `themes` is false.
 
     The donor's awards are joined once (a CTE), grouped per dimension, and the groups
     stacked with UNION ALL: one round trip, and the donor's allocations read once for
@@ -194,12 +197,13 @@ def summary(donor_id: int, latest: int = 0) -> Summary:
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
     """
-    result: dict[str, list[tuple]] = {dim: [] for dim in (*DIMENSIONS, OUTCOMES, MOVES)}
+    dims = DIMENSIONS if themes else tuple(d for d in DIMENSIONS if d != "theme")
+    result: dict[str, list[tuple]] = {dim: [] for dim in (*dims, OUTCOMES, MOVES)}
     counts: dict[str, int] = {}
     codes: set[str] = set()
     chosen: list[int] = []
     params = {"donor_id": donor_id, "latest": latest}
-    for dim, key, label, order, n, amount in db.session.execute(summary_statement(), params):
+    for dim, key, label, order, n, amount in db.session.execute(summary_statement(themes), params):
         if dim == COUNTS:
             counts[key] = int(n or 0)
         elif dim == LATEST:
@@ -215,7 +219,7 @@ def summary(donor_id: int, latest: int = 0) -> Summary:
     }
     moved = {r.key: r.amount for r in grouped.pop(MOVES)}
     return Summary(
-        breakdowns={dim: grouped[dim] for dim in DIMENSIONS},
+        breakdowns={dim: grouped[dim] for dim in dims},
         statuses=grouped[OUTCOMES],
         counts=ReportCounts(*(counts.get(name, 0) for name in ReportCounts.__dataclass_fields__)),
         returned=moved.get("returned", Decimal(0)),
@@ -246,7 +250,36 @@ def funded_awards(donor_id: int, chosen: list[int] | None = None) -> list[Funded
     """The awards the donor's money funds, the latest meeting first; only those whose
     ids are `chosen`, if given. Never any contact or passport data."""
     params = {"donor_id": donor_id, "chosen": chosen or []}
-    rows = db.session.execute(awards_statement(chosen is not None), params)
+    return _funded_rows(db.session.execute(awards_statement(chosen is not None), params))
+
+
+@dataclass(frozen=True)
+class AwardsPage(Paged):
+    """One page of the awards the donor's money funds, and how many there are."""
+
+    awards: list[FundedAward]
+    total: int
+    page: int
+    pages: int
+
+
+def funded_awards_page(donor_id: int, page: int, per_page: int) -> AwardsPage:
+    """The `page`-th `per_page` of `funded_awards` (the asked page brought within
+    the pages there are), in one statement that also counts them all."""
+    page = max(1, page)
+    params = {"donor_id": donor_id, "limit": per_page, "offset": (page - 1) * per_page}
+    rows = db.session.execute(awards_page_statement(), params).all()
+    if not rows and page > 1:  # past the last page: show the last one
+        total = funded_awards_page(donor_id, 1, per_page).total
+        return funded_awards_page(donor_id, page_window(total, per_page, page)[0], per_page)
+    total = rows[0][-1] if rows else 0
+    return AwardsPage(
+        _funded_rows(row[:-1] for row in rows), total, *page_window(total, per_page, page)
+    )
+
+
+def _funded_rows(rows) -> list[FundedAward]:
+    """`FundedAward`s from rows of `awards_statement`'s columns."""
     return [
         FundedAward(
             ref,
@@ -291,9 +324,10 @@ DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_ti
 PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
-def donor_report(donor: Donor, award_limit: int | None = None) -> DonorReport:
-    """The donor's report; with `award_limit`, only that many of the latest awards."""
-    found = summary(donor.id, latest=award_limit or 0)
+def donor_report(donor: Donor, award_limit: int | None = None, themes: bool = True) -> DonorReport:
+    """The donor's report; with `award_limit`, only that many of the latest awards;
+    without `themes`, no breakdown by theme."""
+    found = summary(donor.id, latest=award_limit or 0, themes=themes)
     return DonorReport(
         donor=donor,
         totals=totals(donor.id, found.returned),

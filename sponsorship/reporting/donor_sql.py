@@ -74,15 +74,17 @@ def joined(held):
 
 
 @cache
-def summary_statement():
+def summary_statement(themes: bool = True):
     """`summary`'s statement, built once per process: its shape is the same for every
     donor (the donor is a bind parameter), and building its fifteen parts took more
-    CPU than running it."""
+    CPU than running it. Without `themes`, no "theme" rows: the dashboard does not
+    show them, and reading the sessions of every funded application is a fifth of
+    the statement's time."""
     # The allocations are read once, for the money held and the money moved.
     moves = allocations_of(sa.bindparam("donor_id", type_=sa.Integer)).cte("moves")
     funded = _funded(held_of(moves))
     return sa.union_all(
-        *_breakdown_parts(funded),
+        *_breakdown_parts(funded, themes),
         *_count_parts(funded),
         _moves_part(moves, funded),
         _latest_part(funded),
@@ -140,8 +142,9 @@ def _group(funded, dim: str, key, label, order, total, *group_by):
     )
 
 
-def _breakdown_parts(funded) -> list:
-    """Every dimension's group over `funded`, the themes, the outcomes and the codes."""
+def _breakdown_parts(funded, themes: bool) -> list:
+    """Every dimension's group over `funded`, the outcomes, the codes and (with
+    `themes`) the themes."""
     f = funded.c
     # (dimension, key, label, sort key): the sort key orders meetings by date.
     groups = {
@@ -161,6 +164,15 @@ def _breakdown_parts(funded) -> list:
     # The States' alpha-2 codes, in one row (one label) rather than one row per State.
     codes = func.aggregate_strings(f.iso2, ",")
     parts.append(select(sa.literal(CODES), None, codes, None, 0, None).select_from(funded))
+    if themes:
+        parts.append(_theme_part(funded))
+    return parts
+
+
+def _theme_part(funded):
+    """The "theme" rows: each delegate under every theme of the sessions its
+    application names, or under NO_THEME when it names none."""
+    f = funded.c
     themes = (
         select(
             application_sessions.c.application_id.label("application_id"),
@@ -172,12 +184,9 @@ def _breakdown_parts(funded) -> list:
         .cte("themes")
     )
     theme = func.coalesce(themes.c.theme, NO_THEME)
-    parts.append(
-        _group(funded, "theme", theme, theme, theme, f.amount, theme).outerjoin(
-            themes, themes.c.application_id == f.application_id
-        )
+    return _group(funded, "theme", theme, theme, theme, f.amount, theme).outerjoin(
+        themes, themes.c.application_id == f.application_id
     )
-    return parts
 
 
 def _count_parts(funded) -> list:
@@ -262,6 +271,25 @@ def awards_statement(chosen: bool):
     money holds, or only those whose ids are the bind parameter `chosen`."""
     donor_id = sa.bindparam("donor_id", type_=sa.Integer)
     held = held_awards(donor_id, sa.bindparam("chosen", expanding=True) if chosen else None)
+    return _awards_of(held)
+
+
+@cache
+def awards_page_statement():
+    """One page of the donor's funded awards (`awards_statement`'s columns, the latest
+    meeting first), bind parameters `limit` and `offset`, and how many there are in
+    all in a last column, counted before the page is cut."""
+    held = held_awards(sa.bindparam("donor_id", type_=sa.Integer))
+    return (
+        _awards_of(held)
+        .add_columns(func.count().over().label("total"))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+
+
+def _awards_of(held):
+    """The awards of `held` (as `held_awards`) with what a donor may see of each."""
     return (
         joined(held)
         .add_columns(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,14 +15,17 @@ from sponsorship.reporting import donor_contribution, donor_highlights, worldmap
 from sponsorship.reporting import pdf as reports_pdf
 from sponsorship.reporting import programme as reports_programme
 from sponsorship.reporting.export_views import file_of, serve_or_prepare, status_page
+from sponsorship.web.bounds import parse_int
 from sponsorship.web.filters import breakdown_label, fnumber
 from sponsorship.web.page_cache import cached_page
 from sponsorship.web.security import role_required
 
 bp = Blueprint("donor", __name__, url_prefix="/donor")
 
-#: Awards listed on the page, the latest first; the exports list them all.
-AWARDS_SHOWN = 100
+#: Awards listed on the dashboard, the latest first; their own page lists them all.
+AWARDS_SHOWN = 10
+#: Awards per page of that page.
+AWARDS_PER_PAGE = 50
 #: States listed beside the map, the most money first; their own page lists them all.
 STATES_SHOWN = reports_charts.MAX_BARS
 
@@ -53,13 +56,13 @@ DIMENSION_TITLES = {
 CHARTED = ("meeting", "region", "gender", "theme")
 
 
-def summarised(report: reports_donor.DonorReport) -> dict[str, list[tuple]]:
+def summarised(breakdowns: dict[str, list[reports_donor.Row]]) -> dict[str, list[tuple]]:
     """Per charted dimension, the `(label, delegates, amount)` rows a chart draws:
     every row, or the largest and the rest as one when there are more than a chart
     can show. (The year is drawn as the trend, and the States on the map.)"""
     result = {}
     for dim in CHARTED:
-        rows = report.breakdowns[dim]
+        rows = breakdowns[dim]
         rest = len(rows) - reports_charts.MAX_BARS + 1
         result[dim] = reports_charts.largest(
             [(breakdown_label(r, dim), r.delegates, r.amount) for r in rows],
@@ -79,11 +82,10 @@ def breakdown_charts(tables: dict[str, list[tuple]]) -> dict:
     }
 
 
-def visuals(report: reports_donor.DonorReport) -> dict:
-    """What the page and the PDF lead with: the headline figures, the trend across
-    years, the map of the States reached, and the breakdowns' charts and tables."""
+def overview(report: reports_donor.DonorReport) -> dict:
+    """What the dashboard and the PDF lead with: the headline figures, the trend
+    across years and the map of the States reached."""
     found = donor_highlights.highlights(report)
-    tables = summarised(report)
     return {
         "highlights": found,
         "trend": reports_charts.column_chart(
@@ -95,6 +97,13 @@ def visuals(report: reports_donor.DonorReport) -> dict:
             report.codes,
             _("Map of the States your money reached"),
         ),
+    }
+
+
+def breakdown_visuals(breakdowns: dict[str, list[reports_donor.Row]]) -> dict:
+    """The breakdowns' charts and tables (the breakdowns page and the PDF)."""
+    tables = summarised(breakdowns)
+    return {
         "tables": tables,
         "charts": breakdown_charts(tables),
         "charted": CHARTED,
@@ -102,20 +111,53 @@ def visuals(report: reports_donor.DonorReport) -> dict:
     }
 
 
+def visuals(report: reports_donor.DonorReport) -> dict:
+    """Everything the PDF draws: the overview and the breakdowns."""
+    return {**overview(report), **breakdown_visuals(report.breakdowns)}
+
+
 @bp.get("/")
 @role_required(Role.DONOR)
 @cached_page
 def dashboard():
+    """The donor's overview: headline figures, trend, map, outcomes, its money and
+    contributions, the latest awards; the rest has a page of its own (`donor_nav`)."""
     donor = current_user.donor
-    report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN)
+    # No themes: the dashboard draws no breakdown, the breakdowns page does.
+    report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN, themes=False)
     return render_template(
         "reporting/donor/dashboard.html",
         donor=donor,
         contributions=donor_contributions(donor),
         report=report,
-        programme=reports_programme.cached_lines("year"),
         states_shown=STATES_SHOWN,
-        **visuals(report),
+        **overview(report),
+    )
+
+
+@bp.get("/breakdowns")
+@role_required(Role.DONOR)
+@cached_page
+def breakdowns():
+    """Who the donor's money sponsored, by meeting, region, gender and theme, and the
+    programme in aggregate."""
+    found = reports_donor.summary(current_user.donor_id)
+    return render_template(
+        "reporting/donor/breakdowns.html",
+        programme=reports_programme.cached_lines("year"),
+        **breakdown_visuals(found.breakdowns),
+    )
+
+
+@bp.get("/awards")
+@role_required(Role.DONOR)
+@cached_page
+def awards():
+    """Every award the donor's money funds, the latest meeting first, a page at a time."""
+    page = parse_int(request.args.get("page"), minimum=1, maximum=1_000_000) or 1
+    return render_template(
+        "reporting/donor/awards.html",
+        found=reports_donor.funded_awards_page(current_user.donor_id, page, AWARDS_PER_PAGE),
     )
 
 

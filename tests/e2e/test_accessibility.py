@@ -83,9 +83,6 @@ def journeys(a11y_site: Site) -> dict[str, list[str]]:
 
         found[name] = crawl(get, start)
     found["public"].append(a11y_site.app.config["A11Y_VERIFY_PATH"])
-    # Linked from the dashboard only when more States were reached than it lists
-    # (the demo donor reached four).
-    found["donor"].append("/donor/states")
     return found
 
 

@@ -302,6 +302,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("donor.dashboard", "GET"): Case("/donor/", only("donor")),
     ("donor.states", "GET"): Case("/donor/states", only("donor")),
+    ("donor.awards", "GET"): Case("/donor/awards", only("donor")),
+    ("donor.breakdowns", "GET"): Case("/donor/breakdowns", only("donor")),
     ("donor.report_csv", "GET"): Case("/donor/report.csv", only("donor", code=PREPARING)),
     ("donor.report_xlsx", "GET"): Case("/donor/report.xlsx", only("donor", code=PREPARING)),
     ("donor.report_pdf", "GET"): Case("/donor/report.pdf", only("donor", code=PREPARING)),

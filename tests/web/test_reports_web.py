@@ -5,10 +5,16 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from sponsorship.devdata.demo import DEMO_PASSWORD
+from sponsorship.funding import ledger
+from sponsorship.models import Award
 from tests.exports import download
-from tests.factories import ContributionFactory, UserFactory
+from tests.factories import ContributionFactory, MeetingFactory, UserFactory
 
 
 def _demo(runner):
@@ -21,12 +27,18 @@ def test_donor_sees_its_money_charts_and_awards(db, client, auth, runner):
     auth.login("donor@demo.test", DEMO_PASSWORD)
     page = client.get("/donor/").get_data(as_text=True)
     assert "Norway" in page
-    # The trend, the map and four breakdowns: each an image with its table beside it.
-    assert page.count('role="img"') == 6
-    assert "By theme" in page
+    # The overview draws the trend and the map, each an image with its table beside it.
+    assert page.count('role="img"') == 2
     assert "<title>" in page
     assert "What your money paid for" in page
-    assert "@" not in page.split("<main", 1)[-1].split("</main>")[0].replace("donor@demo.test", "")
+    assert 'href="/donor/breakdowns"' in page and 'href="/donor/awards"' in page
+    # The four breakdowns have their page, each chart with its table.
+    breakdowns = client.get("/donor/breakdowns").get_data(as_text=True)
+    assert breakdowns.count('role="img"') == 4
+    assert "By theme" in breakdowns and "The programme in aggregate" in breakdowns
+    for body in (page, breakdowns, client.get("/donor/awards").get_data(as_text=True)):
+        main = body.split("<main", 1)[-1].split("</main>")[0]
+        assert "@" not in main.replace("donor@demo.test", "")
 
 
 def test_donor_csv_has_only_its_own_awards(db, client, auth, runner):
@@ -127,11 +139,8 @@ def test_donor_pages_map_and_list_every_state_reached(db, client, auth):
     """A chart shows the largest values and the rest as one bar; the States are a map
     and a table instead: the dashboard's lists the States reached most and links to
     the page that names every State reached, as the CSV does."""
-    from decimal import Decimal
-
-    from sponsorship.funding import ledger
     from sponsorship.reporting import charts as reports_charts
-    from tests.factories import MeetingFactory, StateFactory
+    from tests.factories import StateFactory
     from tests.unit.test_ledger import award_for
 
     user = UserFactory(donor_rep=True)
@@ -153,3 +162,55 @@ def test_donor_pages_map_and_list_every_state_reached(db, client, auth):
         csv.reader(io.StringIO(download(client, "/donor/report.csv").data.decode("utf-8-sig")))
     )
     assert {r[2] for r in rows[1:]} == {s.iso3 for s in states}
+
+
+def _donor_with_awards(db, count: int):
+    """A donor whose money funds `count` awards, one per meeting, a day apart."""
+    from datetime import date, timedelta
+
+    from tests.unit.test_ledger import award_for
+
+    user = UserFactory(donor_rep=True)
+    ContributionFactory(donor=user.donor, amount=Decimal("1000000.00"))
+    admin = UserFactory()
+    for n in range(count):
+        meeting = MeetingFactory(starts_on=date(2026, 1, 1) + timedelta(days=n))
+        ledger.allocate(award_for("1000.00", meeting=meeting), admin)
+    db.session.commit()
+    return user
+
+
+def test_donor_awards_page_lists_every_award_once_latest_first(db, client, auth, monkeypatch):
+    from sponsorship.reporting import donor_views
+
+    monkeypatch.setattr(donor_views, "AWARDS_PER_PAGE", 5)
+    monkeypatch.setattr(donor_views, "AWARDS_SHOWN", 3)
+    user = _donor_with_awards(db, 12)
+    auth.login(user.email)
+    refs = []
+    for page in (1, 2, 3):
+        body = client.get(f"/donor/awards?page={page}").get_data(as_text=True)
+        assert f"Page {page} of 3" in body
+        refs += re.findall(r'<td class="ref">([^<]+)</td>', body)
+    assert len(refs) == len(set(refs)) == 12
+    starts = {
+        a.reference: a.delegate.application.meeting.starts_on
+        for a in db.session.scalars(select(Award))
+    }
+    assert [starts[r] for r in refs] == sorted(starts.values(), reverse=True)
+    # Past the last page, or not a page number: the last page, and the first.
+    assert "Page 3 of 3" in client.get("/donor/awards?page=40").get_data(as_text=True)
+    assert "Page 1 of 3" in client.get("/donor/awards?page=x").get_data(as_text=True)
+    # The dashboard lists the latest three and links to the page of them all.
+    page = client.get("/donor/").get_data(as_text=True)
+    shown = page.split('id="awards-title"', 1)[1]
+    assert re.findall(r'<td class="ref">([^<]+)</td>', shown) == refs[:3]
+    assert "The latest 3 of 12 awards." in shown and 'href="/donor/awards"' in shown
+
+
+def test_donor_awards_page_of_a_donor_with_none_is_empty(db, client, auth):
+    user = UserFactory(donor_rep=True)
+    db.session.commit()
+    auth.login(user.email)
+    body = client.get("/donor/awards?page=7").get_data(as_text=True)
+    assert "Nothing funded yet." in body and "Page " not in body

@@ -12,7 +12,9 @@ not pages: they are prepared by jobs (reporting/prepared.py) and their URLs redi
 
 Writes crawl_pages, crawl_p50_ms, crawl_max_ms, crawl_slowest (endpoint and role),
 crawl_slowest5, queue_render_ms, donor_dashboard_render_ms and
-applicant_dashboard_render_ms (with their statements, *_queries), merged into --output.
+applicant_dashboard_render_ms (with their statements, *_queries), and
+crawl_reference_ms (a bare Flask page on the same database, the machine's speed at the
+time), merged into --output.
 Not collected by pytest (the file name does not start with test_).
 """
 
@@ -89,6 +91,24 @@ def _walk(app, engine, role: str, email: str, password: str) -> list[dict]:
     return measured
 
 
+def reference_ms(url: str) -> float:
+    """The bare reference page (tests/bench/reference_app.py: Flask, SQLAlchemy, Jinja,
+    50 rows of one table, nothing of ours) on the same database, timed as the pages
+    are: how fast this machine is at the moment of the crawl. Its speed varies more
+    than twofold from one hour to the next here; the pages' times are read beside it."""
+    from tests.bench import reference_app
+
+    os.environ["REFERENCE_DATABASE_URL"] = url
+    client = reference_app.create().test_client()
+    client.get("/").close()
+    runs = []
+    for _ in range(RUNS * 5):
+        started = time.perf_counter()
+        client.get("/").close()
+        runs.append(time.perf_counter() - started)
+    return round(statistics.median(runs) * 1000, 2)
+
+
 def measure(url: str) -> dict:
     from sponsorship.devdata import scale
     from sponsorship.extensions import db
@@ -121,6 +141,7 @@ def measure(url: str) -> dict:
             for p in slowest[:5]
         ],
         "crawl_max_queries": max(p["queries"] for p in pages),
+        "crawl_reference_ms": reference_ms(url),
     }
     for page in pages:
         name = TARGETS.get(page["endpoint"])

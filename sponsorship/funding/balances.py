@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -15,7 +16,12 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from sponsorship.core import money
 from sponsorship.extensions import db
-from sponsorship.funding.earmarks import AVAILABLE, award_purpose, meeting_purpose
+from sponsorship.funding.earmarks import (
+    AVAILABLE,
+    award_purpose,
+    meeting_purpose,
+    meeting_purpose_clauses,
+)
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
@@ -55,6 +61,15 @@ def available_total(
     if contribution is not None:
         where.append(Contribution.id == contribution.id)
     return select(func.sum(AVAILABLE)).where(*where)
+
+
+@cache
+def meeting_available_total() -> sa.Select:
+    """`available_total(meeting=..., on=...)` over the bind parameters that
+    `earmarks.meeting_parameters` fills, built once per process for a page that reads
+    it on every request. (Purpose.clauses already ask for received money not past its
+    spend-by date.)"""
+    return select(func.sum(AVAILABLE)).where(*meeting_purpose_clauses(), AVAILABLE > 0)
 
 
 def available(**narrowing) -> Decimal:

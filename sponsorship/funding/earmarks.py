@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
@@ -129,19 +130,7 @@ class Purpose:
 
     def clauses(self, on: date) -> list:
         """`allows`, in SQL."""
-        clauses = [
-            Contribution.status == ContributionStatus.RECEIVED,
-            sa.or_(Contribution.spend_by.is_(None), Contribution.spend_by >= on),
-            sa.or_(
-                Contribution.earmark_meeting_id.is_(None),
-                Contribution.earmark_meeting_id == self.meeting_id,
-            ),
-            sa.or_(
-                Contribution.earmark_meeting_kind.is_(None),
-                Contribution.earmark_meeting_kind == self.kind,
-            ),
-            sa.or_(Contribution.earmark_year.is_(None), Contribution.earmark_year == self.year),
-        ]
+        clauses = _meeting_clauses(on, self.meeting_id, self.kind, self.year)
         if self.region is not None:
             clauses.append(
                 sa.or_(
@@ -155,6 +144,55 @@ class Purpose:
                 theme_ok.append(Contribution.earmark_theme.in_(sorted(self.themes)))
             clauses.append(sa.or_(*theme_ok))
         return clauses
+
+
+def _meeting_clauses(on, meeting_id, kind, year) -> list:
+    """The clauses of `Purpose.clauses` that every purpose has, over values or bind
+    parameters."""
+    return [
+        Contribution.status == ContributionStatus.RECEIVED,
+        sa.or_(Contribution.spend_by.is_(None), Contribution.spend_by >= on),
+        sa.or_(
+            Contribution.earmark_meeting_id.is_(None),
+            Contribution.earmark_meeting_id == meeting_id,
+        ),
+        sa.or_(
+            Contribution.earmark_meeting_kind.is_(None),
+            Contribution.earmark_meeting_kind == kind,
+        ),
+        sa.or_(Contribution.earmark_year.is_(None), Contribution.earmark_year == year),
+    ]
+
+
+@cache
+def meeting_purpose_clauses() -> tuple:
+    """`meeting_purpose(meeting).clauses(on)` over the bind parameters that
+    `meeting_parameters` fills, built once per process: a page that reads a meeting's
+    money runs the same statements for every meeting and day, and building them again
+    on each request cost more than running them."""
+    themes = sa.bindparam("themes", expanding=True, type_=Contribution.earmark_theme.type)
+    return (
+        *_meeting_clauses(
+            sa.bindparam("on", type_=sa.Date),
+            sa.bindparam("meeting_id", type_=sa.Integer),
+            sa.bindparam("kind", type_=Contribution.earmark_meeting_kind.type),
+            sa.bindparam("year", type_=sa.Integer),
+        ),
+        # A meeting's purpose always names a theme (universalization at least).
+        sa.or_(Contribution.earmark_theme.is_(None), Contribution.earmark_theme.in_(themes)),
+    )
+
+
+def meeting_parameters(meeting: Meeting, on: date) -> dict:
+    """The values of `meeting_purpose_clauses`' parameters for `meeting` on `on`."""
+    purpose = meeting_purpose(meeting)
+    return {
+        "on": on,
+        "meeting_id": purpose.meeting_id,
+        "kind": purpose.kind,
+        "year": purpose.year,
+        "themes": sorted(purpose.themes or ()),
+    }
 
 
 def earmark_key(c: Contribution, on: date) -> tuple:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -23,7 +24,8 @@ from sponsorship.funding.earmarks import (
     Fund,
     Purpose,
     award_purposes,
-    meeting_purpose,
+    meeting_parameters,
+    meeting_purpose_clauses,
     plan,
     purposes_of,
     usable,
@@ -83,11 +85,13 @@ def _still_needed() -> sa.ColumnElement[Decimal]:
     return sa.type_coerce(estimate - Award.cofunded_amount - committed, Money())
 
 
-def _of_waitlist(stmt: sa.Select, meeting: Meeting) -> sa.Select:
+def _of_waitlist(stmt: sa.Select, meeting_id) -> sa.Select:
+    """`stmt` over the waitlisted awards of the meeting `meeting_id` (a value, or a bind
+    parameter), oldest first."""
     return (
         stmt.join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
-        .where(Application.meeting_id == meeting.id, Award.status == AwardStatus.WAITLISTED)
+        .where(Application.meeting_id == meeting_id, Award.status == AwardStatus.WAITLISTED)
         .order_by(Award.id)
     )
 
@@ -95,8 +99,37 @@ def _of_waitlist(stmt: sa.Select, meeting: Meeting) -> sa.Select:
 def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
     """The meeting's waitlisted awards, oldest first, each with what it still needs and
     with its delegate and application joined in: the waiting list in one statement."""
-    return _of_waitlist(select(Award, _still_needed()), meeting).options(
+    return _of_waitlist(select(Award, _still_needed()), meeting.id).options(
         contains_eager(Award.delegate).contains_eager(Delegate.application)
+    )
+
+
+@cache
+def _waiting_awards_statement() -> sa.Select:
+    """`waiting_awards`' statement, built once per process (the meeting is a bind
+    parameter): building it took longer than running it."""
+    return with_purposes(
+        _of_waitlist(
+            select(
+                Award.id,
+                Award.reference,
+                Delegate.id,
+                Delegate.name,
+                Delegate.position,
+                Delegate.application_id,
+                _still_needed(),
+            ),
+            sa.bindparam("meeting_id", type_=sa.Integer),
+        )
+    )
+
+
+@cache
+def _funds_statement() -> sa.Select:
+    """The rules' columns of the money a meeting may use (`earmarks.meeting_parameters`
+    fill it), in priority order; built once per process, like `_waiting_awards_statement`."""
+    return (
+        select(*RULE_COLUMNS).where(*meeting_purpose_clauses(), AVAILABLE > 0).order_by(*PRIORITY)
     )
 
 
@@ -105,22 +138,7 @@ def waiting_awards(
 ) -> tuple[list[tuple[WaitingAward, Decimal]], dict[int, Purpose]]:
     """`waitlisted_with_needs` as `WaitingAward`s, for a page that names them only, and
     each award's purpose (`earmarks.with_purposes`): one statement, not two."""
-    rows = db.session.execute(
-        with_purposes(
-            _of_waitlist(
-                select(
-                    Award.id,
-                    Award.reference,
-                    Delegate.id,
-                    Delegate.name,
-                    Delegate.position,
-                    Delegate.application_id,
-                    _still_needed(),
-                ),
-                meeting,
-            )
-        )
-    ).all()
+    rows = db.session.execute(_waiting_awards_statement(), {"meeting_id": meeting.id}).all()
     needs: dict[int, tuple[WaitingAward, Decimal]] = {}
     for row in rows:  # a row per theme of the award's sessions
         if row[0] not in needs:
@@ -157,11 +175,7 @@ def waitlist(
     # The rules' columns, not the contributions as objects: a few hundred rows.
     funds = [
         Fund(*row)
-        for row in db.session.execute(
-            select(*RULE_COLUMNS)
-            .where(*meeting_purpose(meeting).clauses(on), AVAILABLE > 0)
-            .order_by(*PRIORITY)
-        )
+        for row in db.session.execute(_funds_statement(), meeting_parameters(meeting, on))
     ]
     balance = {c.id: usable(c, on) for c in funds}  # in priority order
     allowed = AllowedFunds(funds, on)

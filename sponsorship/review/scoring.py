@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -145,11 +146,11 @@ def update_weights(
 # rows are then computed by `score`, the reference; a test checks that both agree.
 
 
-def _delegate_counts(meeting_id: int, ids: list[int] | None = None):
+def _delegate_counts(meeting_id, ids=None):
     """Delegates, first-timers and women per application of the meeting, or of `ids`
-    only: those need no join to their applications (the caller's query keeps the
-    meeting's). With it, PostgreSQL grouped the page's delegates again for each of
-    its applications (2 ms for a page of 25)."""
+    only (values, or bind parameters): those need no join to their applications (the
+    caller's query keeps the meeting's). With it, PostgreSQL grouped the page's
+    delegates again for each of its applications (2 ms for a page of 25)."""
     female = sa.case((Delegate.gender == Gender.FEMALE, 1), else_=0)
     first = sa.case((Delegate.first_time.is_(True), 1), else_=0)
     stmt = select(
@@ -168,7 +169,13 @@ def _delegate_counts(meeting_id: int, ids: list[int] | None = None):
 
 
 def in_queue(meeting: Meeting):
-    return sa.and_(Application.meeting_id == meeting.id, Application.status.in_(QUEUE_STATUSES))
+    return in_queue_of(meeting.id)
+
+
+def in_queue_of(meeting_id):
+    """The applications in the queue of the meeting `meeting_id` (a value or a bind
+    parameter)."""
+    return sa.and_(Application.meeting_id == meeting_id, Application.status.in_(QUEUE_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -327,17 +334,11 @@ def meeting_features(
     history: Mapping[int, tuple[int, int]] | None = None,
 ) -> list[Features]:
     """One `Features` per application in the meeting's queue (or those of `ids`)."""
-    ids = None if ids is None else list(ids)
-    counts = _delegate_counts(meeting.id, ids)
-    stmt = (
-        select(*_feature_columns(counts))
-        .join(State, Application.state_id == State.id)
-        .outerjoin(counts, counts.c.application_id == Application.id)
-        .where(in_queue(meeting))
-    )
+    parameters = {"meeting_id": meeting.id}
     if ids is not None:
-        stmt = stmt.where(Application.id.in_(ids))
-    rows = [row._asdict() for row in db.session.execute(stmt)]
+        parameters["ids"] = list(ids)
+    stmt = _features_statement(ids is not None)
+    rows = [row._asdict() for row in db.session.execute(stmt, parameters)]
     if history is None:
         history = _history(meeting, {row["state_id"] for row in rows}, today)
     features = []
@@ -346,6 +347,23 @@ def meeting_features(
         row.update({name: int(row[name]) for name in _COUNTED})
         features.append(Features(**row, past_no_shows=no_shows, missing_reports=missing))
     return features
+
+
+@cache
+def _features_statement(of_ids: bool) -> sa.Select:
+    """`meeting_features`' statement, over the queue of the meeting `meeting_id` (a bind
+    parameter), or only its applications `ids` (an expanding one): built once per
+    process, as building it on every queue page took longer than running it."""
+    meeting_id = sa.bindparam("meeting_id", type_=sa.Integer)
+    ids = sa.bindparam("ids", expanding=True, type_=sa.Integer) if of_ids else None
+    counts = _delegate_counts(meeting_id, ids)
+    stmt = (
+        select(*_feature_columns(counts))
+        .join(State, Application.state_id == State.id)
+        .outerjoin(counts, counts.c.application_id == Application.id)
+        .where(in_queue_of(meeting_id))
+    )
+    return stmt if ids is None else stmt.where(Application.id.in_(ids))
 
 
 def _history(meeting: Meeting, state_ids, today: date | None = None) -> dict:

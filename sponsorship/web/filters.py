@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache, wraps
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, url_for
 from flask_babel import (
     format_currency,
     format_date,
@@ -31,6 +31,31 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     currency = currency or current_app.config["BASE_CURRENCY"]
     found = number_format.shape_for(get_locale(), "money", currency)
     return found.format(value) if found else format_currency(value, currency)
+
+
+def money_writer(currency: str | None = None):
+    """`money` for a page that writes many amounts, as a function of the amount: the
+    locale's way of writing them is found once, not for each (half of each one's cost)."""
+    currency = currency or current_app.config["BASE_CURRENCY"]
+    found = number_format.shape_for(get_locale(), "money", currency)
+    if found is None:
+        return lambda value: money(value, currency)
+    return lambda value: "—" if value is None else found.format(value)
+
+
+#: Stands for the id in `url_around`: a number no route is asked for.
+_SLOT = 918273645546372819
+
+
+def url_around(endpoint: str, slot: str, **values) -> tuple[str, str]:
+    """`endpoint`'s URL with `values`, cut where its integer `slot` is written: the
+    (before, after) around it. A list linking each of its hundred rows to the same
+    route writes before, the row's id and after: building each URL cost more than the
+    rest of the row."""
+    before, found, after = url_for(endpoint, **values, **{slot: _SLOT}).partition(str(_SLOT))
+    if not found:
+        raise ValueError(f"{endpoint}'s URL does not write {slot} as it is")
+    return before, after
 
 
 def fdate(value: date | None, fmt: str = "medium") -> str:
@@ -210,3 +235,5 @@ def init_filters(app: Flask) -> None:
     ):
         app.add_template_filter(_per_render(f), f.__name__)
     app.add_template_global(current_locale)
+    app.add_template_global(money_writer)
+    app.add_template_global(url_around)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.models import ApplicationStatus, ConventionStatus, Criterion, RegionalGroup
@@ -62,10 +63,19 @@ REASON_TEXTS = {
 }
 
 
-def reason_texts() -> dict[Criterion, str]:
-    """Every reason's text, translated once: the queue labels some 150 reasons, and
-    each lazy text would be translated again for each (a tenth of the page's time)."""
-    return {criterion: str(text) for criterion, text in REASON_TEXTS.items()}
+#: REASON_TEXTS translated, by language: the catalogues never change in a process.
+_REASON_TEXTS: dict[str, dict[Criterion, str]] = {}
+
+
+def reason_texts() -> Mapping[Criterion, str]:
+    """Every reason's text in the current language, translated once per process: the
+    queue labels some 150 reasons, and each lazy text would be translated again for each
+    (a tenth of the page's time). Shared between requests: read it, never change it."""
+    language = str(get_locale())
+    found = _REASON_TEXTS.get(language)
+    if found is None:
+        found = _REASON_TEXTS[language] = {c: str(text) for c, text in REASON_TEXTS.items()}
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.models import ConventionStatus
@@ -74,7 +74,18 @@ GENDER_LABELS = {
 }
 
 
-def translated(labels: Mapping[str, LazyString]) -> dict[str, str]:
-    """`labels` translated now, once: a lazy label is translated again each time it is
-    shown, which a page showing one on every row of a table pays for every row."""
-    return {key: str(label) for key, label in labels.items()}
+#: Tables already translated, by (language, table): (the table, its translation). The
+#: catalogues never change in a process, and a page translating its tables anew on every
+#: request spent a millisecond on it.
+_TRANSLATED: dict[tuple[str, int], tuple[Mapping, dict[str, str]]] = {}
+
+
+def translated(labels: Mapping[str, LazyString]) -> Mapping[str, str]:
+    """`labels` translated into the current language, once per process: a lazy label is
+    translated again each time it is shown, which a page showing one on every row of a
+    table pays for every row. Shared between requests: read it, never change it."""
+    key = (str(get_locale()), id(labels))
+    found = _TRANSLATED.get(key)
+    if found is None or found[0] is not labels:  # another table, since gone, had its id
+        found = _TRANSLATED[key] = (labels, {k: str(label) for k, label in labels.items()})
+    return found[1]

@@ -169,30 +169,30 @@ def meeting_purpose_clauses() -> tuple:
     """`meeting_purpose(meeting).clauses(on)` over the bind parameters that
     `meeting_parameters` fills, built once per process: a page that reads a meeting's
     money runs the same statements for every meeting and day, and building them again
-    on each request cost more than running them."""
-    themes = sa.bindparam("themes", expanding=True, type_=Contribution.earmark_theme.type)
+    on each request cost more than running them. The themes of the meeting's sessions
+    are read by the statement itself, not loaded to be passed in (a statement more)."""
+    meeting_id = sa.bindparam("meeting_id", type_=sa.Integer)
+    themes = select(MeetingSession.theme).where(MeetingSession.meeting_id == meeting_id)
     return (
         *_meeting_clauses(
             sa.bindparam("on", type_=sa.Date),
-            sa.bindparam("meeting_id", type_=sa.Integer),
+            meeting_id,
             sa.bindparam("kind", type_=Contribution.earmark_meeting_kind.type),
             sa.bindparam("year", type_=sa.Integer),
         ),
-        # A meeting's purpose always names a theme (universalization at least).
-        sa.or_(Contribution.earmark_theme.is_(None), Contribution.earmark_theme.in_(themes)),
+        sa.or_(
+            Contribution.earmark_theme.is_(None),
+            Contribution.earmark_theme.in_(themes),
+            Contribution.earmark_theme == Theme.UNIVERSALIZATION,
+        ),
     )
 
 
 def meeting_parameters(meeting: Meeting, on: date) -> dict:
-    """The values of `meeting_purpose_clauses`' parameters for `meeting` on `on`."""
-    purpose = meeting_purpose(meeting)
-    return {
-        "on": on,
-        "meeting_id": purpose.meeting_id,
-        "kind": purpose.kind,
-        "year": purpose.year,
-        "themes": sorted(purpose.themes or ()),
-    }
+    """The values of `meeting_purpose_clauses`' parameters for `meeting` on `on`; its
+    sessions are not loaded."""
+    year = meeting.starts_on.year
+    return {"on": on, "meeting_id": meeting.id, "kind": meeting.kind, "year": year}
 
 
 def earmark_key(c: Contribution, on: date) -> tuple:

@@ -32,6 +32,7 @@ from sponsorship.reporting.donor_sql import (
     MOVES,
     NO_THEME,
     OUTCOMES,
+    QUOTED,
     awards_page_statement,
     awards_statement,
     summary_statement,
@@ -104,6 +105,8 @@ class DonorReport:
     counts: ReportCounts | None = None
     #: The alpha-2 codes of the States reached (for the map).
     codes: set[str] = field(default_factory=set)
+    #: The latest reports whose comments may be quoted (`QUOTES_SHOWN` at most).
+    quoted: list[int] = field(default_factory=list)
 
     def awards_by_meeting(self) -> list[tuple[str, list[FundedAward]]]:
         """The awards grouped by meeting, latest meeting first (the awards' order)."""
@@ -180,12 +183,15 @@ class Summary:
     codes: set[str]
     #: The ids of the donor's latest awards, as many as `summary` was asked for.
     latest: list[int]
+    #: The ids of the latest reports whose comments may be quoted, the latest first.
+    quoted: list[int]
 
 
-def summary(donor_id: int, latest: int = 0, themes: bool = True) -> Summary:
+def summary(donor_id: int, latest: int = 0, themes: bool = True, quotes: int = 0) -> Summary:
     """The breakdowns, the outcomes, the reports' counts, the money moved, the
-    States' codes and the ids of the `latest` latest awards, in one statement; the
-    breakdowns without "theme" when `themes` is false.
+    States' codes, the ids of the `latest` latest awards and of the `quotes` latest
+    quotable reports, in one statement; the breakdowns without "theme" when `themes`
+    is false.
 
     The donor's awards are joined once (a CTE), grouped per dimension, and the groups
     stacked with UNION ALL: one round trip, and the donor's allocations read once for
@@ -202,12 +208,15 @@ def summary(donor_id: int, latest: int = 0, themes: bool = True) -> Summary:
     counts: dict[str, int] = {}
     codes: set[str] = set()
     chosen: list[int] = []
-    params = {"donor_id": donor_id, "latest": latest}
+    quoted: list[tuple[int, int]] = []
+    params = {"donor_id": donor_id, "latest": latest, "quotes": quotes}
     for dim, key, label, order, n, amount in db.session.execute(summary_statement(themes), params):
         if dim == COUNTS:
             counts[key] = int(n or 0)
         elif dim == LATEST:
             chosen.append(int(key))
+        elif dim == QUOTED:
+            quoted.append((n, int(key)))
         elif dim == CODES:
             codes = {code for code in (label or "").split(",") if code}
         else:
@@ -226,6 +235,7 @@ def summary(donor_id: int, latest: int = 0, themes: bool = True) -> Summary:
         spent_attended=moved.get("attended", Decimal(0)),
         codes=codes,
         latest=chosen,
+        quoted=[report_id for _rank, report_id in sorted(quoted)],
     )
 
 
@@ -319,6 +329,9 @@ def _text(value) -> str:
     return str(getattr(value, "value", value))
 
 
+#: Delegates' words quoted at most in a donor's report, the latest reports first.
+QUOTES_SHOWN = 4
+
 DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_time")
 #: Dimensions whose rows partition the awards (and so add up to the donor's money).
 PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
@@ -327,7 +340,7 @@ PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 def donor_report(donor: Donor, award_limit: int | None = None, themes: bool = True) -> DonorReport:
     """The donor's report; with `award_limit`, only that many of the latest awards;
     without `themes`, no breakdown by theme."""
-    found = summary(donor.id, latest=award_limit or 0, themes=themes)
+    found = summary(donor.id, latest=award_limit or 0, themes=themes, quotes=QUOTES_SHOWN)
     return DonorReport(
         donor=donor,
         totals=totals(donor.id, found.returned),
@@ -336,4 +349,5 @@ def donor_report(donor: Donor, award_limit: int | None = None, themes: bool = Tr
         awards=funded_awards(donor.id, found.latest if award_limit else None),
         counts=found.counts,
         codes=found.codes,
+        quoted=found.quoted,
     )

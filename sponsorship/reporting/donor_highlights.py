@@ -26,12 +26,9 @@ from sponsorship.models import (
 )
 from sponsorship.models.reports import DelegateReport
 from sponsorship.reporting.donor import DonorReport, Row
-from sponsorship.reporting.donor_sql import held_awards
 
 #: A quote is cut at a word boundary after this many characters ("short quotes").
 QUOTE_LENGTH = 280
-#: Quotes shown at most, the latest reports first.
-QUOTES_SHOWN = 4
 
 
 @dataclass(frozen=True)
@@ -82,33 +79,34 @@ def shorten(text: str, limit: int = QUOTE_LENGTH) -> str:
     return cut + "…"
 
 
-def quotes(donor_id: int, limit: int = QUOTES_SHOWN) -> list[Quote]:
-    """Comments from the post-meeting reports on the donor's delegates whose State
-    agreed to their being quoted: never a name, only the State and the meeting."""
-    rows = db.session.execute(_quotes_statement(), {"donor_id": donor_id, "limit": limit})
+def quotes(report_ids: list[int]) -> list[Quote]:
+    """The comments of the reports `report_ids` (the donor's report finds the latest
+    whose State agreed to their being quoted), in that order: never a name, only the
+    State and the meeting."""
+    if not report_ids:
+        return []
+    rows = db.session.execute(_quotes_statement(), {"ids": report_ids})
+    found = {report_id: row for report_id, *row in rows}
     return [
         Quote(shorten(text), iso3, title, starts.year)
-        for text, iso3, title, starts in rows
+        for text, iso3, title, starts in (found[i] for i in report_ids if i in found)
         if text and text.strip()
     ]
 
 
 @cache
 def _quotes_statement():
-    """`quotes`' statement, built once per process (the donor is a bind parameter)."""
-    held = held_awards(sa.bindparam("donor_id", type_=sa.Integer))
+    """`quotes`' statement, built once per process (the reports are a bind parameter)."""
     return (
-        select(DelegateReport.comments, State.iso3, Meeting.title, Meeting.starts_on)
-        .select_from(held)
-        .join(DelegateReport, DelegateReport.award_id == held.c.award_id)
-        .join(Award, Award.id == held.c.award_id)
+        select(
+            DelegateReport.id, DelegateReport.comments, State.iso3, Meeting.title, Meeting.starts_on
+        )
+        .join(Award, Award.id == DelegateReport.award_id)
         .join(Delegate, Delegate.id == Award.delegate_id)
         .join(Application, Application.id == Delegate.application_id)
         .join(Meeting, Meeting.id == Application.meeting_id)
         .join(State, State.id == Application.state_id)
-        .where(DelegateReport.quote_consent.is_(True), DelegateReport.comments.is_not(None))
-        .order_by(DelegateReport.submitted_at.desc(), DelegateReport.id.desc())
-        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .where(DelegateReport.id.in_(sa.bindparam("ids", expanding=True)))
     )
 
 
@@ -142,5 +140,5 @@ def highlights(report: DonorReport) -> Highlights:
         article4=counts.article4,
         trend=sorted((r.key, r.delegates, r.amount) for r in b.get("year", [])),
         reached=reached(states),
-        quotes=quotes(report.donor.id),
+        quotes=quotes(report.quoted),
     )

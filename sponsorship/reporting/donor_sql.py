@@ -32,6 +32,7 @@ HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 NO_THEME = "none"
 #: Pseudo-dimensions of the summary's statement, beside the breakdowns' dimensions.
 OUTCOMES, COUNTS, MOVES, CODES, LATEST = "outcomes", "counts", "moves", "codes", "latest"
+QUOTED = "quoted"
 
 
 def allocations_of(donor_id, chosen=None):
@@ -88,6 +89,7 @@ def summary_statement(themes: bool = True):
         *_count_parts(funded),
         _moves_part(moves, funded),
         _latest_part(funded),
+        _quoted_part(funded),
     )
 
 
@@ -120,6 +122,11 @@ def _funded(held):
             func.coalesce(Delegate.person_id, -Delegate.id).label("person"),
             DelegateReport.id.label("report_id"),
             DelegateReport.statement_delivered.label("delivered"),
+            # May the report's comments be quoted to donors (the State agreed)?
+            (DelegateReport.quote_consent.is_(True) & DelegateReport.comments.is_not(None)).label(
+                "quotable"
+            ),
+            DelegateReport.submitted_at.label("submitted_at"),
         )
         .cte("funded")
     )
@@ -263,6 +270,26 @@ def _latest_part(funded):
     )
     award_id = sa.cast(latest.c.award_id, sa.String)
     return select(sa.literal(LATEST), award_id, None, None, None, None).select_from(latest)
+
+
+def _quoted_part(funded):
+    """The ids of the latest reports on the donor's awards whose comments may be
+    quoted, at most the bind parameter `quotes` of them, as QUOTED rows ranked in "n"
+    (the latest report first): their text is then read by id, and only when there is
+    one, rather than by joining the donor's awards a second time."""
+    f = funded.c
+    latest = (
+        select(
+            f.report_id,
+            func.row_number().over(order_by=(f.submitted_at.desc(), f.report_id.desc())).label("n"),
+        )
+        .where(f.quotable.is_(True))
+        .order_by(f.submitted_at.desc(), f.report_id.desc())
+        .limit(sa.bindparam("quotes", type_=sa.Integer))
+        .subquery()
+    )
+    report_id = sa.cast(latest.c.report_id, sa.String)
+    return select(sa.literal(QUOTED), report_id, None, None, latest.c.n, None).select_from(latest)
 
 
 @cache

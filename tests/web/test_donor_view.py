@@ -207,3 +207,48 @@ def test_trend_of_no_year_is_an_empty_chart():
     svg = str(charts.column_chart("t", []))
 
     assert svg.count("<rect") == 0 and "<title>t</title>" in svg
+
+
+def test_quotes_are_the_latest_consented_reports_on_the_donors_own_awards(db):
+    """Rule: at most QUOTES_SHOWN quotes, the latest reports first; only reports whose
+    State agreed and which say something, on awards the donor's money holds."""
+    from datetime import UTC, datetime, timedelta
+
+    from sponsorship.funding import ledger
+    from sponsorship.reporting import donor_highlights
+    from tests.factories import ContributionFactory, UserFactory
+    from tests.unit.test_ledger import award_for
+
+    admin = UserFactory()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def reported(award, comments, consent, day):
+        db.session.add(
+            DelegateReport(
+                award=award,
+                comments=comments,
+                quote_consent=consent,
+                submitted_at=start + timedelta(days=day),
+            )
+        )
+
+    # Another donor's delegate, quotable, the latest of all: its money alone pays it.
+    other = UserFactory(donor_rep=True).donor
+    ContributionFactory(donor=other, amount=Decimal("1000.00"))
+    theirs = award_for("1000.00")
+    ledger.allocate(theirs, admin)
+    reported(theirs, "Not yours", True, 30)
+    donor = UserFactory(donor_rep=True).donor
+    ContributionFactory(donor=donor, amount=Decimal("100000.00"))
+    said = {}
+    for n in range(7):
+        award = award_for("1000.00")
+        ledger.allocate(award, admin)
+        said[n] = None if n == 6 else f"Said at meeting {n}"
+        reported(award, said[n], n != 5, n)  # 5: no consent; 6: nothing said
+    db.session.commit()
+
+    report = reports_donor.donor_report(donor)
+    shown = [q.text for q in donor_highlights.quotes(report.quoted)]
+    assert shown == [said[4], said[3], said[2], said[1]]
+    assert len(shown) == reports_donor.QUOTES_SHOWN

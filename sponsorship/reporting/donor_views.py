@@ -166,7 +166,7 @@ def awards():
 def states():
     """Every State the donor's money reached, with its participations and money: the
     dashboard lists the first STATES_SHOWN beside the map and links here."""
-    found = reports_donor.summary(current_user.donor_id)
+    found = reports_donor.summary(current_user.donor_id, themes=False)
     return render_template(
         "reporting/donor/states.html",
         reached=donor_highlights.reached(found.breakdowns["state"]),

@@ -113,6 +113,18 @@ def test_make_prod_demo_serves_with_a_worker_and_stops_on_ctrl_c(prod_template, 
         os.killpg(demo.pid, signal.SIGINT)
         try:
             demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # It has happened on a loaded machine and the reason was lost with the log:
+            # say which processes were still there, and what the demo last wrote.
+            still = subprocess.run(
+                ["ps", "-o", "pid,stat,etime,args", "-g", str(demo.pid)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            tail = (tmp_path / "prod-demo.log").read_text(errors="replace")[-4000:]
+            message = f"make prod-demo still running after Ctrl-C:\n{still}\n{tail}"
+            raise AssertionError(message) from None
         finally:
             log.close()
             time.sleep(1)

@@ -7,8 +7,9 @@ or a scratch SQLite file, with `flask seed-scale --years 20`. Then, with the pag
 off, signs in as the administrator, an applicant and a donor and crawls every GET page
 each reaches by following links from its landing page (tests/crawl.py: each route once),
 timing each page as the median of three requests (fifteen for the pages with a render
-target) after a first one (which compiles templates and fills the data caches) and counting its SQL statements. Report files are
-not pages: they are prepared by jobs (reporting/prepared.py) and their URLs redirect.
+target) after a first one (which compiles templates and fills the data caches) and
+counting its SQL statements. Report files are not pages: they are prepared by jobs
+(reporting/prepared.py) and their URLs redirect.
 
 Writes crawl_pages, crawl_p50_ms, crawl_max_ms, crawl_slowest (endpoint and role),
 crawl_slowest5, queue_render_ms, donor_dashboard_render_ms and

@@ -42,7 +42,6 @@ from sponsorship.extensions import db
 from sponsorship.models import (
     Allocation,
     AllocationStatus,
-    Application,
     Award,
     Contribution,
     ContributionStatus,
@@ -52,9 +51,8 @@ from sponsorship.models import (
     State,
 )
 from sponsorship.models.awards import AwardCostLine, CostKind, CostStage
+from sponsorship.reporting.donor_sql import HELD, joined
 from sponsorship.reporting.xmltext import well_formed
-
-HELD = (AllocationStatus.COMMITTED, AllocationStatus.SPENT)
 
 #: DAC 5-digit sector "Removal of land mines and explosive remnants of war" (vocabulary 1).
 DAC_SECTOR = "15250"
@@ -134,7 +132,8 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
         donor_id,
     ).subquery()
     stmt = (
-        select(
+        joined(held)
+        .add_columns(
             held.c.award_id,
             held.c.donor_id,
             held.c.amount,
@@ -149,12 +148,6 @@ def fundings(donor_id: int | None = None) -> list[AwardFunding]:
             State.iso2,
             Delegate.person_id,
         )
-        .select_from(held)
-        .join(Award, Award.id == held.c.award_id)
-        .join(Delegate, Delegate.id == Award.delegate_id)
-        .join(Application, Application.id == Delegate.application_id)
-        .join(Meeting, Meeting.id == Application.meeting_id)
-        .join(State, State.id == Application.state_id)
         .order_by(Meeting.starts_on, Award.reference, held.c.donor_id)
     )
     result: dict[int, AwardFunding] = {}

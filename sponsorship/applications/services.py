@@ -9,8 +9,9 @@ next to its field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,7 @@ from sponsorship.applications.rules import (
 )
 from sponsorship.core.audit import record
 from sponsorship.core.errors import DomainError, NotAllowed
+from sponsorship.core.paging import Paged, page_window
 from sponsorship.core.transaction import unit_of_work
 from sponsorship.core.workflow import transition
 from sponsorship.extensions import db
@@ -281,21 +283,98 @@ def report_due(award: Award, today: date) -> bool:
     )
 
 
+#: The dashboard lists the applications for meetings that ended less than this long
+#: ago, and older ones only while something is left to do; the applications page
+#: lists them all.
+RECENT = timedelta(days=365)
+
+
+def _with_delegates(query):
+    """`query` of applications, latest meeting first, with what their rows show."""
+    return (
+        query.join(Application.meeting)
+        .options(
+            selectinload(Application.meeting),
+            selectinload(Application.delegates)
+            .selectinload(Delegate.award)
+            .selectinload(Award.letters),
+        )
+        .order_by(Meeting.starts_on.desc(), Application.id.desc())
+    )
+
+
 def state_applications(state_id: int) -> list[Application]:
     return list(
         db.session.scalars(
-            select(Application)
-            .where(Application.state_id == state_id)
-            .options(
-                selectinload(Application.meeting),
-                selectinload(Application.delegates)
-                .selectinload(Delegate.award)
-                .selectinload(Award.letters),
-            )
-            .join(Application.meeting)
-            .order_by(Meeting.starts_on.desc())
+            _with_delegates(select(Application).where(Application.state_id == state_id))
         )
     )
+
+
+def may_have_tasks():
+    """SQL: the applications in which `tasks` or `dashboard.document_tasks` can find
+    something to do. A superset, so that those rules alone decide: an unfinished
+    application, an offer to answer, an accepted award (a visa-support letter to ask
+    for, later a report), an attended one whose report has not arrived."""
+    return sa.or_(
+        Application.status.in_(
+            (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
+        ),
+        Application.delegates.any(
+            Delegate.award.has(
+                sa.or_(
+                    Award.status.in_((AwardStatus.OFFERED, AwardStatus.ACCEPTED)),
+                    sa.and_(
+                        Award.status == AwardStatus.ATTENDED, Award.report_received_at.is_(None)
+                    ),
+                )
+            )
+        ),
+    )
+
+
+def current_applications(state_id: int, today: date) -> list[Application]:
+    """The State's applications its dashboard lists: every one with something still to
+    do, and the rest of the last `RECENT` (twenty years of history are not loaded to
+    show a dashboard)."""
+    return list(
+        db.session.scalars(
+            _with_delegates(
+                select(Application).where(
+                    Application.state_id == state_id,
+                    sa.or_(Meeting.ends_on >= today - RECENT, may_have_tasks()),
+                )
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ApplicationsPage(Paged):
+    """One page of a State's applications, and how many it has."""
+
+    applications: list[Application]
+    total: int
+    page: int
+    pages: int
+
+
+def application_count(state_id: int) -> int:
+    return db.session.scalar(
+        select(sa.func.count(Application.id)).where(Application.state_id == state_id)
+    )
+
+
+def applications_page(state_id: int, page: int, per_page: int) -> ApplicationsPage:
+    """The `page`-th `per_page` of the State's applications, latest meeting first (the
+    asked page brought within the pages there are)."""
+    total = application_count(state_id)
+    page, pages = page_window(total, per_page, page)
+    query = select(Application).where(Application.state_id == state_id)
+    rows = db.session.scalars(
+        _with_delegates(query).limit(per_page).offset((page - 1) * per_page)
+    )
+    return ApplicationsPage(list(rows), total, page, pages)
 
 
 def tasks(applications: list[Application], today: date) -> list[Task]:

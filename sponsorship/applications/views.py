@@ -38,6 +38,7 @@ from sponsorship.models import (
     Meeting,
     Role,
 )
+from sponsorship.web.bounds import parse_int
 from sponsorship.web.confirm import confirmation
 from sponsorship.web.filters import current_locale
 from sponsorship.web.forms import choices, kept_form, redirect_with_errors
@@ -88,16 +89,35 @@ def _own_award(award_id: int) -> Award:
 def dashboard():
     state = current_user.state
     today = _today()
-    applications = service.state_applications(state.id)
+    applications = service.current_applications(state.id, today)
     return render_template(
         "applications/dashboard.html",
         state=state,
         today=today,
         meetings=service.open_meetings_with_application(open_meetings(today), applications),
         applications=applications,
+        all_applications=service.application_count(state.id),
         tasks=service.tasks(applications, today),
         document_tasks=document_tasks(applications),
         history=what_happened(state.id),
+    )
+
+
+#: Rows of the applications page.
+APPLICATIONS_PER_PAGE = 50
+
+
+@bp.get("/applications")
+@role_required(Role.APPLICANT)
+@cached_page
+def applications():
+    """Every application of the State, the latest meeting first, a page at a time: the
+    dashboard lists only the current ones."""
+    page = parse_int(request.args.get("page"), minimum=1, maximum=1_000_000) or 1
+    return render_template(
+        "applications/applications.html",
+        found=service.applications_page(current_user.state_id, page, APPLICATIONS_PER_PAGE),
+        today=_today(),
     )
 
 

@@ -18,6 +18,7 @@ from sponsorship.applications.rules import (
 from sponsorship.applications.uploads import StoredNote, UploadRefused, check_pdf, clean_filename
 from sponsorship.core.errors import NotAllowed
 from sponsorship.models import ApplicationStatus, AuditEvent, AwardStatus, OutboxMessage
+from sponsorship.models.base import utcnow
 from tests.applicant_data import accepted_award_after_meeting, offered_award, pdf_bytes
 from tests.factories import MeetingFactory, UserFactory
 
@@ -226,3 +227,66 @@ def test_check_pdf_refuses_encrypted_pdf():
 )
 def test_clean_filename(given, kept):
     assert clean_filename(given) == kept
+
+
+def _past_meeting(years_ago: int):
+    ended = TODAY - timedelta(days=365 * years_ago)
+    return MeetingFactory(
+        window_open=False,
+        starts_on=ended - timedelta(days=3),
+        ends_on=ended,
+        applications_open_on=ended - timedelta(days=120),
+        applications_close_on=ended - timedelta(days=60),
+    )
+
+
+def test_current_applications_keep_every_task_and_leave_finished_history(db, applicant):
+    """The dashboard loads only current applications; what it asks the State to do must
+    be what every application of the State would give."""
+    from sponsorship.applications.dashboard import document_tasks
+
+    state = applicant.state
+    overdue = accepted_award_after_meeting(state, meeting=_past_meeting(3), name="Overdue")
+    attended = accepted_award_after_meeting(state, meeting=_past_meeting(4), name="Silent")
+    attended.status = AwardStatus.ATTENDED
+    reported = accepted_award_after_meeting(state, meeting=_past_meeting(5), name="Done")
+    reported.status = AwardStatus.ATTENDED
+    reported.report_received_at = utcnow()
+    declined = offered_award(state, meeting=_past_meeting(6), name="Declined")
+    declined.status = AwardStatus.DECLINED
+    declined.delegate.application.status = ApplicationStatus.DECIDED
+    stale_offer = offered_award(state, meeting=_past_meeting(2), deadline=TODAY - timedelta(500))
+    offered_award(state, name="Current")  # a meeting of the coming weeks
+    db.session.flush()
+
+    everything = applications.state_applications(state.id)
+    current = applications.current_applications(state.id, TODAY)
+
+    def described(tasks):
+        return sorted((t.kind, t.application.id, t.award and t.award.id) for t in tasks)
+
+    assert described(applications.tasks(current, TODAY)) == described(
+        applications.tasks(everything, TODAY)
+    )
+    assert [t.award.id for t in document_tasks(current)] == [
+        t.award.id for t in document_tasks(everything)
+    ]
+    shown = {a.id for a in current}
+    assert overdue.delegate.application_id in shown
+    assert attended.delegate.application_id in shown
+    assert stale_offer.delegate.application_id in shown
+    assert reported.delegate.application_id not in shown
+    assert declined.delegate.application_id not in shown
+    assert len(everything) == 6 and applications.application_count(state.id) == 6
+
+
+def test_applications_page_pages_latest_first_and_clamps(db, applicant):
+    meetings = [_past_meeting(years) for years in range(1, 6)]
+    for meeting in meetings:
+        offered_award(applicant.state, meeting=meeting)
+    db.session.flush()
+    first = applications.applications_page(applicant.state_id, 1, 2)
+    assert (first.total, first.page, first.pages) == (5, 1, 3)
+    assert [a.meeting_id for a in first.applications] == [meetings[0].id, meetings[1].id]
+    last = applications.applications_page(applicant.state_id, 99, 2)
+    assert last.page == 3 and [a.meeting_id for a in last.applications] == [meetings[4].id]

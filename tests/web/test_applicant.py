@@ -93,6 +93,36 @@ def test_dashboard_shows_open_meeting_with_apply_link_and_rules(signed_in, meeti
     assert "Nothing is waiting for you" in body
 
 
+def test_dashboard_lists_current_applications_and_links_all_of_them(
+    db, signed_in, applicant, monkeypatch
+):
+    old = MeetingFactory(
+        title="Meeting of Long Ago",
+        window_open=False,
+        starts_on=date.today() - timedelta(days=800),
+        ends_on=date.today() - timedelta(days=796),
+    )
+    ApplicationFactory(meeting=old, state=applicant.state, status=ApplicationStatus.DECIDED)
+    offered_award(applicant.state, meeting=MeetingFactory(title="Meeting of Next Month"))
+    db.session.commit()
+    body = signed_in.get("/apply/").get_data(as_text=True)
+    assert "Meeting of Next Month" in body and "Meeting of Long Ago" not in body
+    assert 'href="/apply/applications"' in body and "All 2 applications" in body
+
+    page = signed_in.get("/apply/applications").get_data(as_text=True)
+    assert page.index("Meeting of Next Month") < page.index("Meeting of Long Ago")
+    assert "2 applications, the latest meeting first." in page
+    monkeypatch.setattr("sponsorship.applications.views.APPLICATIONS_PER_PAGE", 1)
+    assert "Page 2 of 2" in signed_in.get("/apply/applications?page=9").get_data(as_text=True)
+    first = signed_in.get("/apply/applications?page=x").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Meeting of Long Ago" not in first
+
+
+def test_applications_page_of_a_state_without_any_says_so(signed_in):
+    body = signed_in.get("/apply/applications").get_data(as_text=True)
+    assert "Your State has no applications yet." in body
+
+
 def test_new_application_get_shows_one_empty_delegate(signed_in, meeting):
     response = signed_in.get(new_url(meeting))
     body = response.get_data(as_text=True)

@@ -136,6 +136,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         Path("/admin/users/{person}/reset-password"), only("administrator", code=REDIRECT)
     ),
     ("applicant.dashboard", "GET"): Case("/apply/", only("applicant")),
+    ("applicant.applications", "GET"): Case("/apply/applications", only("applicant")),
     ("applicant.new_application", "GET"): Case(
         Path("/apply/meetings/{fresh_meeting}/apply"), only("applicant")
     ),

@@ -39,12 +39,13 @@ from babel.support import Translations
 from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
 from sponsorship.documents.context import LANGUAGES, CostLine, LetterContext
 from sponsorship.documents.fetcher import STATIC_SCHEME, LetterURLFetcher
+from sponsorship.documents.ua import PrintHTML
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ class LetterRenderer:
     def html_to_pdf(self, html: str, language: str) -> bytes:
         """PDF/A-3b bytes from final letter HTML, with this renderer's fetcher and fonts."""
         with self._lock:
-            document = HTML(
+            document = PrintHTML(
                 string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=self.fetcher
             ).render(
                 font_config=self.font_config,

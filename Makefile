@@ -39,10 +39,23 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-# The suite runs on SQLite; with TEST_DATABASE_URL set it runs again on that database.
+# The suite runs on SQLite; with TEST_DATABASE_URL set it runs on that database too:
+# the tests that start no process on both databases side by side (one pytest per core;
+# SQLite's report follows the other's), then the browser and production-shape tests
+# (SLOW_TESTS) one database at a time, since they start servers, time them and stop
+# them, and would slow each other down.
+SLOW_TESTS := tests/e2e tests/prod
 test: $(VENV)/.installed-dev translations lint
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on $$TEST_DATABASE_URL =="; $(BIN)/pytest; fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
+	fast="tests $(SLOW_TESTS:%=--ignore=%)"; log=$$(mktemp); \
+	env -u TEST_DATABASE_URL $(BIN)/pytest $$fast > $$log 2>&1 & lite=$$!; \
+	echo "== $$fast on $$TEST_DATABASE_URL, and on SQLite beside it =="; \
+	$(BIN)/pytest $$fast; fast_db=$$?; wait $$lite; fast_lite=$$?; \
+	echo "== $$fast on SQLite =="; cat $$log; rm -f $$log; \
+	echo "== $(SLOW_TESTS) on SQLite =="; env -u TEST_DATABASE_URL $(BIN)/pytest $(SLOW_TESTS); slow_lite=$$?; \
+	echo "== $(SLOW_TESTS) on $$TEST_DATABASE_URL =="; $(BIN)/pytest $(SLOW_TESTS); slow_db=$$?; \
+	echo "== exit codes: SQLite $$fast_lite, $$slow_lite; $$TEST_DATABASE_URL $$fast_db, $$slow_db =="; \
+	[ $$fast_lite -eq 0 ] && [ $$slow_lite -eq 0 ] && [ $$fast_db -eq 0 ] && [ $$slow_db -eq 0 ]
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mutation

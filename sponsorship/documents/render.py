@@ -39,8 +39,9 @@ from babel.support import Translations
 from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from weasyprint import CSS
+from weasyprint import CSS, HTML
 from weasyprint.css import ColorProfile
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
 from sponsorship.documents.context import LANGUAGES, CostLine, LetterContext
@@ -329,19 +330,24 @@ class LetterRenderer:
     def stylesheets(self, language: str) -> list[CSS]:
         return [self.stylesheet, self.languages[language].page_css]
 
+    def lay_out(self, html: str, language: str, html_class: type[HTML] = PrintHTML) -> Document:
+        """Final letter HTML laid out with this renderer's fetcher, fonts and stylesheets
+        (`html_class`: the tests lay letters out with WeasyPrint's own too)."""
+        return html_class(
+            string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=self.fetcher
+        ).render(
+            font_config=self.font_config,
+            color_profiles={OUTPUT_INTENT: self.srgb_profile},
+            stylesheets=self.stylesheets(language),
+            pdf_variant=PDF_VARIANT,
+            output_intent=OUTPUT_INTENT,
+            cache=self._cache,
+        )
+
     def html_to_pdf(self, html: str, language: str) -> bytes:
         """PDF/A-3b bytes from final letter HTML, with this renderer's fetcher and fonts."""
         with self._lock:
-            document = PrintHTML(
-                string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=self.fetcher
-            ).render(
-                font_config=self.font_config,
-                color_profiles={OUTPUT_INTENT: self.srgb_profile},
-                stylesheets=self.stylesheets(language),
-                pdf_variant=PDF_VARIANT,
-                output_intent=OUTPUT_INTENT,
-                cache=self._cache,
-            )
+            document = self.lay_out(html, language)
             # Nothing is ever attached to a letter: drop <link rel=attachment>
             # files and <a rel=attachment> annotations before they are fetched.
             document.metadata.attachments = []

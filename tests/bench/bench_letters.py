@@ -63,7 +63,9 @@ def context(i: int, kind: str = "offer") -> LetterContext:
 
 
 def bare_weasyprint(renderer: LetterRenderer, html: str, language: str) -> bytes:
-    """WeasyPrint alone on the final HTML: same fetcher, fonts, stylesheets, options."""
+    """WeasyPrint alone, as it comes (with its own HTML5 user-agent stylesheet, where our
+    letters have a leaner one: sponsorship/documents/ua.py), on the final HTML: same
+    fetcher, fonts, stylesheets, options."""
     return HTML(string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=renderer.fetcher).write_pdf(
         font_config=renderer.font_config,
         stylesheets=renderer.stylesheets(language),

@@ -11,8 +11,7 @@ import weasyprint.css
 from weasyprint import HTML
 
 from sponsorship.documents.context import KINDS, CostLine
-from sponsorship.documents.fetcher import STATIC_SCHEME
-from sponsorship.documents.render import OUTPUT_INTENT, PDF_VARIANT, TEMPLATE_DIR, get_renderer
+from sponsorship.documents.render import TEMPLATE_DIR, get_renderer
 from sponsorship.documents.ua import UA_PATH, PrintHTML
 from tests.letter_data import sample_context
 
@@ -46,18 +45,9 @@ STYLE_KEYS = (
 )
 
 
-def layout(document_class: type[HTML], html: str, language: str) -> list[tuple]:
+def layout(html_class: type[HTML], html: str, language: str) -> list[tuple]:
     """Each box of the laid-out document: its kind, place, size, text and style."""
-    renderer = get_renderer()
-    document = document_class(
-        string=html, base_url=f"{STATIC_SCHEME}:", url_fetcher=renderer.fetcher
-    ).render(
-        font_config=renderer.font_config,
-        color_profiles={OUTPUT_INTENT: renderer.srgb_profile},
-        stylesheets=renderer.stylesheets(language),
-        pdf_variant=PDF_VARIANT,
-        output_intent=OUTPUT_INTENT,
-    )
+    document = get_renderer().lay_out(html, language, html_class)
     boxes = []
     for page in document.pages:
         for box in page._page_box.descendants():

@@ -303,14 +303,6 @@ def _with_delegates(query):
     )
 
 
-def state_applications(state_id: int) -> list[Application]:
-    return list(
-        db.session.scalars(
-            _with_delegates(select(Application).where(Application.state_id == state_id))
-        )
-    )
-
-
 def may_have_tasks():
     """SQL: the applications in which `tasks` or `dashboard.document_tasks` can find
     something to do. A superset, so that those rules alone decide: an unfinished

@@ -12,8 +12,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from sponsorship.applications import application_form, offers, rules, uploads
 from sponsorship.applications import delegate_reports as reports
@@ -27,6 +25,7 @@ from sponsorship.applications.forms import (
     DeclineOfferForm,
     ReportForm,
 )
+from sponsorship.applications.ownership import own_application, own_award
 from sponsorship.documents import letters, series
 from sponsorship.extensions import db
 from sponsorship.models import (
@@ -34,7 +33,6 @@ from sponsorship.models import (
     ApplicationStatus,
     Award,
     AwardStatus,
-    Delegate,
     Meeting,
     Role,
 )
@@ -55,29 +53,6 @@ INVALID = 422
 
 def _today() -> date:
     return date.today()
-
-
-# ---- Loaders: the one place that decides who sees which object ------------------------
-
-
-def _own_application(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or application.state_id != current_user.state_id:
-        abort(404)
-    return application
-
-
-def _own_award(award_id: int) -> Award:
-    award = db.session.scalar(
-        select(Award)
-        .join(Award.delegate)
-        .join(Delegate.application)
-        .where(Award.id == award_id, Application.state_id == current_user.state_id)
-        .options(selectinload(Award.delegate).selectinload(Delegate.application))
-    )
-    if award is None:
-        abort(404)
-    return award
 
 
 # ---- Dashboard ------------------------------------------------------------------------
@@ -227,7 +202,7 @@ def new_application(meeting_id: int):
 @takes_upload
 @role_required(Role.APPLICANT)
 def edit_application(application_id: int):
-    application = _own_application(application_id)
+    application = own_application(application_id)
     if application.status != ApplicationStatus.DRAFT:
         flash(_("Only a draft can be changed."), "info")
         return redirect(url_for(".application", application_id=application.id))
@@ -237,7 +212,7 @@ def edit_application(application_id: int):
 @bp.get("/applications/<int:application_id>")
 @role_required(Role.APPLICANT)
 def application(application_id: int):
-    application = _own_application(application_id)
+    application = own_application(application_id)
     today = _today()
     return render_template(
         "applications/application.html",
@@ -257,7 +232,7 @@ def application(application_id: int):
 @role_required(Role.APPLICANT)
 def withdraw_application(application_id: int):
     """Withdrawing is final: the page says so and asks first (web/confirm.py)."""
-    application = _own_application(application_id)
+    application = own_application(application_id)
     back = url_for(".application", application_id=application.id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -288,7 +263,7 @@ def note(application_id: int):
     if current_user.role == Role.ADMINISTRATOR:
         application = db.get_or_404(Application, application_id)
     else:
-        application = _own_application(application_id)
+        application = own_application(application_id)
     data = uploads.read_note(application.note_path) if application.note_path else None
     if data is None:
         abort(404)
@@ -332,13 +307,13 @@ def _offer_page(award: Award):
 @bp.get("/awards/<int:award_id>")
 @role_required(Role.APPLICANT)
 def offer(award_id: int):
-    return _offer_page(_own_award(award_id))
+    return _offer_page(own_award(award_id))
 
 
 @bp.post("/awards/<int:award_id>/accept")
 @role_required(Role.APPLICANT)
 def accept_offer(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     form = AcceptOfferForm()
     if form.validate_on_submit():
         with refused_on(form):
@@ -367,7 +342,7 @@ def accept_offer(award_id: int):
 @role_required(Role.APPLICANT)
 def decline_offer(award_id: int):
     """Declining is final: a confirmation page asks the reason (web/confirm.py)."""
-    award = _own_award(award_id)
+    award = own_award(award_id)
     back = url_for(".offer", award_id=award.id)
     form = DeclineOfferForm()
     if form.validate_on_submit():
@@ -393,7 +368,7 @@ def decline_offer(award_id: int):
 @bp.get("/awards/<int:award_id>/letter")
 @role_required(Role.APPLICANT)
 def letter(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     letter = letters.current_letter(award)
     if letter is None:
         abort(404)
@@ -406,7 +381,7 @@ def letter(award_id: int):
 @bp.route("/awards/<int:award_id>/report", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
 def report(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     meeting = award.delegate.application.meeting
     existing = service.report_for(award)
     form = ReportForm()

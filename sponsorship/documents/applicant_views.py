@@ -7,32 +7,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from sponsorship.applications.ownership import own_award
 from sponsorship.documents import letters, series
 from sponsorship.documents.forms import CorrespondenceLanguageForm, VisaLetterForm
 from sponsorship.extensions import db
-from sponsorship.models import Application, Award, AwardStatus, Delegate, Letter, Role
+from sponsorship.models import Award, AwardStatus, Letter, Role
 from sponsorship.web.forms import kept_form, redirect_with_errors
 from sponsorship.web.refusals import refusal
 from sponsorship.web.responses import pdf_response
 from sponsorship.web.security import role_required
 
 bp = Blueprint("documents_applicant", __name__, url_prefix="/apply/awards/<int:award_id>")
-
-
-def _own_award(award_id: int) -> Award:
-    """The award, if it belongs to the signed-in applicant's State; else 404."""
-    award = db.session.scalar(
-        select(Award)
-        .join(Award.delegate)
-        .join(Delegate.application)
-        .where(Award.id == award_id, Application.state_id == current_user.state_id)
-        .options(selectinload(Award.delegate).selectinload(Delegate.application))
-    )
-    if award is None:
-        abort(404)
-    return award
 
 
 def _page(award: Award, language_form=None, visa_form=None, status: int = 200):
@@ -69,13 +55,13 @@ def _page(award: Award, language_form=None, visa_form=None, status: int = 200):
 @bp.get("/documents")
 @role_required(Role.APPLICANT)
 def documents(award_id: int):
-    return _page(_own_award(award_id))
+    return _page(own_award(award_id))
 
 
 @bp.post("/documents/language")
 @role_required(Role.APPLICANT)
 def language(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     form = CorrespondenceLanguageForm()
     if not form.validate_on_submit():
         return redirect_with_errors(form, url_for(".documents", award_id=award.id))
@@ -87,7 +73,7 @@ def language(award_id: int):
 @bp.post("/documents/visa")
 @role_required(Role.APPLICANT)
 def visa(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     form = VisaLetterForm(prefix="visa")
     if not form.validate_on_submit():
         return redirect_with_errors(form, url_for(".documents", award_id=award.id))
@@ -112,7 +98,7 @@ def visa(award_id: int):
 @bp.get("/documents/<int:letter_id>.pdf")
 @role_required(Role.APPLICANT)
 def download(award_id: int, letter_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     owner = db.session.scalar(select(Letter.award_id).where(Letter.id == letter_id))
     if owner != award.id:
         abort(404)

@@ -69,7 +69,7 @@ class WaitingAward:
     application_id: int
 
 
-def _still_needed() -> sa.ColumnElement[Decimal]:
+def still_needed() -> sa.ColumnElement[Decimal]:
     """What an award still needs, summed by the database: its estimate less its
     co-funded part and what is committed to it."""
     estimate = (
@@ -99,7 +99,7 @@ def _of_waitlist(stmt: sa.Select, meeting_id) -> sa.Select:
 def waitlisted_with_needs(meeting: Meeting) -> sa.Select:
     """The meeting's waitlisted awards, oldest first, each with what it still needs and
     with its delegate and application joined in: the waiting list in one statement."""
-    return _of_waitlist(select(Award, _still_needed()), meeting.id).options(
+    return _of_waitlist(select(Award, still_needed()), meeting.id).options(
         contains_eager(Award.delegate).contains_eager(Delegate.application)
     )
 
@@ -117,7 +117,7 @@ def _waiting_awards_statement() -> sa.Select:
                 Delegate.name,
                 Delegate.position,
                 Delegate.application_id,
-                _still_needed(),
+                still_needed(),
             ),
             sa.bindparam("meeting_id", type_=sa.Integer),
         )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from sponsorship.applications.ownership import own_award
 from sponsorship.extensions import db
-from sponsorship.models import Application, Award, ClaimReceipt, Delegate, Role
+from sponsorship.models import Award, ClaimReceipt, Role
 from sponsorship.payments import claims
 from sponsorship.payments.forms import ClaimForm, labels
 from sponsorship.payments.receipts import read_receipt, store_receipt
@@ -22,18 +22,6 @@ from sponsorship.web.security import role_required
 
 bp = Blueprint("payments_applicant", __name__, url_prefix="/apply/awards")
 bp.context_processor(labels)
-
-
-def _own_award(award_id: int) -> Award:
-    award = db.session.scalar(
-        select(Award)
-        .join(Award.delegate)
-        .join(Delegate.application)
-        .where(Award.id == award_id, Application.state_id == current_user.state_id)
-    )
-    if award is None:
-        abort(404)
-    return award
 
 
 def _page(award: Award, form: ClaimForm | None = None, status: int = 200):
@@ -51,14 +39,14 @@ def _page(award: Award, form: ClaimForm | None = None, status: int = 200):
 @bp.get("/<int:award_id>/claims")
 @role_required(Role.APPLICANT)
 def claims_page(award_id: int):
-    return _page(_own_award(award_id))
+    return _page(own_award(award_id))
 
 
 @bp.post("/<int:award_id>/claims")
 @role_required(Role.APPLICANT)
 @takes_upload
 def file_claim(award_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     form = ClaimForm()
     if not form.validate_on_submit():
         return _page(award, form, 422)
@@ -74,7 +62,7 @@ def file_claim(award_id: int):
 @bp.get("/<int:award_id>/claims/receipts/<int:receipt_id>")
 @role_required(Role.APPLICANT)
 def receipt(award_id: int, receipt_id: int):
-    award = _own_award(award_id)
+    award = own_award(award_id)
     found = db.session.get(ClaimReceipt, receipt_id)
     if found is None or found.claim.award_id != award.id:
         abort(404)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -28,21 +27,17 @@ from sponsorship.funding.earmarks import (
     priority_key,
     usable,
 )
+from sponsorship.funding.waiting_list import still_needed
 from sponsorship.models import (
-    Allocation,
-    AllocationStatus,
     Application,
     Award,
-    AwardCostLine,
     AwardStatus,
     Contribution,
-    CostStage,
     Delegate,
     Gender,
     Meeting,
     State,
 )
-from sponsorship.models.base import Money
 from sponsorship.review.queue import meeting_ranking
 from sponsorship.review.scoring import QUEUE_STATUSES
 from sponsorship.slate.problem import Candidate, Fund, Problem, Targets
@@ -63,18 +58,8 @@ class Loaded:
 
 
 def _open_awards(meeting: Meeting) -> list[tuple[Award, Decimal]]:
-    estimate = (
-        select(func.coalesce(func.sum(AwardCostLine.amount), 0))
-        .where(AwardCostLine.award_id == Award.id, AwardCostLine.stage == CostStage.ESTIMATE)
-        .scalar_subquery()
-    )
-    committed = (
-        select(func.coalesce(func.sum(Allocation.amount), 0))
-        .where(Allocation.award_id == Award.id, Allocation.status == AllocationStatus.COMMITTED)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        select(Award, sa.type_coerce(estimate - Award.cofunded_amount - committed, Money()))
+        select(Award, still_needed())
         .join(Delegate, Award.delegate_id == Delegate.id)
         .join(Application, Delegate.application_id == Application.id)
         .join(State, Application.state_id == State.id)

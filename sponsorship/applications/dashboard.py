@@ -64,6 +64,8 @@ def document_tasks(applications: list[Application]) -> list[DocumentTask]:
 class Event:
     at: datetime
     subject: str
+    #: The language the mail was written in (None for old messages).
+    language: str | None = None
 
 
 def what_happened(state_id: int, limit: int = HISTORY_LENGTH) -> list[Event]:
@@ -75,6 +77,7 @@ def what_happened(state_id: int, limit: int = HISTORY_LENGTH) -> list[Event]:
             OutboxMessage.subject,
             OutboxMessage.kind,
             OutboxMessage.object_id,
+            OutboxMessage.language,
         )
         .join(User, User.email == OutboxMessage.to_address)
         .where(User.state_id == state_id, User.role == Role.APPLICANT)
@@ -82,11 +85,11 @@ def what_happened(state_id: int, limit: int = HISTORY_LENGTH) -> list[Event]:
         .limit(limit * 4)
     ).all()
     seen, events = set(), []
-    for created_at, subject, kind, object_id in rows:
+    for created_at, subject, kind, object_id, language in rows:
         if (kind, object_id) in seen:
             continue
         seen.add((kind, object_id))
-        events.append(Event(created_at, subject))
+        events.append(Event(created_at, subject, language))
         if len(events) == limit:
             break
     return events

@@ -58,13 +58,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:255]
 
 
+def mail_language(language: str) -> str:
+    """The language a mail asked for in `language` is written in."""
+    return language if language in LANGUAGES else "en"
+
+
 def render(template: str, language: str, **context: Any) -> tuple[str, str]:
     """(subject, body) of templates/mail/<template>.txt in `language`.
 
     The template sets `subject` with `{% set subject %}`; the rest is the body. Plain
     text templates are not autoescaped: mail is text, and no HTML is ever sent.
     """
-    lang = language if language in LANGUAGES else "en"
+    lang = mail_language(language)
     variables: dict[str, Any] = {}
     current_app.update_template_context(variables)
     variables.update(context)
@@ -92,6 +97,7 @@ def queue(
         to_address=to,
         subject=subject,
         body=body,
+        language=mail_language(language),
         dedupe_key=dedupe_key,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=getattr(obj, "id", None),
@@ -110,6 +116,10 @@ def _email(message: OutboxMessage) -> EmailMessage:
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
     email.set_content(message.body)
+    if message.language:
+        # After set_content, which replaces the Content-* headers; with a letter
+        # attached it describes the text part, where the language is.
+        email["Content-Language"] = message.language
     _attach_letter(email, message)
     return email
 

@@ -35,6 +35,9 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(255))
     body: Mapped[str] = mapped_column(sa.Text)
+    #: The language the subject and body are written in (en, fr, es); none for messages
+    #: queued before it was kept.
+    language: Mapped[str | None] = mapped_column(sa.String(5))
     #: Set for messages that must be queued at most once (a reminder per award).
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     object_type: Mapped[str | None] = mapped_column(sa.String(64))

@@ -67,6 +67,23 @@ def test_deliver_sends_queued_message_over_smtp(db, smtp):
     assert message.sent_at is not None
 
 
+def test_delivered_mail_says_the_language_it_is_written_in(db, smtp):
+    state = StateFactory()
+    award = offered_award(state)
+    french = mail.queue(
+        "d@example.org", "offer_made", "fr", kind="award.offer", obj=award, **offer_context(award)
+    )
+    unknown = mail.queue(
+        "e@example.org", "offer_made", "xx", kind="award.offer", obj=award, **offer_context(award)
+    )
+    db.session.commit()
+    assert (french.language, unknown.language) == ("fr", "en")
+    mail.deliver_due()
+    received = {m["To"]: m for m in smtp.inbox.wait_for(2)}
+    assert received["d@example.org"]["Content-Language"] == "fr"
+    assert received["e@example.org"]["Content-Language"] == "en"
+
+
 def test_deliver_twice_sends_once(db, smtp):
     queue_one()
     db.session.commit()

@@ -118,6 +118,44 @@ def test_dashboard_lists_current_applications_and_links_all_of_them(
     assert "Page 1 of 2" in first and "Meeting of Long Ago" not in first
 
 
+def test_dashboard_marks_a_mail_written_in_another_language(db, signed_in, applicant):
+    from sponsorship.mail import outbox
+    from sponsorship.models import OutboxMessage
+
+    award = offered_award(applicant.state, name="Idriss Abakar")
+    for language in ("fr", "en"):
+        message = outbox.queue(
+            applicant.email,
+            "offer_declined",
+            language,
+            kind="award.x",
+            obj=award,
+            award=award,
+            delegate=award.delegate,
+            application=award.delegate.application,
+            meeting=award.delegate.application.meeting,
+            link="http://x/",
+        )
+        message.kind = f"award.declined.{language}"  # two events, not one mail twice
+    db.session.add(
+        OutboxMessage(
+            kind="old",
+            to_address=applicant.email,
+            subject="Old news",
+            body="-",
+            next_attempt_at=award.offered_at,
+        )
+    )
+    db.session.commit()
+    body = signed_in.get("/apply/").get_data(as_text=True)
+    history = body[body.index('id="history-title"') : body.index('id="open-title"')]
+    assert history.count('lang="fr"') == 1 and 'lang="en"' not in history
+    assert "Old news" in history
+    french = signed_in.get("/apply/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    history = french[french.index('id="history-title"') : french.index('id="open-title"')]
+    assert history.count('lang="en"') == 1 and 'lang="fr"' not in history
+
+
 def test_applications_page_of_a_state_without_any_says_so(signed_in):
     body = signed_in.get("/apply/applications").get_data(as_text=True)
     assert "Your State has no applications yet." in body

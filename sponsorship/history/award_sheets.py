@@ -214,17 +214,30 @@ def award_row(ctx: Context, row: Row) -> None:
     award = ensure_award(delegate)
     award.created_at = moment(row["decided_on"])
     award.cost_lines.extend(_lines(row, CostStage.ESTIMATE))
+    decide(
+        ctx,
+        row,
+        award,
+        _offer,
+        lambda award, status, reason: transition(award, status, ctx.actor, reason=reason),
+    )
+
+
+def decide(ctx: Context, row: Row, award, offer, move) -> None:
+    """The row's decision on `award`, for the live and the bulk path alike: `offer` for
+    an offer and its answer, `move` (award, status, reason) for any other decision. A
+    decision the workflow refuses is the row's error; else the award counts as added."""
     decision = AwardStatus(row["decision"])
     try:
         if decision == AwardStatus.OFFERED:
-            _offer(ctx, row, award)
+            offer(ctx, row, award)
         else:
-            transition(award, decision, ctx.actor, reason=row["reason"])
+            move(award, decision, row["reason"])
             award.decision_reason = row["reason"]
     except DomainError as error:
         ctx.error(row, "decision", str(error))
         return
-    ctx.touched.add(id(delegate.application))
+    ctx.touched.add(id(award.delegate.application))
     ctx.added["awards"] += 1
 
 

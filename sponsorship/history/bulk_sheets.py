@@ -87,18 +87,13 @@ def award_row(ctx: Context, row: Row) -> None:
     )
     award.lines = _lines(row, CostStage.ESTIMATE)
     ctx.plan.awards[delegate.id] = award
-    decision = AwardStatus(row["decision"])
-    try:
-        if decision == AwardStatus.OFFERED:
-            _offer(ctx, row, award)
-        else:
-            ctx.plan.transition(award, decision, reason=row["reason"])
-            award.decision_reason = row["reason"]
-    except DomainError as error:
-        ctx.error(row, "decision", str(error))
-        return
-    ctx.touched.add(id(delegate.application))
-    ctx.added["awards"] += 1
+    award_sheets.decide(
+        ctx,
+        row,
+        award,
+        _offer,
+        lambda award, status, reason: ctx.plan.transition(award, status, reason=reason),
+    )
 
 
 def _live_attendance(ctx: Context, row: Row, delegate: Delegate) -> None:

@@ -7,6 +7,7 @@ reconciliation. Every total therefore reconciles with the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -187,11 +188,12 @@ class Summary:
     quoted: list[int]
 
 
-def summary(donor_id: int, latest: int = 0, themes: bool = True, quotes: int = 0) -> Summary:
-    """The breakdowns, the outcomes, the reports' counts, the money moved, the
-    States' codes, the ids of the `latest` latest awards and of the `quotes` latest
-    quotable reports, in one statement; the breakdowns without "theme" when `themes`
-    is false.
+def summary(
+    donor_id: int, latest: int = 0, dims: Iterable[str] | None = None, quotes: int = 0
+) -> Summary:
+    """The breakdowns by `dims` (every dimension if None), the outcomes, the reports'
+    counts, the money moved, the States' codes, the ids of the `latest` latest awards
+    and of the `quotes` latest quotable reports, in one statement.
 
     The donor's awards are joined once (a CTE), grouped per dimension, and the groups
     stacked with UNION ALL: one round trip, and the donor's allocations read once for
@@ -203,14 +205,14 @@ def summary(donor_id: int, latest: int = 0, themes: bool = True, quotes: int = 0
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
     """
-    dims = DIMENSIONS if themes else tuple(d for d in DIMENSIONS if d != "theme")
+    dims = DIMENSIONS if dims is None else tuple(d for d in DIMENSIONS if d in set(dims))
     result: dict[str, list[tuple]] = {dim: [] for dim in (*dims, OUTCOMES, MOVES)}
     counts: dict[str, int] = {}
     codes: set[str] = set()
     chosen: list[int] = []
     quoted: list[tuple[int, int]] = []
     params = {"donor_id": donor_id, "latest": latest, "quotes": quotes}
-    for dim, key, label, order, n, amount in db.session.execute(summary_statement(themes), params):
+    for dim, key, label, order, n, amount in db.session.execute(summary_statement(dims), params):
         if dim == COUNTS:
             counts[key] = int(n or 0)
         elif dim == LATEST:
@@ -337,10 +339,12 @@ DIMENSIONS = ("meeting", "year", "state", "region", "gender", "theme", "first_ti
 PARTITIONS = tuple(d for d in DIMENSIONS if d != "theme")
 
 
-def donor_report(donor: Donor, award_limit: int | None = None, themes: bool = True) -> DonorReport:
+def donor_report(
+    donor: Donor, award_limit: int | None = None, dims: Iterable[str] | None = None
+) -> DonorReport:
     """The donor's report; with `award_limit`, only that many of the latest awards;
-    without `themes`, no breakdown by theme."""
-    found = summary(donor.id, latest=award_limit or 0, themes=themes, quotes=QUOTES_SHOWN)
+    with `dims`, only those breakdowns."""
+    found = summary(donor.id, latest=award_limit or 0, dims=dims, quotes=QUOTES_SHOWN)
     return DonorReport(
         donor=donor,
         totals=totals(donor.id, found.returned),

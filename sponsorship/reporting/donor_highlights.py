@@ -27,6 +27,8 @@ from sponsorship.models import (
 from sponsorship.models.reports import DelegateReport
 from sponsorship.reporting.donor import DonorReport, Row
 
+#: The breakdowns `highlights` reads (the trend, the States, women, first-timers).
+HIGHLIGHTED = ("year", "state", "gender", "first_time")
 #: A quote is cut at a word boundary after this many characters ("short quotes").
 QUOTE_LENGTH = 280
 

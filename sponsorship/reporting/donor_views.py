@@ -123,8 +123,10 @@ def dashboard():
     """The donor's overview: headline figures, trend, map, outcomes, its money and
     contributions, the latest awards; the rest has a page of its own (`donor_nav`)."""
     donor = current_user.donor
-    # No themes: the dashboard draws no breakdown, the breakdowns page does.
-    report = reports_donor.donor_report(donor, award_limit=AWARDS_SHOWN, themes=False)
+    # Only the breakdowns its highlights read: the breakdowns page draws the others.
+    report = reports_donor.donor_report(
+        donor, award_limit=AWARDS_SHOWN, dims=donor_highlights.HIGHLIGHTED
+    )
     return render_template(
         "reporting/donor/dashboard.html",
         donor=donor,
@@ -166,7 +168,7 @@ def awards():
 def states():
     """Every State the donor's money reached, with its participations and money: the
     dashboard lists the first STATES_SHOWN beside the map and links here."""
-    found = reports_donor.summary(current_user.donor_id, themes=False)
+    found = reports_donor.summary(current_user.donor_id, dims=("state",))
     return render_template(
         "reporting/donor/states.html",
         reached=donor_highlights.reached(found.breakdowns["state"]),

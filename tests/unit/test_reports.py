@@ -208,3 +208,21 @@ def test_report_with_an_award_limit_lists_the_latest_awards_of_the_full_report(d
         for limit in (1, len(every) - 1, len(every) + 1):
             limited = reports_donor.donor_report(donor, award_limit=limit).awards
             assert limited == every[:limit], (donor.name, limit)
+
+
+def test_highlights_from_their_breakdowns_alone_equal_the_full_reports(db, runner):
+    """The dashboard asks only for the breakdowns its highlights read
+    (HIGHLIGHTED): a dimension they read and it forgot would show as zero."""
+    from sponsorship.reporting import donor_highlights
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    found = []
+    for donor in db.session.scalars(select(Donor)):
+        full = donor_highlights.highlights(reports_donor.donor_report(donor))
+        lean = reports_donor.donor_report(donor, dims=donor_highlights.HIGHLIGHTED)
+        assert set(lean.breakdowns) == set(donor_highlights.HIGHLIGHTED)
+        assert donor_highlights.highlights(lean) == full, donor.name
+        found.append(full)
+    # Each figure read from a breakdown is somewhere not zero, or the test proves nothing.
+    assert all(any(getattr(h, name) for h in found) for name in ("women", "first_timers", "states"))
+    assert any(h.trend for h in found)

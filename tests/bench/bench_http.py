@@ -142,6 +142,16 @@ def _ids() -> dict:
             Application.state_id == state_id, Application.meeting_id == meeting.id
         )
     )
+    delegate_id, person_id = db.session.execute(
+        select(Delegate.id, Delegate.person_id)
+        .join(Award, Award.delegate_id == Delegate.id)
+        .where(Award.id == offer_id)
+    ).one()
+    if person_id is None:  # the offer's delegate not yet linked: any person will do
+        person_id = db.session.scalar(select(func.min(Delegate.person_id)))
+    applicant = db.session.execute(
+        select(User.id, User.email).where(User.role == Role.APPLICANT, User.state_id == state_id)
+    ).first()
     contribution_id, donor_id = db.session.execute(
         select(Contribution.id, Contribution.donor_id)
         .join(Allocation, Allocation.contribution_id == Contribution.id)
@@ -159,9 +169,11 @@ def _ids() -> dict:
         "letter": db.session.scalar(select(Letter.id).where(Letter.award_id == offer_id)),
         "contribution": contribution_id,
         "donor": donor_id,
-        "applicant": db.session.scalar(
-            select(User.email).where(User.role == Role.APPLICANT, User.state_id == state_id)
-        ),
+        "delegate": delegate_id,
+        "person_record": person_id,
+        # The administrator's page of an account: the applicant's.
+        "person": applicant.id,
+        "applicant": applicant.email,
         "donor_email": db.session.scalar(
             select(User.email).where(User.role == Role.DONOR, User.donor_id == donor_id)
         ),
@@ -184,7 +196,10 @@ def get_pages(ids: dict) -> list[tuple[str, str]]:
 
     pages = []
     for (endpoint, method), case in sorted(MATRIX.items()):
-        if method != "GET" or "{invite}" in case.path or endpoint == "static":
+        # An invitation's and a reset link's pages take a one-time token, not an id.
+        if method != "GET" or "{invite}" in case.path or "{reset}" in case.path:
+            continue
+        if endpoint == "static":
             continue
         path = REAL_PATHS.get(endpoint, case.path)
         pages.append((endpoint, str.format_map(path, ids) if "{" in path else path))

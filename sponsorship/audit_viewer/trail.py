@@ -10,6 +10,7 @@ then one query per kind of object on the page to name them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -45,6 +46,8 @@ from sponsorship.models import (
 PER_PAGE = 50
 #: A CSV export holds at most this many events (a narrower filter gets the rest).
 EXPORT_LIMIT = 50_000
+#: Events written to the CSV at a time (their objects' labels are read per chunk).
+EXPORT_CHUNK = 1_000
 #: A name matching more delegates than this is asked to be narrowed.
 MAX_PEOPLE = 500
 
@@ -391,8 +394,9 @@ def page_of(f: TrailFilter, page: int = 1, per_page: int = PER_PAGE) -> TrailPag
     return TrailPage(entries(events), page, pages, total)
 
 
-def export_rows(f: TrailFilter) -> list[list]:
-    """The filtered trail as CSV rows, newest first, at most EXPORT_LIMIT events."""
+def export_rows(f: TrailFilter, progress: Callable[[int], None] | None = None) -> list[list]:
+    """The filtered trail as CSV rows, newest first, at most EXPORT_LIMIT events;
+    `progress(percent)` is told as they are written."""
     events = list(
         db.session.scalars(
             sa.select(AuditEvent)
@@ -402,11 +406,13 @@ def export_rows(f: TrailFilter) -> list[list]:
         )
     )
     rows: list[list] = [[_("When (UTC)"), _("Who"), _("What"), _("Details")]]
-    for start in range(0, len(events), 1000):
-        for e in entries(events[start : start + 1000]):
+    for start in range(0, len(events), EXPORT_CHUNK):
+        for e in entries(events[start : start + EXPORT_CHUNK]):
             rows.append(
                 [e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.who, e.sentence, e.details]
             )
+        if progress is not None:
+            progress(20 + 70 * (start + EXPORT_CHUNK) // max(len(events), EXPORT_CHUNK))
     return rows
 
 

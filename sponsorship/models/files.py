@@ -42,8 +42,12 @@ class ReportExport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Which export: "donor.pdf", "programme.csv", ...
     kind: Mapped[str] = mapped_column(sa.String(40))
-    #: Whose data: "programme", or "donor-<id>" for one donor's own report.
+    #: Whose data: "programme", "donor-<id>" for one donor's own report, "meeting-<id>"
+    #: for a meeting's letters, "audit-<hash of params>" for a filter of the audit trail.
     scope: Mapped[str] = mapped_column(sa.String(40))
+    #: What it was asked for beyond whose data it is (the audit trail's filter, as a
+    #: query string); None for the reports, which take none.
+    params: Mapped[str | None] = mapped_column(sa.Text())
     #: The language of a PDF; "" for the formats that do not depend on it.
     locale: Mapped[str] = mapped_column(sa.String(8), default="")
     #: The data stamp the export was built at (None until the job starts).

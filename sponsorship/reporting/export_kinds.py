@@ -1,10 +1,11 @@
 """The reports a job prepares, by kind: how each is built, named and typed.
 
 Each builder takes whose data it is (the donor's id; the meeting's for the ZIP of its
-letters; None for the programme-wide reports) and a `progress(percent)` callback, and
-returns the file's bytes. They run inside a job, in a request context of their own with
-the reader's language forced (reporting/prepared.py), never inside a web request: the
-donor's PDF at twenty years takes seconds.
+letters; None for the programme-wide reports), or for the audit trail the filter's
+query string, and a `progress(percent)` callback, and returns the file's bytes. They
+run inside a job, in a request context of their own with the reader's language forced
+(reporting/prepared.py), never inside a web request: the donor's PDF at twenty years
+takes seconds.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class ExportKind:
     #: Written in the reader's language: the PDF, and the donor's spreadsheets'
     #: headers and words (the open-data formats are not).
     by_locale: bool
-    build: Callable[[int | None, Progress], bytes]
+    build: Callable[[int | str | None, Progress], bytes]
 
 
 def _csv(rows: list[list]) -> bytes:
@@ -118,6 +119,14 @@ def _letters_zip(meeting_id: int | None, progress: Progress) -> bytes:
     return letters_zip(meeting_id, progress)
 
 
+def _audit_csv(query: str, progress: Progress) -> bytes:
+    from sponsorship.audit_viewer.filters import args_of, read_filter
+    from sponsorship.audit_viewer.trail import export_rows
+
+    _form, found = read_filter(args_of(query))
+    return _csv(export_rows(found, progress))
+
+
 KINDS: dict[str, ExportKind] = {
     kind.name: kind
     for kind in (
@@ -146,5 +155,7 @@ KINDS: dict[str, ExportKind] = {
         ),
         ExportKind("donor.iati.xml", "donor-activity.iati.xml", "application/xml", False, _iati),
         ExportKind("letters.zip", "letters.zip", "application/zip", False, _letters_zip),
+        # Its headers and sentences are written in the reader's language.
+        ExportKind("audit.csv", "audit-trail.csv", "text/csv", True, _audit_csv),
     )
 }

@@ -31,6 +31,7 @@ LABELS = {
     "donor.360giving.json": _l("Your grants (360Giving JSON)"),
     "donor.iati.xml": _l("Your activity (IATI XML)"),
     "letters.zip": _l("Every valid letter of the meeting (ZIP)"),
+    "audit.csv": _l("Audit trail (CSV)"),
 }
 #: The report URL of each kind, to prepare it again.
 SOURCES = {
@@ -48,45 +49,62 @@ SOURCES = {
 
 
 def serve_or_prepare(
-    kind: str, donor_id: int | None, status_endpoint: str, *, scope: str | None = None
+    kind: str,
+    donor_id: int | None,
+    status_endpoint: str,
+    *,
+    scope: str | None = None,
+    params: str | None = None,
 ):
     """The current copy as a download, or a redirect to the page of the one coming.
-    `scope` names whose file it is when it is not the reader's own (a meeting's)."""
+    `scope` names whose file it is when it is not the reader's own (a meeting's, a
+    filter of the audit trail), and `params` what that scope stands for (the filter)."""
     spec = KINDS[kind]
     locale = current_locale()[:2] if spec.by_locale else ""
     scope = scope or prepared.scope_of(donor_id)
-    ready, export_id = prepared.request_export(kind, scope, locale)
+    ready, export_id = prepared.request_export(kind, scope, locale, params)
     data = prepared.read_file(ready) if ready is not None else None
     if data is not None:
         return file_response(data, spec.mimetype, _filename(kind, scope))
     return redirect(url_for(status_endpoint, export_id=export_id), 303)
 
 
+#: The scopes administrators read beside the programme's: meetings' letters, the audit trail.
+ADMIN_SCOPES = ("meeting-", "audit-")
+
+
 def _own(export_id: int, donor_id: int | None) -> ReportExport:
     """The export, if it is this reader's (another's is a 404, as a missing one): a
-    donor's own, or for administrators (no donor) the programme's and the meetings'."""
+    donor's own, or for administrators (no donor) the programme's, the meetings' and
+    the audit trail's."""
     export = db.session.get(ReportExport, export_id)
     mine = export is not None and (
         export.scope == prepared.scope_of(donor_id)
-        or (donor_id is None and export.scope.startswith("meeting-"))
+        or (donor_id is None and export.scope.startswith(ADMIN_SCOPES))
     )
     if not mine:
         abort(404)
     return export
 
 
-def _source_url(export: ReportExport) -> str:
+def _links(export: ReportExport, back_url: str) -> tuple[str, str]:
+    """(the URL that prepares the export again, the page to go back to): the report's
+    own page, or the meeting's letters, or the audit trail with the same filter."""
     if export.kind == "letters.zip":
         meeting_id = prepared.subject_of(export.scope)
-        return url_for("admin.letters.letters_zip", meeting_id=meeting_id)
-    return url_for(SOURCES[export.kind])
+        return (
+            url_for("admin.letters.letters_zip", meeting_id=meeting_id),
+            url_for("admin.letters.letters_page", meeting_id=meeting_id),
+        )
+    if export.kind == "audit.csv":
+        query = f"?{export.params}" if export.params else ""
+        return url_for("admin.audit.export_csv") + query, url_for("admin.audit.index") + query
+    return url_for(SOURCES[export.kind]), back_url
 
 
 def status_page(export_id: int, donor_id: int | None, file_endpoint: str, back_url: str):
     export = _own(export_id, donor_id)
-    if export.kind == "letters.zip":
-        meeting_id = prepared.subject_of(export.scope)
-        back_url = url_for("admin.letters.letters_page", meeting_id=meeting_id)
+    source_url, back_url = _links(export, back_url)
     exports = prepared.recent(export.kind, export.scope, export.locale)
     last = export if export.status == "ready" else prepared.last_ready(exports)
     body = render_template(
@@ -95,7 +113,7 @@ def status_page(export_id: int, donor_id: int | None, file_endpoint: str, back_u
         label=LABELS[export.kind],
         last=last,
         file_endpoint=file_endpoint,
-        source_url=_source_url(export),
+        source_url=source_url,
         back_url=back_url,
     )
     headers = {"Refresh": "2"} if export.status in prepared.PENDING else {}

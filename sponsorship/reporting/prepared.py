@@ -14,6 +14,7 @@ after `STALE_AFTER`, and the next request queues a new one.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -53,9 +54,21 @@ def meeting_scope(meeting_id: int) -> str:
     return f"meeting-{meeting_id}"
 
 
+def audit_scope(query: str) -> str:
+    """A filter of the audit trail (administrators'), named by its query's hash: the
+    query itself is kept with the export (its `params`), and may be long."""
+    return "audit-" + hashlib.sha256(query.encode()).hexdigest()[:32]
+
+
 def subject_of(scope: str) -> int | None:
-    """What a builder is given: None for the programme, else the donor's or meeting's id."""
+    """Whose data a scope names: None for the programme, else the donor's or meeting's id."""
     return None if scope == "programme" else int(scope.split("-", 1)[1])
+
+
+def subject_for(export: ReportExport) -> int | str | None:
+    """What the export's builder is given: what it was asked for (the audit trail's
+    filter) when it was asked with parameters, else whose data it is."""
+    return export.params if export.params is not None else subject_of(export.scope)
 
 
 def recent(kind: str, scope: str, locale: str, limit: int = 10) -> list[ReportExport]:
@@ -89,11 +102,14 @@ def pending_at(exports: list[ReportExport], stamp: str | None) -> ReportExport |
     return None
 
 
-def request_export(kind: str, scope: str, locale: str) -> tuple[ReportExport | None, int]:
+def request_export(
+    kind: str, scope: str, locale: str, params: str | None = None
+) -> tuple[ReportExport | None, int]:
     """(the copy ready at the current stamp or None, the id of the export to follow).
 
     With a current copy, the id is that copy's. Otherwise a job prepares one: the one
-    already queued or running at this stamp, or a new one queued now.
+    already queued or running at this stamp, or a new one queued now, with `params`
+    (what `scope` names by its hash, if anything).
     """
     stamp = current_stamp(db.session)
     exports = recent(kind, scope, locale)
@@ -109,6 +125,7 @@ def request_export(kind: str, scope: str, locale: str) -> tuple[ReportExport | N
             .values(
                 kind=kind,
                 scope=scope,
+                params=params,
                 locale=locale,
                 stamp=stamp,
                 status="queued",
@@ -165,7 +182,7 @@ def run_export(export_id: int) -> dict:
     _update(export_id, status="running", progress=10, stamp=stamp, error=None)
     try:
         with current_app.test_request_context(), force_locale(export.locale or "en"):
-            data = kind.build(subject_of(export.scope), lambda p: _update(export_id, progress=p))
+            data = kind.build(subject_for(export), lambda p: _update(export_id, progress=p))
         _update(export_id, progress=90)
         key = f"exports/{export_id}/{kind.filename}"
         file_store().put(key, data, kind.mimetype)

@@ -475,7 +475,9 @@ MATRIX: dict[tuple[str, str], Case] = {
         {"reason": ""},
     ),
     ("admin.audit.index", "GET"): Case("/admin/audit/?money=y", only("administrator")),
-    ("admin.audit.export_csv", "GET"): Case("/admin/audit/trail.csv", only("administrator")),
+    ("admin.audit.export_csv", "GET"): Case(
+        "/admin/audit/trail.csv", only("administrator", code=PREPARING)
+    ),
     # Who pays: the offered award's share is fixed, so the refusal is flashed back.
     ("admin.cofunding.declare", "POST"): Case(
         Path("/admin/review/awards/{offer}/cofunding"), only("administrator", code=REDIRECT)

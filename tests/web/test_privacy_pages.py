@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sponsorship.models import AuditEvent, Delegate
 from tests.applicant_data import offered_award
 from tests.conftest import post_form
+from tests.exports import download
 from tests.factories import StateFactory, UserFactory
 
 
@@ -87,7 +88,7 @@ def test_audit_page_reads_in_french_and_exports_neutralised_csv(db, client, sett
     page = client.get("/admin/audit/?person=Amina").get_data(as_text=True)
     assert "a exporté les données personnelles de =HYPERLINK(1) Amina" in page
     assert "privacy.export" not in page
-    response = client.get("/admin/audit/trail.csv?person=Amina")
+    response = download(client, "/admin/audit/trail.csv?person=Amina")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][0] == "Quand (UTC)"
     assert all(not cell.startswith("=") for row in rows for cell in row)

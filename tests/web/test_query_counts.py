@@ -51,11 +51,6 @@ OVER_BUDGET = {
     "admin.privacy.export_pdf": 24,
 }
 
-#: Pages whose count follows the kinds of object they name, not the rows: the audit
-#: trail's export names each kind in one query (audit_viewer/trail.py `_labels`), so a
-#: bigger trail may hold one more kind, never one more query per event.
-GROWS_WITH_KINDS = {"admin.audit.export_csv"}
-
 GET_PAGES = sorted(
     (endpoint, case)
     for (endpoint, method), case in MATRIX.items()
@@ -199,14 +194,7 @@ def test_get_pages_query_counts_stay_constant_and_within_budget(
     small = _counts(app, client, auth, users, token, ids, count_queries, monkeypatch)
     _grow(db, users, ids, first=1, times=4)
     large = _counts(app, client, auth, users, token, ids, count_queries, monkeypatch)
-    from sponsorship.audit_viewer.trail import NAMERS
-
-    grew = {
-        key: (small[key], large[key])
-        for key in small
-        if large[key] != small[key]
-        and not (key[0] in GROWS_WITH_KINDS and large[key] <= small[key] + len(NAMERS))
-    }
+    grew = {key: (small[key], large[key]) for key in small if large[key] != small[key]}
     assert grew == {}, f"query counts that moved with the rows (small, large): {grew}"
     over = {key: n for key, n in large.items() if n > OVER_BUDGET.get(key[0], MAX_QUERIES)}
     assert over == {}, f"pages over {MAX_QUERIES} queries (or over their ceiling)"

@@ -205,7 +205,9 @@ def summary(
     application names, so under "theme" it counts once per theme (and under
     NO_THEME when none is named): those rows add up to more than the total.
     """
-    dims = DIMENSIONS if dims is None else tuple(d for d in DIMENSIONS if d in set(dims))
+    wanted = set(DIMENSIONS if dims is None else dims)
+    # In DIMENSIONS' order: one statement per set of dimensions, whatever their order.
+    dims = tuple(d for d in DIMENSIONS if d in wanted)
     result: dict[str, list[tuple]] = {dim: [] for dim in (*dims, OUTCOMES, MOVES)}
     counts: dict[str, int] = {}
     codes: set[str] = set()

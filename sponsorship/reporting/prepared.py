@@ -37,6 +37,9 @@ STALE_AFTER = timedelta(minutes=15)
 #: Ready copies kept per kind, reader and language: the newest, and the one before it
 #: (a reader may be downloading it while the next is stored).
 KEEP_READY = 2
+#: How long the copies of a kind asked with parameters are kept: an administrator tries
+#: many filters of the audit trail, each its own export, and the trail names people.
+KEPT_WITH_PARAMS = timedelta(days=1)
 PENDING = ("queued", "running")
 _TABLE = ReportExport.__table__
 
@@ -156,17 +159,26 @@ def _update(export_id: int, **values) -> None:
 
 
 def _prune(export: ReportExport) -> None:
-    """Drop the ready copies older than the newest KEEP_READY, files first."""
+    """Drop the ready copies older than the newest KEEP_READY, files first; for a kind
+    asked with parameters (the audit trail's filters), also every copy of any other
+    filter older than KEPT_WITH_PARAMS."""
     stale = [e for e in recent(export.kind, export.scope, export.locale, 50) if e.id < export.id]
     old_ready = [e for e in stale if e.status == "ready"][KEEP_READY - 1 :]
-    old_failed = [e for e in stale if e.status == "failed"]
-    for old in old_ready:
+    gone = old_ready + [e for e in stale if e.status == "failed"]
+    if export.params is not None:
+        gone += db.session.scalars(
+            sa.select(ReportExport).where(
+                ReportExport.kind == export.kind,
+                ReportExport.scope != export.scope,
+                ReportExport.requested_at < utcnow() - KEPT_WITH_PARAMS,
+            )
+        ).all()
+    for old in gone:
         if old.file_key:
             file_store().delete(old.file_key)
-    gone = [e.id for e in old_ready + old_failed]
     if gone:
         with side_transaction() as connection:
-            connection.execute(sa.delete(_TABLE).where(_TABLE.c.id.in_(gone)))
+            connection.execute(sa.delete(_TABLE).where(_TABLE.c.id.in_([e.id for e in gone])))
 
 
 def run_export(export_id: int) -> dict:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from sponsorship.audit_viewer import trail
 from sponsorship.models import ReportExport, User
+from sponsorship.reporting import prepared
 from tests.exports import download, run_jobs
 
 
@@ -84,3 +85,29 @@ def test_audit_export_is_not_a_donors_to_open(db, client, auth, admin):
     auth.login("donor@demo.test", "demo-password")
     assert client.get(f"/donor/exports/{export_id}").status_code == 404
     assert client.get(f"/donor/exports/{export_id}/file").status_code == 404
+
+
+def test_other_filters_copies_are_dropped_a_day_on(db, client, admin):
+    from datetime import timedelta
+
+    from sponsorship.models.base import utcnow
+    from sponsorship.storage import NotStored, file_store
+
+    old = _export_id(client.get("/admin/audit/trail.csv?person=Amina"))
+    run_jobs()
+    recent = _export_id(client.get("/admin/audit/trail.csv?award=X"))
+    run_jobs()
+    old_key = db.session.get(ReportExport, old).file_key
+    db.session.execute(
+        sa.update(ReportExport)
+        .where(ReportExport.id == old)
+        .values(requested_at=utcnow() - prepared.KEPT_WITH_PARAMS - timedelta(minutes=1))
+    )
+    db.session.commit()
+    _export_id(client.get("/admin/audit/trail.csv?money=y"))
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(ReportExport, old) is None
+    with pytest.raises(NotStored):
+        file_store().get(old_key)
+    assert db.session.get(ReportExport, recent).status == "ready"  # not a day old yet

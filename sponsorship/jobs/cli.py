@@ -20,6 +20,11 @@ def run_command(name: str) -> None:
     click.echo(f"{name}: {execute(name)}")
 
 
+#: The longest an idle worker waits in one dequeue (and the scheduler twice as often):
+#: how late a stop may be heard.
+DEQUEUE_WAIT_S = 2
+
+
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
@@ -32,6 +37,14 @@ def worker_command(burst: bool) -> None:
     from rq import SimpleWorker
 
     class Worker(SimpleWorker):
+        @property
+        def dequeue_timeout(self) -> int:
+            # A signal may land on a thread a library started (OpenBLAS's, when numpy
+            # loads for the slate), and Python runs the handler only when the main
+            # thread next runs Python: an idle worker's blocking dequeue returns this
+            # often (RQ's default is 405 s), so a stop waits at most this long.
+            return DEQUEUE_WAIT_S
+
         def subscribe(self):
             # RQ listens for commands on a thread. Were Ctrl-C or SIGTERM delivered to
             # that thread, the main one would sleep on in its blocking dequeue (up to
@@ -59,4 +72,6 @@ def scheduler_command() -> None:
     # manager stops services with SIGTERM; either ends the loop between two ticks.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: scheduler.stop())
-    scheduler.run()
+    # As the worker's dequeue: a signal taken by a library's thread is heard when the
+    # main thread next wakes, so it wakes each second (a tick reads Redis only).
+    scheduler.run(poll=DEQUEUE_WAIT_S / 2)

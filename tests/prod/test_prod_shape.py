@@ -133,6 +133,8 @@ def test_make_prod_demo_serves_with_a_worker_and_stops_on_ctrl_c(prod_template, 
             ).stdout.split()
             for pid in leftovers:
                 os.kill(int(pid), signal.SIGKILL)
+            if demo.poll() is None:  # reaped here, not left to fail the next test
+                demo.wait(timeout=30)
             drop_database(engine, name)
             engine.dispose()
     output = (tmp_path / "prod-demo.log").read_text(errors="replace")

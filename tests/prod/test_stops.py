@@ -8,16 +8,20 @@ be answered in full, not cut.
 
 from __future__ import annotations
 
+import ctypes
 import http.client
+import re
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
-from tests.prod.conftest import Browser
+from tests.prod.conftest import Browser, wait_for
 
 STOP_WITHIN_S = 5.0
 
@@ -88,3 +92,45 @@ def test_every_process_stops_within_5s_answering_requests_in_flight(stack, sig):
         process = stack.processes.pop(name)
         took = _stopped_within(process, sig)
         assert took < STOP_WITHIN_S, f"{name} took {took:.1f} s to stop"
+
+
+def _library_threads(pid: int, sig: int) -> list[int]:
+    """The threads of process `pid`, other than its main one, that do not block `sig`."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        status = (task / "status").read_text()
+        blocked = int(re.search(r"^SigBlk:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+        if int(task.name) != pid and not blocked & (1 << (sig - 1)):
+            found.append(int(task.name))
+    return found
+
+
+#: Each background process, and what it writes once it waits for work.
+WAITING = {"worker": "Listening on", "scheduler": "Scheduling"}
+
+
+@pytest.mark.parametrize("name", sorted(WAITING))
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_idle_process_stops_within_5s_when_a_library_thread_takes_the_signal(stack, sig, name):
+    """The kernel gives a signal sent to a process to any of its threads that does not
+    block it: OpenBLAS's own (started when numpy loads, for the slate) as well as the
+    main one. Python then runs the handler when the main thread next runs Python, which
+    an idle RQ worker did only when its blocking dequeue returned (every 405 s by RQ's
+    default): `make prod-demo` outlived Ctrl-C so. The signal is aimed here at that
+    thread (tgkill), where the kernel sometimes sends it."""
+    process = getattr(stack, name)()
+    wait_for(lambda: WAITING[name] in stack.log(name), 60, f"the {name} to wait for work")
+    time.sleep(1)  # in its blocking wait
+    threads = _library_threads(process.pid, sig)
+    if not threads:
+        pytest.skip(f"no thread but the main one takes the signal in the {name}")
+    started = time.monotonic()
+    assert ctypes.CDLL(None, use_errno=True).tgkill(process.pid, threads[0], sig) == 0
+    try:
+        process.wait(timeout=STOP_WITHIN_S * 4)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the {name} did not stop within {STOP_WITHIN_S * 4:.0f} s")
+    stack.processes.pop(name)
+    took = time.monotonic() - started
+    print(f"{sig!r}: the {name} stopped in {took:.2f} s")
+    assert took < STOP_WITHIN_S, f"the {name} took {took:.1f} s to stop"
